@@ -1,0 +1,19 @@
+/* A growable byte buffer for assembling text. */
+#ifndef AGENDAD_BUF_H
+#define AGENDAD_BUF_H
+
+#include <stddef.h>
+
+struct buf {
+	char *data; /* always NUL-terminated once anything was added */
+	size_t len, cap;
+};
+
+void buf_add(struct buf *b, const void *data, size_t len);
+void buf_adds(struct buf *b, const char *s);
+void buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Hands the bytes to the caller (free() them) and empties the buffer. */
+char *buf_steal(struct buf *b, size_t *len);
+void buf_free(struct buf *b);
+
+#endif

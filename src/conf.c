@@ -1,0 +1,246 @@
+#include "config.h"
+
+#include "conf.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "lcfg.h"
+
+#ifndef LOCALSTATEDIR
+#define LOCALSTATEDIR "/var"
+#endif
+
+static const char *const top_keys[] = { "programme", "state_dir", "base_url", "export_dir", "http",
+					"feeds", "reminders", "channels", NULL };
+static const char *const http_keys[] = { "listen", NULL };
+static const char *const feeds_keys[] = { "refresh", "alarms", NULL };
+static const char *const reminders_keys[] = { "before", "catch_up", "skip_kinds", NULL };
+static const char *const channel_keys[] = { "name", "type", "to", "smtp_url", "from", "username",
+					    "password_file", "tls", "url", "format",
+					    "secret_file", "tracks", "kinds", "notify_changes",
+					    NULL };
+static const char *const webhook_formats[] = { "standard", "slack", "discord", "mattermost",
+					       "teams", "ntfy", NULL };
+
+const char *conf_path(struct conf *c, const char *p)
+{
+	const char *slash;
+
+	if (!p || p[0] == '/')
+		return p;
+	slash = strrchr(c->path, '/');
+	if (!slash)
+		return p;
+	return arena_printf(c->arena, "%.*s/%s", (int)(slash - c->path), c->path, p);
+}
+
+static int one_of(const char *v, const char *const *allowed)
+{
+	for (; *allowed; allowed++)
+		if (strcmp(v, *allowed) == 0)
+			return 1;
+	return 0;
+}
+
+static void bad_value(struct lcfg *lc, const config_setting_t *group, const char *name,
+		      const char *v, const char *expected)
+{
+	const config_setting_t *s = config_setting_get_member(group, name);
+
+	diag_error(lc->d, lcfg_file(lc, s), lcfg_line(s), "'%s' is \"%s\"; expected %s", name, v,
+		   expected);
+}
+
+static void load_email(struct lcfg *lc, const config_setting_t *g, struct conf_channel *ch)
+{
+	const char *tls;
+
+	ch->to = lcfg_string(lc, g, "to", 0);
+	if (!ch->to)
+		ch->to = "speakers";
+	else if (strcmp(ch->to, "speakers") != 0)
+		bad_value(lc, g, "to", ch->to, "\"speakers\"");
+	ch->smtp_url = lcfg_string(lc, g, "smtp_url", 1);
+	if (ch->smtp_url && strncmp(ch->smtp_url, "smtp://", 7) != 0 &&
+	    strncmp(ch->smtp_url, "smtps://", 8) != 0)
+		bad_value(lc, g, "smtp_url", ch->smtp_url, "an smtp:// or smtps:// URL");
+	ch->from = lcfg_string(lc, g, "from", 1);
+	ch->username = lcfg_string(lc, g, "username", 0);
+	ch->password_file = lcfg_string(lc, g, "password_file", 0);
+	tls = lcfg_string(lc, g, "tls", 0);
+	ch->tls = ch->smtp_url && strncmp(ch->smtp_url, "smtps://", 8) == 0 ? TLS_IMPLICIT : TLS_NONE;
+	if (tls && strcmp(tls, "none") == 0)
+		ch->tls = TLS_NONE;
+	else if (tls && strcmp(tls, "starttls") == 0)
+		ch->tls = TLS_STARTTLS;
+	else if (tls && strcmp(tls, "tls") == 0)
+		ch->tls = TLS_IMPLICIT;
+	else if (tls)
+		bad_value(lc, g, "tls", tls, "\"none\", \"starttls\" or \"tls\"");
+}
+
+static void load_webhook(struct lcfg *lc, const config_setting_t *g, struct conf_channel *ch)
+{
+	ch->url = lcfg_string(lc, g, "url", 1);
+	if (ch->url && strncmp(ch->url, "http://", 7) != 0 && strncmp(ch->url, "https://", 8) != 0)
+		bad_value(lc, g, "url", ch->url, "an http:// or https:// URL");
+	ch->format = lcfg_string(lc, g, "format", 0);
+	if (!ch->format)
+		ch->format = "standard";
+	else if (!one_of(ch->format, webhook_formats))
+		bad_value(lc, g, "format", ch->format,
+			  "standard, slack, discord, mattermost, teams or ntfy");
+	ch->secret_file = lcfg_string(lc, g, "secret_file", 0);
+}
+
+static void load_channel(struct conf *c, struct lcfg *lc, const config_setting_t *g,
+			 struct conf_channel *ch)
+{
+	const char *type;
+
+	ch->line = lcfg_line(g);
+	lcfg_check_keys(lc, g, "a channel", channel_keys);
+	ch->name = lcfg_id(lc, g, "name", 1);
+	type = lcfg_string(lc, g, "type", 1);
+	if (type && strcmp(type, "email") == 0) {
+		ch->type = CHANNEL_EMAIL;
+		load_email(lc, g, ch);
+	} else if (type && strcmp(type, "webhook") == 0) {
+		ch->type = CHANNEL_WEBHOOK;
+		load_webhook(lc, g, ch);
+	} else if (type) {
+		bad_value(lc, g, "type", type, "\"email\" or \"webhook\"");
+	}
+	ch->password_file = conf_path(c, ch->password_file);
+	ch->secret_file = conf_path(c, ch->secret_file);
+	ch->n_tracks = lcfg_strings(lc, g, "tracks", &ch->tracks);
+	ch->n_kinds = lcfg_strings(lc, g, "kinds", &ch->kinds);
+	ch->notify_changes = lcfg_bool(lc, g, "notify_changes", 0);
+}
+
+static void load_channels(struct conf *c, struct lcfg *lc, const config_setting_t *root)
+{
+	const config_setting_t *list = lcfg_list(lc, root, "channels");
+	int n = list ? config_setting_length(list) : 0;
+
+	c->channels = arena_alloc(c->arena, sizeof(struct conf_channel) * (size_t)(n + 1));
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *g = config_setting_get_elem(list, (unsigned)i);
+		struct conf_channel *ch = &c->channels[c->n_channels];
+
+		if (config_setting_type(g) != CONFIG_TYPE_GROUP) {
+			diag_error(lc->d, lcfg_file(lc, g), lcfg_line(g),
+				   "each channel must be a group { name = ...; type = ...; }");
+			continue;
+		}
+		load_channel(c, lc, g, ch);
+		for (size_t j = 0; ch->name && j < c->n_channels; j++)
+			if (c->channels[j].name && strcmp(c->channels[j].name, ch->name) == 0)
+				diag_error(lc->d, lcfg_file(lc, g), ch->line,
+					   "duplicate channel name '%s' (first at line %d)",
+					   ch->name, c->channels[j].line);
+		c->n_channels++;
+	}
+}
+
+/* A sub-group such as http = { ... }: absent is fine, anything else not. */
+static const config_setting_t *subgroup(struct lcfg *lc, const config_setting_t *root,
+					const char *name, const char *const *keys)
+{
+	const config_setting_t *g = config_setting_get_member(root, name);
+
+	if (!g)
+		return NULL;
+	if (config_setting_type(g) != CONFIG_TYPE_GROUP) {
+		diag_error(lc->d, lcfg_file(lc, g), lcfg_line(g), "'%s' must be a group { ... }",
+			   name);
+		return NULL;
+	}
+	lcfg_check_keys(lc, g, name, keys);
+	return g;
+}
+
+static void load_top(struct conf *c, struct lcfg *lc, const config_setting_t *root)
+{
+	const config_setting_t *g, *s;
+	const char *base;
+
+	lcfg_check_keys(lc, root, "the configuration", top_keys);
+	c->programme = conf_path(c, lcfg_string(lc, root, "programme", 1));
+	s = config_setting_get_member(root, "programme");
+	c->programme_line = s ? lcfg_line(s) : 0;
+	c->state_dir = conf_path(c, lcfg_string(lc, root, "state_dir", 0));
+	if (!c->state_dir)
+		c->state_dir = LOCALSTATEDIR "/lib/agendad";
+	c->export_dir = conf_path(c, lcfg_string(lc, root, "export_dir", 0));
+
+	c->listen = "127.0.0.1:8080";
+	if ((g = subgroup(lc, root, "http", http_keys)) && (s = config_setting_get_member(g, "listen")))
+		c->listen = lcfg_string(lc, g, "listen", 1);
+	if (!c->listen)
+		c->listen = "127.0.0.1:8080";
+
+	base = lcfg_string(lc, root, "base_url", 0);
+	if (base && strncmp(base, "http://", 7) != 0 && strncmp(base, "https://", 8) != 0)
+		bad_value(lc, root, "base_url", base, "an http:// or https:// URL");
+	if (!base)
+		base = arena_printf(c->arena, "http://%s", c->listen);
+	c->base_url = arena_strndup(c->arena, base, strlen(base) - (base[strlen(base) - 1] == '/'));
+
+	c->refresh = 3600;
+	if ((g = subgroup(lc, root, "feeds", feeds_keys))) {
+		lcfg_duration(lc, g, "refresh", 3600, &c->refresh);
+		c->n_alarms = lcfg_durations(lc, g, "alarms", &c->alarms);
+	}
+	if (!c->alarms)
+		c->alarms = arena_alloc(c->arena, sizeof(int64_t));
+
+	c->catch_up = 600;
+	if ((g = subgroup(lc, root, "reminders", reminders_keys))) {
+		c->n_before = lcfg_durations(lc, g, "before", &c->before);
+		lcfg_duration(lc, g, "catch_up", 600, &c->catch_up);
+		if (config_setting_get_member(g, "skip_kinds"))
+			c->n_skip_kinds = lcfg_strings(lc, g, "skip_kinds", &c->skip_kinds);
+	}
+	if (!c->before)
+		c->before = arena_alloc(c->arena, sizeof(int64_t));
+	if (!c->skip_kinds) {
+		c->skip_kinds = arena_alloc(c->arena, 2 * sizeof(char *));
+		c->skip_kinds[0] = "break";
+		c->n_skip_kinds = 1;
+	}
+}
+
+struct conf *conf_load(const char *path, struct diag *d)
+{
+	struct conf *c = calloc(1, sizeof(*c));
+	size_t errors = d->errors;
+	struct lcfg lc = { d, path, NULL };
+	config_t cfg;
+
+	if (!c)
+		return NULL;
+	c->arena = arena_new();
+	c->path = arena_strdup(c->arena, path);
+	lc.a = c->arena;
+	config_init(&cfg);
+	if (lcfg_read(&lc, &cfg) == 0) {
+		load_top(c, &lc, config_root_setting(&cfg));
+		load_channels(c, &lc, config_root_setting(&cfg));
+	}
+	config_destroy(&cfg);
+	if (d->errors > errors) {
+		conf_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+void conf_free(struct conf *c)
+{
+	if (!c)
+		return;
+	arena_free(c->arena);
+	free(c);
+}

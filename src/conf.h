@@ -1,0 +1,60 @@
+/* agendad.conf: the daemon's configuration (SPEC 2). */
+#ifndef AGENDAD_CONF_H
+#define AGENDAD_CONF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arena.h"
+#include "diag.h"
+
+enum conf_channel_type { CHANNEL_EMAIL, CHANNEL_WEBHOOK };
+enum conf_tls { TLS_NONE, TLS_STARTTLS, TLS_IMPLICIT };
+
+struct conf_channel {
+	const char *name;
+	enum conf_channel_type type;
+	/* email */
+	const char *to; /* "speakers" */
+	const char *smtp_url, *from, *username, *password_file;
+	enum conf_tls tls;
+	/* webhook */
+	const char *url, *format, *secret_file;
+	/* filters: empty means every session */
+	const char **tracks;
+	size_t n_tracks;
+	const char **kinds;
+	size_t n_kinds;
+	int notify_changes;
+	int line;
+};
+
+struct conf {
+	struct arena *arena; /* owns everything below */
+	const char *path;
+	const char *programme; /* resolved against the configuration's folder */
+	int programme_line;
+	const char *state_dir;
+	const char *base_url; /* without a trailing '/' */
+	const char *export_dir;
+	const char *listen;
+	int64_t refresh;
+	int64_t *alarms;
+	size_t n_alarms;
+	int64_t *before;
+	size_t n_before;
+	int64_t catch_up;
+	const char **skip_kinds;
+	size_t n_skip_kinds;
+	struct conf_channel *channels;
+	size_t n_channels;
+};
+
+/* Reads path; every problem goes to d.  Returns the configuration, or
+ * NULL when d counted errors.  Free with conf_free. */
+struct conf *conf_load(const char *path, struct diag *d);
+void conf_free(struct conf *c);
+/* Resolves p against the configuration's folder (absolute p unchanged). */
+const char *conf_path(struct conf *c, const char *p);
+
+#endif

@@ -1,0 +1,271 @@
+#include "config.h"
+
+#include "lcfg.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+int lcfg_read(struct lcfg *lc, config_t *cfg)
+{
+	if (config_read_file(cfg, lc->file) == CONFIG_TRUE)
+		return 0;
+	if (config_error_type(cfg) == CONFIG_ERR_FILE_IO)
+		diag_error(lc->d, lc->file, 0, "cannot read: %s", strerror(errno ? errno : ENOENT));
+	else
+		diag_error(lc->d, config_error_file(cfg) ? config_error_file(cfg) : lc->file,
+			   config_error_line(cfg), "%s", config_error_text(cfg));
+	return -1;
+}
+
+int lcfg_line(const config_setting_t *s)
+{
+	return (int)config_setting_source_line(s);
+}
+
+const char *lcfg_file(const struct lcfg *lc, const config_setting_t *s)
+{
+	const char *f = config_setting_source_file(s);
+
+	return f ? f : lc->file;
+}
+
+static const char *type_name(int type)
+{
+	switch (type) {
+	case CONFIG_TYPE_GROUP: return "a group";
+	case CONFIG_TYPE_INT:
+	case CONFIG_TYPE_INT64: return "an integer";
+	case CONFIG_TYPE_FLOAT: return "a number";
+	case CONFIG_TYPE_STRING: return "a string";
+	case CONFIG_TYPE_BOOL: return "a boolean";
+	case CONFIG_TYPE_ARRAY: return "an array";
+	case CONFIG_TYPE_LIST: return "a list";
+	default: return "a value";
+	}
+}
+
+/* The group's line is the best place to point at for a missing member;
+ * the root group has none, so the message then names the file alone. */
+static void missing(struct lcfg *lc, const config_setting_t *group, const char *name)
+{
+	const char *path = config_setting_name(group);
+
+	if (path)
+		diag_error(lc->d, lcfg_file(lc, group), lcfg_line(group),
+			   "'%s' is required in '%s'", name, path);
+	else
+		diag_error(lc->d, lcfg_file(lc, group), lcfg_line(group), "'%s' is required", name);
+}
+
+static const config_setting_t *member(struct lcfg *lc, const config_setting_t *group,
+				      const char *name, int type, int required)
+{
+	const config_setting_t *s = config_setting_get_member(group, name);
+
+	if (!s) {
+		if (required)
+			missing(lc, group, name);
+		return NULL;
+	}
+	if (config_setting_type(s) != type) {
+		diag_error(lc->d, lcfg_file(lc, s), lcfg_line(s), "'%s' must be %s, not %s", name,
+			   type_name(type), type_name(config_setting_type(s)));
+		return NULL;
+	}
+	return s;
+}
+
+const char *lcfg_string(struct lcfg *lc, const config_setting_t *group, const char *name,
+			int required)
+{
+	const config_setting_t *s = member(lc, group, name, CONFIG_TYPE_STRING, required);
+
+	if (!s)
+		return NULL;
+	if (required && !*config_setting_get_string(s)) {
+		diag_error(lc->d, lcfg_file(lc, s), lcfg_line(s), "'%s' must not be empty", name);
+		return NULL;
+	}
+	return arena_strdup(lc->a, config_setting_get_string(s));
+}
+
+int lcfg_is_id(const char *s)
+{
+	if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9')))
+		return 0;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '-'))
+			return 0;
+	return 1;
+}
+
+const char *lcfg_id(struct lcfg *lc, const config_setting_t *group, const char *name,
+		    int required)
+{
+	const char *v = lcfg_string(lc, group, name, required);
+	const config_setting_t *s;
+
+	if (!v || lcfg_is_id(v))
+		return v;
+	s = config_setting_get_member(group, name);
+	diag_error(lc->d, lcfg_file(lc, s), lcfg_line(s),
+		   "'%s' \"%s\" is not a valid id: use lower-case ASCII letters, digits and '-', "
+		   "starting with a letter or digit",
+		   name, v);
+	return NULL;
+}
+
+int lcfg_bool(struct lcfg *lc, const config_setting_t *group, const char *name, int def)
+{
+	const config_setting_t *s = member(lc, group, name, CONFIG_TYPE_BOOL, 0);
+
+	return s ? config_setting_get_bool(s) : def;
+}
+
+int duration_parse(const char *s, int64_t *seconds)
+{
+	int64_t n = 0, unit;
+	const char *p = s;
+
+	if (*p < '0' || *p > '9')
+		return -1;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		if (n > INT64_C(100000000))
+			return -1;
+		n = n * 10 + (*p - '0');
+	}
+	switch (*p) {
+	case 's': unit = 1; break;
+	case 'm': unit = 60; break;
+	case 'h': unit = 3600; break;
+	case 'd': unit = 86400; break;
+	default: return -1;
+	}
+	if (p[1])
+		return -1;
+	*seconds = n * unit;
+	return 0;
+}
+
+void duration_format(int64_t seconds, char *out, size_t size)
+{
+	if (seconds != 0 && seconds % 86400 == 0)
+		snprintf(out, size, "%" PRId64 "d", seconds / 86400);
+	else if (seconds != 0 && seconds % 3600 == 0)
+		snprintf(out, size, "%" PRId64 "h", seconds / 3600);
+	else if (seconds != 0 && seconds % 60 == 0)
+		snprintf(out, size, "%" PRId64 "m", seconds / 60);
+	else
+		snprintf(out, size, "%" PRId64 "s", seconds);
+}
+
+static int check_duration(struct lcfg *lc, const config_setting_t *s, const char *name,
+			  int64_t *out)
+{
+	const char *v;
+
+	if (config_setting_type(s) != CONFIG_TYPE_STRING) {
+		diag_error(lc->d, lcfg_file(lc, s), lcfg_line(s),
+			   "'%s' must be a duration string such as \"15m\", not %s", name,
+			   type_name(config_setting_type(s)));
+		return -1;
+	}
+	v = config_setting_get_string(s);
+	if (duration_parse(v, out)) {
+		diag_error(lc->d, lcfg_file(lc, s), lcfg_line(s),
+			   "'%s': bad duration \"%s\": write a whole number followed by s, m, h or "
+			   "d, such as \"90m\" or \"1d\"",
+			   name, v);
+		return -1;
+	}
+	return 0;
+}
+
+int lcfg_duration(struct lcfg *lc, const config_setting_t *group, const char *name, int64_t def,
+		  int64_t *out)
+{
+	const config_setting_t *s = config_setting_get_member(group, name);
+
+	*out = def;
+	return s ? check_duration(lc, s, name, out) : 0;
+}
+
+static const config_setting_t *array(struct lcfg *lc, const config_setting_t *group,
+				     const char *name)
+{
+	const config_setting_t *s = config_setting_get_member(group, name);
+
+	if (!s)
+		return NULL;
+	/* An empty "[]" and a "( ... )" list of strings are both fine. */
+	if (config_setting_type(s) != CONFIG_TYPE_ARRAY && config_setting_type(s) != CONFIG_TYPE_LIST) {
+		diag_error(lc->d, lcfg_file(lc, s), lcfg_line(s),
+			   "'%s' must be an array such as [ \"a\", \"b\" ], not %s", name,
+			   type_name(config_setting_type(s)));
+		return NULL;
+	}
+	return s;
+}
+
+size_t lcfg_strings(struct lcfg *lc, const config_setting_t *group, const char *name,
+		    const char ***out)
+{
+	const config_setting_t *s = array(lc, group, name);
+	int n = s ? config_setting_length(s) : 0;
+	const char **v = arena_alloc(lc->a, sizeof(char *) * (size_t)(n + 1));
+	size_t count = 0;
+
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
+
+		if (config_setting_type(e) != CONFIG_TYPE_STRING) {
+			diag_error(lc->d, lcfg_file(lc, e), lcfg_line(e),
+				   "'%s' must hold strings only", name);
+			continue;
+		}
+		v[count++] = arena_strdup(lc->a, config_setting_get_string(e));
+	}
+	*out = v;
+	return count;
+}
+
+size_t lcfg_durations(struct lcfg *lc, const config_setting_t *group, const char *name,
+		      int64_t **out)
+{
+	const config_setting_t *s = array(lc, group, name);
+	int n = s ? config_setting_length(s) : 0;
+	int64_t *v = arena_alloc(lc->a, sizeof(int64_t) * (size_t)(n + 1));
+	size_t count = 0;
+
+	for (int i = 0; i < n; i++)
+		if (check_duration(lc, config_setting_get_elem(s, (unsigned)i), name, &v[count]) == 0)
+			count++;
+	*out = v;
+	return count;
+}
+
+const config_setting_t *lcfg_list(struct lcfg *lc, const config_setting_t *group,
+				  const char *name)
+{
+	return member(lc, group, name, CONFIG_TYPE_LIST, 0);
+}
+
+void lcfg_check_keys(struct lcfg *lc, const config_setting_t *group, const char *what,
+		     const char *const *known)
+{
+	int n = config_setting_length(group);
+
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *s = config_setting_get_elem(group, (unsigned)i);
+		const char *name = config_setting_name(s);
+		int ok = 0;
+
+		for (const char *const *k = known; *k && !ok; k++)
+			ok = strcmp(*k, name) == 0;
+		if (!ok)
+			diag_error(lc->d, lcfg_file(lc, s), lcfg_line(s), "unknown setting '%s' in %s",
+				   name, what);
+	}
+}

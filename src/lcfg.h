@@ -1,0 +1,57 @@
+/* Typed reads of libconfig settings that report every problem through a
+ * diag as FILE:LINE, so the configuration and programme loaders can
+ * check a whole file in one run. */
+#ifndef AGENDAD_LCFG_H
+#define AGENDAD_LCFG_H
+
+#include <libconfig.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arena.h"
+#include "diag.h"
+
+struct lcfg {
+	struct diag *d;
+	const char *file; /* the file being read, for messages */
+	struct arena *a;  /* strings returned are copied here */
+};
+
+/* Reads a whole file; on a syntax or I/O error reports it and returns -1. */
+int lcfg_read(struct lcfg *lc, config_t *cfg);
+
+int lcfg_line(const config_setting_t *s);
+const char *lcfg_file(const struct lcfg *lc, const config_setting_t *s);
+
+/* A string member of group, copied into the arena.  NULL when absent
+ * (an error if required) or of the wrong type (always an error). */
+const char *lcfg_string(struct lcfg *lc, const config_setting_t *group, const char *name,
+			int required);
+/* Like lcfg_string, and the value must be an id: [a-z0-9][a-z0-9-]*. */
+const char *lcfg_id(struct lcfg *lc, const config_setting_t *group, const char *name,
+		    int required);
+int lcfg_is_id(const char *s);
+/* A boolean member; def when absent. */
+int lcfg_bool(struct lcfg *lc, const config_setting_t *group, const char *name, int def);
+/* A duration member ("90m"); def when absent.  Returns 0 or -1. */
+int lcfg_duration(struct lcfg *lc, const config_setting_t *group, const char *name, int64_t def,
+		  int64_t *out);
+/* An array of strings; *out is NULL-terminated and arena-owned.
+ * Returns the count, or 0 when absent or wrong. */
+size_t lcfg_strings(struct lcfg *lc, const config_setting_t *group, const char *name,
+		    const char ***out);
+size_t lcfg_durations(struct lcfg *lc, const config_setting_t *group, const char *name,
+		      int64_t **out);
+/* A member that must be a list (or be absent: NULL). */
+const config_setting_t *lcfg_list(struct lcfg *lc, const config_setting_t *group,
+				  const char *name);
+/* Reports every member of group whose name is not in known (NULL-ended). */
+void lcfg_check_keys(struct lcfg *lc, const config_setting_t *group, const char *what,
+		     const char *const *known);
+
+/* "N" followed by s, m, h or d.  Returns 0 or -1. */
+int duration_parse(const char *s, int64_t *seconds);
+/* Writes the shortest exact form ("90m", "1d", "45s") into out. */
+void duration_format(int64_t seconds, char *out, size_t size);
+
+#endif

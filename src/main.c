@@ -1,0 +1,192 @@
+/* agendad: command line and modes.  The work is done by the modules. */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "conf.h"
+#include "diag.h"
+#include "export.h"
+#include "feeds.h"
+#include "log.h"
+#include "programme.h"
+#include "state.h"
+
+#ifndef SYSCONFDIR
+#define SYSCONFDIR "/etc"
+#endif
+
+enum { EXIT_INVALID = 1, EXIT_USAGE = 2, EXIT_RUNTIME = 3 };
+enum mode { MODE_DAEMON, MODE_TEST, MODE_EXPORT, MODE_REMINDERS };
+
+struct options {
+	enum mode mode;
+	const char *config;
+	const char *export_dir;
+	const char *state_dir;
+	const char *listen;
+	const char *now;
+	const char *speed;
+	int foreground, dry_run;
+};
+
+static const char usage[] =
+	"Usage: agendad [-c FILE] [-f]          run the daemon\n"
+	"       agendad -t [-c FILE]            check configuration and programme, print a summary\n"
+	"       agendad --export DIR [-c FILE]  write every feed and the index page into DIR\n"
+	"       agendad --reminders [-c FILE]   print the reminder plan\n"
+	"       agendad --version | --help\n"
+	"\n"
+	"Options:\n"
+	"  -c, --config FILE     configuration (default " SYSCONFDIR "/agendad/agendad.conf)\n"
+	"  -f, --foreground      stay in the foreground, log to stderr\n"
+	"      --state-dir DIR   overrides state_dir\n"
+	"      --listen ADDR:PORT  overrides http.listen\n"
+	"      --dry-run         compute and log reminders, send nothing\n"
+	"      --now \"YYYY-MM-DD HH:MM[:SS]\"  simulated clock (event time zone)\n"
+	"      --speed N         with --now: simulated time runs N times faster\n"
+	"\n"
+	"Exit status: 0 success, 1 invalid configuration or programme, 2 usage error,\n"
+	"3 runtime failure.\n";
+
+static int parse_args(int argc, char **argv, struct options *o)
+{
+	enum { OPT_EXPORT = 256, OPT_REMINDERS, OPT_STATE, OPT_LISTEN, OPT_DRY, OPT_NOW, OPT_SPEED,
+	       OPT_VERSION, OPT_HELP };
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "foreground", no_argument, NULL, 'f' },
+		{ "test", no_argument, NULL, 't' },
+		{ "export", required_argument, NULL, OPT_EXPORT },
+		{ "reminders", no_argument, NULL, OPT_REMINDERS },
+		{ "state-dir", required_argument, NULL, OPT_STATE },
+		{ "listen", required_argument, NULL, OPT_LISTEN },
+		{ "dry-run", no_argument, NULL, OPT_DRY },
+		{ "now", required_argument, NULL, OPT_NOW },
+		{ "speed", required_argument, NULL, OPT_SPEED },
+		{ "version", no_argument, NULL, OPT_VERSION },
+		{ "help", no_argument, NULL, OPT_HELP },
+		{ NULL, 0, NULL, 0 },
+	};
+	int ch, modes = 0;
+
+	memset(o, 0, sizeof(*o));
+	o->config = SYSCONFDIR "/agendad/agendad.conf";
+	while ((ch = getopt_long(argc, argv, "c:ft", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c': o->config = optarg; break;
+		case 'f': o->foreground = 1; break;
+		case 't': o->mode = MODE_TEST; modes++; break;
+		case OPT_EXPORT: o->mode = MODE_EXPORT; o->export_dir = optarg; modes++; break;
+		case OPT_REMINDERS: o->mode = MODE_REMINDERS; modes++; break;
+		case OPT_STATE: o->state_dir = optarg; break;
+		case OPT_LISTEN: o->listen = optarg; break;
+		case OPT_DRY: o->dry_run = 1; break;
+		case OPT_NOW: o->now = optarg; break;
+		case OPT_SPEED: o->speed = optarg; break;
+		case OPT_VERSION: printf("agendad %s\n", PACKAGE_VERSION); exit(0);
+		case OPT_HELP: fputs(usage, stdout); exit(0);
+		default: fputs(usage, stderr); return -1;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "agendad: unexpected argument '%s'\n%s", argv[optind], usage);
+		return -1;
+	}
+	if (modes > 1) {
+		fprintf(stderr, "agendad: -t, --export and --reminders exclude each other\n");
+		return -1;
+	}
+	if (o->speed && !o->now) {
+		fprintf(stderr, "agendad: --speed needs --now\n");
+		return -1;
+	}
+	return 0;
+}
+
+/* Loads configuration and programme; prints every problem.  Returns 0, or
+ * EXIT_INVALID when anything was wrong. */
+static int load(const struct options *o, struct conf **c, struct programme **p)
+{
+	struct diag d;
+	double t0 = clock_elapsed();
+
+	diag_init(&d);
+	*c = conf_load(o->config, &d);
+	*p = NULL;
+	if (!*c)
+		return EXIT_INVALID;
+	if (o->state_dir)
+		(*c)->state_dir = o->state_dir;
+	if (o->listen)
+		(*c)->listen = o->listen;
+	*p = prog_load((*c)->programme, &d);
+	log_debug("loaded configuration and programme in %.3f s", clock_elapsed() - t0);
+	return *p ? 0 : EXIT_INVALID;
+}
+
+static int run_test(const struct conf *c, const struct programme *p)
+{
+	printf("%s: configuration OK (%zu channel%s)\n", c->path, c->n_channels,
+	       c->n_channels == 1 ? "" : "s");
+	printf("%s: programme OK: \"%s\"\n", p->path, p->event.title);
+	printf("  %zu sessions, %zu speakers, %zu days, %zu tracks, %zu rooms, %zu warnings\n",
+	       p->n_sessions, p->n_speakers, p->n_days, p->n_tracks, p->n_rooms, p->warnings);
+	if (p->n_days)
+		printf("  from %s to %s (%s)\n", p->days[0].date, p->days[p->n_days - 1].date,
+		       p->event.timezone);
+	return 0;
+}
+
+static int run_export(const struct conf *c, const struct programme *p, const char *dir)
+{
+	struct state *st;
+	struct feedset *fs;
+	int rc;
+
+	if (state_open(c->state_dir, &st) < 0)
+		return EXIT_RUNTIME;
+	rc = feedset_build(p, c, st, clock_now(), &fs);
+	if (rc == 0) {
+		double t0 = clock_elapsed();
+
+		rc = export_feeds(fs, c, dir);
+		log_debug("wrote %s in %.3f s", dir, clock_elapsed() - t0);
+		if (rc == 0)
+			log_info("exported %zu feeds (%zu sessions, %zu cancelled and removed) to %s",
+				 fs->n_feeds, p->n_sessions, fs->n_tombs, dir);
+		feedset_free(fs);
+	}
+	state_close(st);
+	return rc == 0 ? 0 : EXIT_RUNTIME;
+}
+
+int main(int argc, char **argv)
+{
+	struct options o;
+	struct conf *c;
+	struct programme *p;
+	int rc;
+
+	log_init();
+	if (parse_args(argc, argv, &o) < 0)
+		return EXIT_USAGE;
+	if ((rc = load(&o, &c, &p)) != 0) {
+		conf_free(c);
+		return rc;
+	}
+	switch (o.mode) {
+	case MODE_TEST: rc = run_test(c, p); break;
+	case MODE_EXPORT: rc = run_export(c, p, o.export_dir); break;
+	default:
+		log_err("this build of agendad does not run the daemon or reminders yet; use -t or --export");
+		rc = EXIT_RUNTIME;
+	}
+	prog_free(p);
+	conf_free(c);
+	icaltimezone_free_builtin_timezones();
+	return rc;
+}

@@ -1,0 +1,575 @@
+#include "config.h"
+
+#include "programme.h"
+
+#include <errno.h>
+#include <libconfig.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lcfg.h"
+
+struct loader {
+	struct lcfg lc;
+	struct programme *p;
+	const config_setting_t *root;
+};
+
+static const char *const top_keys[] = { "event", "tracks", "rooms", "speakers", "sessions", NULL };
+static const char *const event_keys[] = { "id", "title", "short_title", "timezone", "location",
+					  "url", "description", NULL };
+static const char *const track_keys[] = { "id", "title", "description", NULL };
+static const char *const room_keys[] = { "id", "title", NULL };
+static const char *const speaker_keys[] = { "id", "name", "affiliation", "bio_url", "email", NULL };
+static const char *const session_keys[] = { "id", "title", "start", "end", "track", "room", "kind",
+					    "status", "description", "people", "documents", NULL };
+static const char *const person_keys[] = { "speaker", "role", "affiliation", NULL };
+static const char *const document_keys[] = { "title", "url", NULL };
+
+static void errorf(struct loader *L, const config_setting_t *s, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void warnf(struct loader *L, int line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void errorf(struct loader *L, const config_setting_t *s, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	diag_error(L->lc.d, lcfg_file(&L->lc, s), lcfg_line(s), "%s", msg);
+}
+
+static void warnf(struct loader *L, int line, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	diag_warn(L->lc.d, L->lc.file, line, "%s", msg);
+	L->p->warnings++;
+}
+
+/* The groups of a top-level list such as tracks = ( { ... }, ... ). */
+static int list_groups(struct loader *L, const char *name, const config_setting_t **list)
+{
+	*list = lcfg_list(&L->lc, L->root, name);
+	return *list ? config_setting_length(*list) : 0;
+}
+
+static const config_setting_t *group_elem(struct loader *L, const config_setting_t *list, int i,
+					  const char *what, const char *const *keys)
+{
+	const config_setting_t *g = config_setting_get_elem(list, (unsigned)i);
+
+	if (config_setting_type(g) != CONFIG_TYPE_GROUP) {
+		errorf(L, g, "each %s must be a group { ... }", what);
+		return NULL;
+	}
+	lcfg_check_keys(&L->lc, g, what, keys);
+	return g;
+}
+
+/* Registers an id; a duplicate is an error that points at both places. */
+static void register_id(struct loader *L, struct strmap *map, const config_setting_t *g,
+			const char *what, const char *id, uint32_t index, const int *lines)
+{
+	uint32_t first;
+
+	if (!id)
+		return;
+	if (strmap_put(map, id, index, &first) == -EEXIST)
+		errorf(L, config_setting_get_member(g, "id"), "duplicate %s id '%s' (first at line %d)",
+		       what, id, lines[first]);
+}
+
+static void load_event(struct loader *L)
+{
+	const config_setting_t *g = config_setting_get_member(L->root, "event");
+	struct prog_event *e = &L->p->event;
+	const config_setting_t *tzs;
+
+	if (!g) {
+		diag_error(L->lc.d, L->lc.file, 0, "'event' is required: event = { id = ...; title "
+						     "= ...; timezone = ...; };");
+		return;
+	}
+	if (config_setting_type(g) != CONFIG_TYPE_GROUP) {
+		errorf(L, g, "'event' must be a group { ... }");
+		return;
+	}
+	lcfg_check_keys(&L->lc, g, "event", event_keys);
+	e->id = lcfg_id(&L->lc, g, "id", 1);
+	e->title = lcfg_string(&L->lc, g, "title", 1);
+	e->short_title = lcfg_string(&L->lc, g, "short_title", 0);
+	e->timezone = lcfg_string(&L->lc, g, "timezone", 1);
+	e->location = lcfg_string(&L->lc, g, "location", 0);
+	e->url = lcfg_string(&L->lc, g, "url", 0);
+	e->description = lcfg_string(&L->lc, g, "description", 0);
+	tzs = config_setting_get_member(g, "timezone");
+	if (e->timezone && tz_open(e->timezone, &L->p->tz) < 0)
+		errorf(L, tzs, "unknown timezone \"%s\": use an IANA name such as \"Europe/Zurich\"",
+		       e->timezone);
+}
+
+static int *load_tracks(struct loader *L)
+{
+	const config_setting_t *list;
+	int n = list_groups(L, "tracks", &list);
+	int *lines = calloc((size_t)n + 1, sizeof(int));
+	struct programme *p = L->p;
+
+	p->tracks = arena_alloc(p->arena, sizeof(*p->tracks) * (size_t)(n + 1));
+	p->track_ids = strmap_new((size_t)n);
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *g = group_elem(L, list, i, "track", track_keys);
+		struct prog_track *t = &p->tracks[p->n_tracks];
+
+		if (!g)
+			continue;
+		t->id = lcfg_id(&L->lc, g, "id", 1);
+		t->title = lcfg_string(&L->lc, g, "title", 0);
+		t->description = lcfg_string(&L->lc, g, "description", 0);
+		if (!t->title)
+			t->title = t->id;
+		lines[p->n_tracks] = lcfg_line(g);
+		register_id(L, p->track_ids, g, "track", t->id, (uint32_t)p->n_tracks, lines);
+		p->n_tracks++;
+	}
+	return lines;
+}
+
+static int *load_rooms(struct loader *L)
+{
+	const config_setting_t *list;
+	int n = list_groups(L, "rooms", &list);
+	int *lines = calloc((size_t)n + 1, sizeof(int));
+	struct programme *p = L->p;
+
+	p->rooms = arena_alloc(p->arena, sizeof(*p->rooms) * (size_t)(n + 1));
+	p->room_ids = strmap_new((size_t)n);
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *g = group_elem(L, list, i, "room", room_keys);
+		struct prog_room *r = &p->rooms[p->n_rooms];
+
+		if (!g)
+			continue;
+		r->id = lcfg_id(&L->lc, g, "id", 1);
+		r->title = lcfg_string(&L->lc, g, "title", 0);
+		if (!r->title)
+			r->title = r->id;
+		lines[p->n_rooms] = lcfg_line(g);
+		register_id(L, p->room_ids, g, "room", r->id, (uint32_t)p->n_rooms, lines);
+		p->n_rooms++;
+	}
+	return lines;
+}
+
+static int *load_speakers(struct loader *L)
+{
+	const config_setting_t *list;
+	int n = list_groups(L, "speakers", &list);
+	int *lines = calloc((size_t)n + 1, sizeof(int));
+	struct programme *p = L->p;
+
+	p->speakers = arena_alloc(p->arena, sizeof(*p->speakers) * (size_t)(n + 1));
+	p->speaker_ids = strmap_new((size_t)n);
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *g = group_elem(L, list, i, "speaker", speaker_keys);
+		struct prog_speaker *s = &p->speakers[p->n_speakers];
+
+		if (!g)
+			continue;
+		s->id = lcfg_id(&L->lc, g, "id", 1);
+		s->name = lcfg_string(&L->lc, g, "name", 1);
+		s->affiliation = lcfg_string(&L->lc, g, "affiliation", 0);
+		s->bio_url = lcfg_string(&L->lc, g, "bio_url", 0);
+		s->email = lcfg_string(&L->lc, g, "email", 0);
+		if (s->email && (!strchr(s->email, '@') || strpbrk(s->email, " \t\r\n<>,;")))
+			errorf(L, config_setting_get_member(g, "email"),
+			       "'email' \"%s\" is not an e-mail address", s->email);
+		if (!s->name)
+			s->name = s->id ? s->id : "";
+		lines[p->n_speakers] = lcfg_line(g);
+		register_id(L, p->speaker_ids, g, "speaker", s->id, (uint32_t)p->n_speakers, lines);
+		p->n_speakers++;
+	}
+	return lines;
+}
+
+/* A reference to a track, room or speaker by id. */
+static uint32_t resolve(struct loader *L, const config_setting_t *g, const char *key,
+			const char *what, const struct strmap *map, int required)
+{
+	const char *id = lcfg_string(&L->lc, g, key, required);
+	uint32_t index;
+
+	if (!id)
+		return PROG_NONE;
+	if (strmap_get(map, id, &index) == 0)
+		return index;
+	errorf(L, config_setting_get_member(g, key), "unknown %s '%s'", what, id);
+	return PROG_NONE;
+}
+
+static int load_time(struct loader *L, const config_setting_t *g, const char *key, int64_t *out)
+{
+	const char *v = lcfg_string(&L->lc, g, key, 1);
+	const config_setting_t *s = config_setting_get_member(g, key);
+	const char *why, *zone = L->p->event.timezone;
+	struct civil c;
+	int has_offset, offset;
+
+	if (!v)
+		return -1;
+	if (civil_parse(v, &c, &has_offset, &offset, &why)) {
+		errorf(L, s, "'%s': bad time \"%s\": %s", key, v, why);
+		return -1;
+	}
+	if (!L->p->tz)
+		return -1; /* the timezone's own error says why */
+	if (has_offset) {
+		*out = civil_to_seconds(&c) - offset;
+		if (tz_offset_at(L->p->tz, *out) != offset) {
+			errorf(L, s, "'%s': the UTC offset in \"%s\" is not in force in %s at that time",
+			       key, v, zone);
+			return -1;
+		}
+		return 0;
+	}
+	switch (tz_local_to_utc(L->p->tz, &c, out)) {
+	case TZ_OK:
+		return 0;
+	case TZ_GAP:
+		errorf(L, s,
+		       "'%s': \"%s\" does not exist in %s (the clocks skip it at the change to "
+		       "summer time); move it, or give a UTC offset such as \"%s +01:00\"",
+		       key, v, zone, v);
+		return -1;
+	case TZ_AMBIGUOUS:
+		errorf(L, s,
+		       "'%s': \"%s\" is ambiguous in %s (it happens twice when the clocks go "
+		       "back); add the UTC offset that is meant, such as \"%s +01:00\"",
+		       key, v, zone, v);
+		return -1;
+	}
+	return -1;
+}
+
+static void load_people(struct loader *L, const config_setting_t *g, struct prog_session *s)
+{
+	const config_setting_t *list = lcfg_list(&L->lc, g, "people");
+	int n = list ? config_setting_length(list) : 0;
+
+	s->people = arena_alloc(L->p->arena, sizeof(*s->people) * (size_t)(n + 1));
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *e = group_elem(L, list, i, "person", person_keys);
+		struct prog_person *pp = &s->people[s->n_people];
+
+		if (!e)
+			continue;
+		pp->speaker = resolve(L, e, "speaker", "speaker", L->p->speaker_ids, 1);
+		pp->role = lcfg_string(&L->lc, e, "role", 0);
+		pp->affiliation = lcfg_string(&L->lc, e, "affiliation", 0);
+		if (pp->speaker == PROG_NONE)
+			continue;
+		for (uint32_t j = 0; j < s->n_people; j++)
+			if (s->people[j].speaker == pp->speaker)
+				warnf(L, lcfg_line(e), "speaker '%s' is listed twice in session '%s'",
+				      L->p->speakers[pp->speaker].id, s->id ? s->id : "?");
+		s->n_people++;
+	}
+}
+
+static void load_documents(struct loader *L, const config_setting_t *g, struct prog_session *s)
+{
+	const config_setting_t *list = lcfg_list(&L->lc, g, "documents");
+	int n = list ? config_setting_length(list) : 0;
+
+	s->docs = arena_alloc(L->p->arena, sizeof(*s->docs) * (size_t)(n + 1));
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *e = group_elem(L, list, i, "document", document_keys);
+		struct prog_document *doc = &s->docs[s->n_docs];
+
+		if (!e)
+			continue;
+		doc->title = lcfg_string(&L->lc, e, "title", 1);
+		doc->url = lcfg_string(&L->lc, e, "url", 0);
+		if (doc->title)
+			s->n_docs++;
+	}
+}
+
+static void load_status(struct loader *L, const config_setting_t *g, struct prog_session *s)
+{
+	const char *v = lcfg_string(&L->lc, g, "status", 0);
+
+	s->status = PROG_CONFIRMED;
+	if (!v || strcmp(v, "confirmed") == 0)
+		return;
+	if (strcmp(v, "tentative") == 0)
+		s->status = PROG_TENTATIVE;
+	else if (strcmp(v, "cancelled") == 0)
+		s->status = PROG_CANCELLED;
+	else
+		errorf(L, config_setting_get_member(g, "status"),
+		       "'status' is \"%s\"; expected \"confirmed\", \"tentative\" or \"cancelled\"", v);
+}
+
+static int load_session(struct loader *L, const config_setting_t *g, struct prog_session *s)
+{
+	size_t errors = L->lc.d->errors;
+	int times_ok;
+
+	s->line = lcfg_line(g);
+	s->id = lcfg_id(&L->lc, g, "id", 1);
+	s->title = lcfg_string(&L->lc, g, "title", 1);
+	times_ok = (load_time(L, g, "start", &s->start) == 0) & (load_time(L, g, "end", &s->end) == 0);
+	if (times_ok && s->end <= s->start)
+		errorf(L, config_setting_get_member(g, "end"),
+		       "session '%s' ends before it starts (or at the same time)", s->id ? s->id : "?");
+	s->track = resolve(L, g, "track", "track", L->p->track_ids, 0);
+	s->room = resolve(L, g, "room", "room", L->p->room_ids, 0);
+	s->kind = lcfg_id(&L->lc, g, "kind", 0);
+	if (!s->kind)
+		s->kind = "session";
+	s->is_break = strcmp(s->kind, "break") == 0;
+	load_status(L, g, s);
+	s->description = lcfg_string(&L->lc, g, "description", 0);
+	load_people(L, g, s);
+	load_documents(L, g, s);
+	return L->lc.d->errors == errors ? 0 : -1;
+}
+
+static int cmp_session(const void *a, const void *b)
+{
+	const struct prog_session *x = a, *y = b;
+
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	if (x->end != y->end)
+		return x->end < y->end ? -1 : 1;
+	return strcmp(x->id, y->id);
+}
+
+static void load_sessions(struct loader *L)
+{
+	const config_setting_t *list;
+	int n = list_groups(L, "sessions", &list);
+	struct programme *p = L->p;
+	int ok = 1;
+
+	p->sessions = arena_alloc(p->arena, sizeof(*p->sessions) * (size_t)(n + 1));
+	p->session_ids = strmap_new((size_t)n);
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *g = group_elem(L, list, i, "session", session_keys);
+		struct prog_session *s = &p->sessions[p->n_sessions];
+		uint32_t first;
+
+		if (!g || load_session(L, g, s) < 0) {
+			ok = 0;
+			if (!g || !s->id)
+				continue;
+		}
+		if (s->id && strmap_put(p->session_ids, s->id, (uint32_t)p->n_sessions, &first) == -EEXIST) {
+			errorf(L, config_setting_get_member(g, "id"),
+			       "duplicate session id '%s' (first at line %d)", s->id,
+			       p->sessions[first].line);
+			ok = 0;
+		}
+		p->n_sessions++;
+	}
+	if (!ok)
+		return;
+	/* Feeds list sessions in time order; the index must follow the sort. */
+	qsort(p->sessions, p->n_sessions, sizeof(*p->sessions), cmp_session);
+	strmap_free(p->session_ids);
+	p->session_ids = strmap_new(p->n_sessions);
+	for (size_t i = 0; i < p->n_sessions; i++)
+		strmap_put(p->session_ids, p->sessions[i].id, (uint32_t)i, NULL);
+}
+
+static int cmp_day(const void *a, const void *b)
+{
+	return strcmp(((const struct prog_day *)a)->date, ((const struct prog_day *)b)->date);
+}
+
+static void local_date(struct programme *p, int64_t utc, char out[11], struct civil *c)
+{
+	char tmp[32];
+
+	tz_utc_to_local(p->tz, utc, c);
+	snprintf(tmp, sizeof(tmp), "%04d-%02d-%02d", c->year, c->month, c->day);
+	memcpy(out, tmp, 10);
+	out[10] = '\0';
+}
+
+static void build_days(struct programme *p)
+{
+	struct strmap *seen = strmap_new(64);
+	char date[11];
+	struct civil c;
+
+	p->days = arena_alloc(p->arena, sizeof(*p->days) * (p->n_sessions + 1));
+	for (size_t i = 0; i < p->n_sessions; i++) {
+		struct prog_day *d = &p->days[p->n_days];
+
+		local_date(p, p->sessions[i].start, date, &c);
+		memcpy(d->date, date, sizeof(date));
+		if (strmap_put(seen, d->date, 0, NULL) == 0) {
+			d->year = c.year;
+			d->month = c.month;
+			d->day = c.day;
+			p->n_days++;
+		}
+	}
+	strmap_free(seen);
+	qsort(p->days, p->n_days, sizeof(*p->days), cmp_day);
+	p->day_ids = strmap_new(p->n_days);
+	for (size_t i = 0; i < p->n_days; i++)
+		strmap_put(p->day_ids, p->days[i].date, (uint32_t)i, NULL);
+	for (size_t i = 0; i < p->n_sessions; i++)
+		p->sessions[i].day = prog_day_of(p, p->sessions[i].start);
+}
+
+uint32_t prog_day_of(const struct programme *p, int64_t utc)
+{
+	char date[11];
+	struct civil c;
+	uint32_t index;
+
+	local_date((struct programme *)p, utc, date, &c);
+	return strmap_get(p->day_ids, date, &index) == 0 ? index : PROG_NONE;
+}
+
+const char *prog_person_affiliation(const struct programme *p, const struct prog_person *pp)
+{
+	return pp->affiliation ? pp->affiliation : p->speakers[pp->speaker].affiliation;
+}
+
+/* A (resource, session) pair, for finding double bookings. */
+struct booking {
+	uint32_t who;
+	uint32_t session;
+};
+
+static int cmp_booking(const void *a, const void *b)
+{
+	const struct booking *x = a, *y = b;
+
+	if (x->who != y->who)
+		return x->who < y->who ? -1 : 1;
+	return x->session < y->session ? -1 : x->session > y->session;
+}
+
+/* Sessions are sorted by start, so within one resource the pairs are in
+ * time order and an overlap is a start before the latest end so far. */
+static void warn_overlaps(struct loader *L, struct booking *b, size_t n, const char *what)
+{
+	const struct programme *p = L->p;
+	size_t latest = 0;
+
+	qsort(b, n, sizeof(*b), cmp_booking);
+	for (size_t i = 1; i < n; i++) {
+		const struct prog_session *s = &p->sessions[b[i].session];
+		const struct prog_session *prev = &p->sessions[b[latest].session];
+
+		if (b[i].who != b[i - 1].who) {
+			latest = i;
+			continue;
+		}
+		if (s->start < prev->end) {
+			if (strcmp(what, "room") == 0)
+				warnf(L, s->line, "session '%s' overlaps '%s' (line %d) in room '%s'",
+				      s->id, prev->id, prev->line, p->rooms[b[i].who].id);
+			else
+				warnf(L, s->line,
+				      "speaker '%s' is in session '%s' and in '%s' (line %d) at once",
+				      p->speakers[b[i].who].id, s->id, prev->id, prev->line);
+		}
+		if (s->end > prev->end)
+			latest = i;
+	}
+}
+
+static void check_overlaps(struct loader *L)
+{
+	const struct programme *p = L->p;
+	size_t n_people = 0, nr = 0, ns = 0;
+	struct booking *rooms, *speakers;
+
+	for (size_t i = 0; i < p->n_sessions; i++)
+		n_people += p->sessions[i].n_people;
+	rooms = calloc(p->n_sessions + 1, sizeof(*rooms));
+	speakers = calloc(n_people + 1, sizeof(*speakers));
+	for (size_t i = 0; i < p->n_sessions; i++) {
+		const struct prog_session *s = &p->sessions[i];
+
+		if (s->status == PROG_CANCELLED)
+			continue;
+		if (s->room != PROG_NONE)
+			rooms[nr++] = (struct booking){ s->room, (uint32_t)i };
+		for (uint32_t j = 0; j < s->n_people; j++)
+			speakers[ns++] = (struct booking){ s->people[j].speaker, (uint32_t)i };
+	}
+	warn_overlaps(L, rooms, nr, "room");
+	warn_overlaps(L, speakers, ns, "speaker");
+	free(rooms);
+	free(speakers);
+}
+
+struct programme *prog_load(const char *path, struct diag *d)
+{
+	struct programme *p = calloc(1, sizeof(*p));
+	struct loader L = { { d, path, NULL }, p, NULL };
+	size_t errors = d->errors;
+	int *lines[3] = { NULL, NULL, NULL };
+	config_t cfg;
+
+	if (!p)
+		return NULL;
+	p->arena = arena_new();
+	p->path = arena_strdup(p->arena, path);
+	L.lc.a = p->arena;
+	config_init(&cfg);
+	if (lcfg_read(&L.lc, &cfg) == 0) {
+		L.root = config_root_setting(&cfg);
+		lcfg_check_keys(&L.lc, L.root, "the programme", top_keys);
+		load_event(&L);
+		lines[0] = load_tracks(&L);
+		lines[1] = load_rooms(&L);
+		lines[2] = load_speakers(&L);
+		load_sessions(&L);
+		if (d->errors == errors) {
+			build_days(p);
+			check_overlaps(&L);
+		}
+	}
+	config_destroy(&cfg);
+	for (int i = 0; i < 3; i++)
+		free(lines[i]);
+	if (d->errors > errors) {
+		prog_free(p);
+		return NULL;
+	}
+	return p;
+}
+
+void prog_free(struct programme *p)
+{
+	if (!p)
+		return;
+	strmap_free(p->track_ids);
+	strmap_free(p->room_ids);
+	strmap_free(p->speaker_ids);
+	strmap_free(p->session_ids);
+	strmap_free(p->day_ids);
+	tz_free(p->tz);
+	arena_free(p->arena);
+	free(p);
+}

@@ -1,0 +1,89 @@
+/* The programme: an immutable snapshot of the conference (SPEC 3), loaded
+ * and validated from a libconfig file.  Everything it holds lives in its
+ * arena; one prog_free releases it. */
+#ifndef AGENDAD_PROGRAMME_H
+#define AGENDAD_PROGRAMME_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arena.h"
+#include "diag.h"
+#include "strmap.h"
+#include "tz.h"
+
+#define PROG_NONE UINT32_MAX
+
+struct prog_event {
+	const char *id, *title, *short_title, *timezone, *location, *url, *description;
+};
+
+struct prog_track {
+	const char *id, *title, *description;
+};
+
+struct prog_room {
+	const char *id, *title;
+};
+
+struct prog_speaker {
+	const char *id, *name, *affiliation, *bio_url, *email;
+};
+
+struct prog_person {
+	uint32_t speaker;
+	const char *role;        /* may be NULL */
+	const char *affiliation; /* as printed for this appearance; NULL: the speaker's */
+};
+
+struct prog_document {
+	const char *title, *url; /* url may be NULL */
+};
+
+enum prog_status { PROG_CONFIRMED, PROG_TENTATIVE, PROG_CANCELLED };
+
+struct prog_session {
+	const char *id, *title, *kind, *description;
+	int64_t start, end; /* UTC seconds */
+	uint32_t track, room; /* PROG_NONE when absent */
+	uint32_t day;         /* index into days: the local date of start */
+	enum prog_status status;
+	int is_break;
+	struct prog_person *people;
+	uint32_t n_people;
+	struct prog_document *docs;
+	uint32_t n_docs;
+	int line;
+};
+
+struct prog_day {
+	char date[11]; /* YYYY-MM-DD, local */
+	int year, month, day;
+};
+
+struct programme {
+	struct arena *arena;
+	const char *path;
+	struct tz *tz;
+	struct prog_event event;
+	struct prog_track *tracks;
+	struct prog_room *rooms;
+	struct prog_speaker *speakers;
+	struct prog_session *sessions; /* sorted by start, end, id */
+	struct prog_day *days;         /* sorted */
+	size_t n_tracks, n_rooms, n_speakers, n_sessions, n_days;
+	struct strmap *track_ids, *room_ids, *speaker_ids, *session_ids, *day_ids;
+	size_t warnings;
+};
+
+/* Loads and validates path.  Every error and warning goes to d; returns
+ * NULL when there was any error.  Free with prog_free. */
+struct programme *prog_load(const char *path, struct diag *d);
+void prog_free(struct programme *p);
+
+/* The affiliation printed for a person in a session (override or the speaker's). */
+const char *prog_person_affiliation(const struct programme *p, const struct prog_person *pp);
+/* Index of the day whose date is the local date of utc, or PROG_NONE. */
+uint32_t prog_day_of(const struct programme *p, int64_t utc);
+
+#endif

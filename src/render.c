@@ -1,0 +1,279 @@
+#include "config.h"
+
+#include "render.h"
+
+#include <libical/ical.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "strmap.h"
+
+static const char begin_vevent[] = "BEGIN:VEVENT\r\n";
+static const char end_vevent[] = "END:VEVENT\r\n";
+
+char *render_description(const struct programme *p, const struct prog_session *s)
+{
+	struct buf b = { 0 };
+
+	for (uint32_t i = 0; i < s->n_people; i++) {
+		const struct prog_person *pp = &s->people[i];
+		const char *aff = prog_person_affiliation(p, pp);
+
+		if (i)
+			buf_adds(&b, "\n");
+		if (pp->role)
+			buf_printf(&b, "%s: ", pp->role);
+		buf_adds(&b, p->speakers[pp->speaker].name);
+		if (aff)
+			buf_printf(&b, ", %s", aff);
+	}
+	if (s->description) {
+		if (b.len)
+			buf_adds(&b, "\n\n");
+		buf_adds(&b, s->description);
+	}
+	if (s->n_docs) {
+		if (b.len)
+			buf_adds(&b, "\n\n");
+		buf_adds(&b, "Documents:");
+		for (uint32_t i = 0; i < s->n_docs; i++) {
+			buf_printf(&b, "\n- %s", s->docs[i].title);
+			if (s->docs[i].url)
+				buf_printf(&b, ": %s", s->docs[i].url);
+		}
+	}
+	if (!b.len)
+		return NULL;
+	return buf_steal(&b, NULL);
+}
+
+char *render_location(const struct programme *p, const struct prog_session *s)
+{
+	const char *room = s->room == PROG_NONE ? NULL : p->rooms[s->room].title;
+	const char *where = p->event.location;
+	struct buf b = { 0 };
+
+	if (room)
+		buf_adds(&b, room);
+	if (room && where)
+		buf_adds(&b, ", ");
+	if (where)
+		buf_adds(&b, where);
+	return b.len ? buf_steal(&b, NULL) : NULL;
+}
+
+/* DTSTART/DTEND in the event's zone by TZID, as RFC 5545 prefers; UTC
+ * where the local time would name another instant (the second pass of
+ * an hour repeated when the clocks go back). */
+static icalproperty *when(const struct programme *p, int64_t utc, int is_end)
+{
+	struct icaltimetype tt = icaltime_null_time();
+	icalproperty *prop;
+	struct civil c;
+	int local = tz_local_names(p->tz, utc);
+
+	if (local)
+		tz_utc_to_local(p->tz, utc, &c);
+	else
+		seconds_to_civil(utc, &c);
+	tt.year = c.year;
+	tt.month = c.month;
+	tt.day = c.day;
+	tt.hour = c.hour;
+	tt.minute = c.min;
+	tt.second = c.sec;
+	if (!local)
+		tt.zone = icaltimezone_get_utc_timezone();
+	prop = is_end ? icalproperty_new_dtend(tt) : icalproperty_new_dtstart(tt);
+	/* The TZID is set by hand: libical would write its own prefixed name. */
+	if (local)
+		icalproperty_add_parameter(prop, icalparameter_new_tzid(tz_name(p->tz)));
+	return prop;
+}
+
+static enum icalproperty_status ical_status(enum prog_status st)
+{
+	switch (st) {
+	case PROG_TENTATIVE: return ICAL_STATUS_TENTATIVE;
+	case PROG_CANCELLED: return ICAL_STATUS_CANCELLED;
+	default: return ICAL_STATUS_CONFIRMED;
+	}
+}
+
+static char *take_text(icalcomponent *comp, size_t *len)
+{
+	char *text = icalcomponent_as_ical_string_r(comp);
+
+	*len = strlen(text);
+	return text;
+}
+
+static void add_text(icalcomponent *ev, icalproperty *(*make)(const char *), const char *v)
+{
+	if (v)
+		icalcomponent_add_property(ev, make(v));
+}
+
+static icalcomponent *vevent(const struct programme *p, const struct conf *c,
+			     const struct prog_session *s)
+{
+	icalcomponent *ev = icalcomponent_new_vevent();
+	char *desc = render_description(p, s), *loc = render_location(p, s), *uid, *url;
+
+	if (asprintf(&uid, "%s@%s", s->id, p->event.id) < 0)
+		abort();
+	icalcomponent_add_property(ev, icalproperty_new_uid(uid));
+	free(uid);
+	icalcomponent_add_property(ev, when(p, s->start, 0));
+	icalcomponent_add_property(ev, when(p, s->end, 1));
+	icalcomponent_add_property(ev, icalproperty_new_summary(s->title));
+	add_text(ev, icalproperty_new_description, desc);
+	add_text(ev, icalproperty_new_location, loc);
+	if (s->track != PROG_NONE)
+		icalcomponent_add_property(ev, icalproperty_new_categories(p->tracks[s->track].title));
+	icalcomponent_add_property(ev, icalproperty_new_status(ical_status(s->status)));
+	icalcomponent_add_property(
+		ev, icalproperty_new_transp(s->is_break ? ICAL_TRANSP_TRANSPARENT : ICAL_TRANSP_OPAQUE));
+	if (asprintf(&url, "%s/#%s", c->base_url, s->id) < 0)
+		abort();
+	icalcomponent_add_property(ev, icalproperty_new_url(url));
+	free(url);
+	free(desc);
+	free(loc);
+	return ev;
+}
+
+/* Breaks and cancelled sessions get no alarm: nobody needs to be called
+ * to a coffee break or to a session that will not happen. */
+static void add_alarms(const struct conf *c, const struct prog_session *s, struct buf *b)
+{
+	if (s->is_break || s->status == PROG_CANCELLED)
+		return;
+	for (size_t i = 0; i < c->n_alarms; i++) {
+		icalcomponent *al = icalcomponent_new_valarm();
+		struct icaltriggertype trig = { icaltime_null_time(),
+						icaldurationtype_from_int(-(int)c->alarms[i]) };
+		size_t len;
+		char *text;
+
+		icalcomponent_add_property(al, icalproperty_new_action(ICAL_ACTION_DISPLAY));
+		icalcomponent_add_property(al, icalproperty_new_description(s->title));
+		icalcomponent_add_property(al, icalproperty_new_trigger(trig));
+		text = take_text(al, &len);
+		buf_add(b, text, len);
+		icalmemory_free_buffer(text);
+		icalcomponent_free(al);
+	}
+}
+
+uint64_t render_body(const struct programme *p, const struct conf *c, const struct prog_session *s,
+		     struct piece *body)
+{
+	icalcomponent *ev = vevent(p, c, s);
+	struct buf b = { 0 };
+	size_t len;
+	char *text = take_text(ev, &len);
+
+	/* Keep the text between BEGIN and END: stamps go before, alarms after. */
+	buf_add(&b, text, len - (sizeof(end_vevent) - 1));
+	icalmemory_free_buffer(text);
+	icalcomponent_free(ev);
+	body->alarm_off = b.len;
+	add_alarms(c, s, &b);
+	body->alarm_len = b.len - body->alarm_off;
+	body->text = buf_steal(&b, &body->len);
+	return hash_bytes(HASH_SEED, body->text, body->len);
+}
+
+static void add_prop(struct buf *b, icalproperty *prop)
+{
+	char *text = icalproperty_as_ical_string_r(prop);
+
+	buf_adds(b, text);
+	icalmemory_free_buffer(text);
+	icalproperty_free(prop);
+}
+
+static struct icaltimetype utc_time(int64_t t)
+{
+	return icaltime_from_timet_with_zone((time_t)t, 0, icaltimezone_get_utc_timezone());
+}
+
+void render_piece(struct piece *body, const struct stamp *stamp, struct piece *out)
+{
+	const size_t skip = sizeof(begin_vevent) - 1;
+	struct buf b = { 0 };
+	size_t shift;
+
+	buf_add(&b, begin_vevent, skip);
+	/* DTSTAMP is the last change, not the time of export: feeds must be a
+	 * function of programme and state, so that ETags and diffs stay quiet. */
+	add_prop(&b, icalproperty_new_dtstamp(utc_time(stamp->modified)));
+	add_prop(&b, icalproperty_new_lastmodified(utc_time(stamp->modified)));
+	add_prop(&b, icalproperty_new_sequence((int)stamp->sequence));
+	shift = b.len - skip;
+	buf_add(&b, body->text + skip, body->len - skip);
+	buf_add(&b, end_vevent, sizeof(end_vevent) - 1);
+	out->alarm_off = body->alarm_off + shift;
+	out->alarm_len = body->alarm_len;
+	out->text = buf_steal(&b, &out->len);
+	free(body->text);
+	body->text = NULL;
+}
+
+char *render_calendar_head(const struct programme *p, const struct conf *c, size_t *len)
+{
+	icalcomponent *cal = icalcomponent_new_vcalendar();
+	struct icaldurationtype refresh = icaldurationtype_from_int((int)c->refresh);
+	icalproperty *prop;
+	char *text, *ttl;
+	struct buf b = { 0 };
+
+	icalcomponent_add_property(cal, icalproperty_new_version("2.0"));
+	icalcomponent_add_property(cal, icalproperty_new_prodid("-//agendad//agendad " PACKAGE_VERSION "//EN"));
+	icalcomponent_add_property(cal, icalproperty_new_calscale("GREGORIAN"));
+	icalcomponent_add_property(cal, icalproperty_new_method(ICAL_METHOD_PUBLISH));
+	prop = icalproperty_new_x(tz_name(p->tz));
+	icalproperty_set_x_name(prop, "X-WR-TIMEZONE");
+	icalcomponent_add_property(cal, prop);
+	prop = icalproperty_new_refreshinterval(refresh);
+	icalproperty_add_parameter(prop, icalparameter_new_value(ICAL_VALUE_DURATION));
+	icalcomponent_add_property(cal, prop);
+	ttl = icaldurationtype_as_ical_string_r(refresh);
+	prop = icalproperty_new_x(ttl);
+	icalproperty_set_x_name(prop, "X-PUBLISHED-TTL");
+	icalcomponent_add_property(cal, prop);
+	icalmemory_free_buffer(ttl);
+	text = icalcomponent_as_ical_string_r(cal);
+	/* Everything but the closing line: the feed's own lines follow. */
+	buf_add(&b, text, strlen(text) - (sizeof(RENDER_END_CALENDAR) - 1));
+	icalmemory_free_buffer(text);
+	icalcomponent_free(cal);
+	return buf_steal(&b, len);
+}
+
+char *render_calendar_name(const char *name, size_t *len)
+{
+	struct buf b = { 0 };
+	icalproperty *prop;
+
+	add_prop(&b, icalproperty_new_name(name));
+	prop = icalproperty_new_x(name);
+	icalproperty_set_x_name(prop, "X-WR-CALNAME");
+	add_prop(&b, prop);
+	return buf_steal(&b, len);
+}
+
+char *render_vtimezone(const struct programme *p, int64_t from, int64_t to, size_t *len)
+{
+	icalcomponent *vtz = tz_vtimezone(p->tz, from, to);
+	char *text = take_text(vtz, len);
+	char *copy = strdup(text);
+
+	icalmemory_free_buffer(text);
+	icalcomponent_free(vtz);
+	if (!copy)
+		abort();
+	return copy;
+}

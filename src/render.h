@@ -1,0 +1,45 @@
+/* Sessions -> VEVENT text, rendered once each with libical; feeds are
+ * assembled from these pieces (feeds.c). */
+#ifndef AGENDAD_RENDER_H
+#define AGENDAD_RENDER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "conf.h"
+#include "programme.h"
+#include "state.h"
+
+/* A session's VEVENT, "BEGIN:VEVENT\r\n" ... "END:VEVENT\r\n".  The
+ * configured VALARMs are text[alarm_off, alarm_off + alarm_len), so a
+ * subscriber's own alarms can replace them without rendering again. */
+struct piece {
+	char *text; /* malloc'd */
+	size_t len, alarm_off, alarm_len;
+};
+
+/* Renders everything about s except SEQUENCE, LAST-MODIFIED and DTSTAMP
+ * (which depend on its history) into *body, and returns the hash of what
+ * a subscriber would see, for state_reconcile. */
+uint64_t render_body(const struct programme *p, const struct conf *c, const struct prog_session *s,
+		     struct piece *body);
+/* Completes a body into the published VEVENT with its stamp; consumes body. */
+void render_piece(struct piece *body, const struct stamp *stamp, struct piece *out);
+
+/* VCALENDAR properties shared by every feed (VERSION ... X-PUBLISHED-TTL),
+ * after "BEGIN:VCALENDAR\r\n".  Caller frees. */
+char *render_calendar_head(const struct programme *p, const struct conf *c, size_t *len);
+/* NAME and X-WR-CALNAME lines for one feed.  Caller frees. */
+char *render_calendar_name(const char *name, size_t *len);
+/* The event time zone's VTIMEZONE covering [from, to].  Caller frees. */
+char *render_vtimezone(const struct programme *p, int64_t from, int64_t to, size_t *len);
+
+/* The DESCRIPTION text: people with roles and affiliations, the session's
+ * description, its documents.  Caller frees; NULL when there is nothing. */
+char *render_description(const struct programme *p, const struct prog_session *s);
+/* LOCATION: room and event location; NULL when neither exists.  Caller frees. */
+char *render_location(const struct programme *p, const struct prog_session *s);
+
+#define RENDER_END_CALENDAR "END:VCALENDAR\r\n"
+
+#endif

@@ -1,0 +1,405 @@
+#include "config.h"
+
+#include "state.h"
+
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "buf.h"
+#include "log.h"
+
+struct state {
+	sqlite3 *db;
+	char *path;
+};
+
+/* Each entry moves the schema from version i to i + 1; the database's
+ * user_version says how many have run.  Append, never edit. */
+static const char *const migrations[] = {
+	"CREATE TABLE published ("
+	" event TEXT NOT NULL, id TEXT NOT NULL,"
+	" title TEXT NOT NULL, start INTEGER NOT NULL, \"end\" INTEGER NOT NULL,"
+	" room TEXT NOT NULL, track TEXT NOT NULL, kind TEXT NOT NULL, speakers TEXT NOT NULL,"
+	" status INTEGER NOT NULL, hash INTEGER NOT NULL,"
+	" sequence INTEGER NOT NULL, modified INTEGER NOT NULL, removed INTEGER,"
+	" PRIMARY KEY (event, id)) WITHOUT ROWID;",
+};
+#define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
+
+static int mkdirs(const char *dir)
+{
+	char *p = strdup(dir);
+	int rc = 0;
+
+	if (!p)
+		return -ENOMEM;
+	for (char *s = p + 1; *s && rc == 0; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(p, 0750) < 0 && errno != EEXIST)
+			rc = -errno;
+		*s = '/';
+	}
+	if (rc == 0 && mkdir(p, 0750) < 0 && errno != EEXIST)
+		rc = -errno;
+	free(p);
+	return rc;
+}
+
+static int exec(struct state *st, const char *sql)
+{
+	char *err = NULL;
+
+	if (sqlite3_exec(st->db, sql, NULL, NULL, &err) == SQLITE_OK)
+		return 0;
+	log_err("%s: %s", st->path, err ? err : sqlite3_errmsg(st->db));
+	sqlite3_free(err);
+	return -EIO;
+}
+
+static int user_version(struct state *st)
+{
+	sqlite3_stmt *q;
+	int v = -1;
+
+	if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &q, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(q) == SQLITE_ROW)
+		v = sqlite3_column_int(q, 0);
+	sqlite3_finalize(q);
+	return v;
+}
+
+static int migrate(struct state *st)
+{
+	int v = user_version(st);
+	char sql[64];
+
+	if (v < 0)
+		return exec(st, "SELECT 1 FROM nothing"); /* reports the error */
+	if (v > SCHEMA_VERSION) {
+		log_err("%s: schema version %d is newer than this agendad knows (%d)", st->path, v,
+			SCHEMA_VERSION);
+		return -EPROTO;
+	}
+	for (; v < SCHEMA_VERSION; v++) {
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", v + 1);
+		if (exec(st, "BEGIN IMMEDIATE") || exec(st, migrations[v]) || exec(st, sql) ||
+		    exec(st, "COMMIT")) {
+			exec(st, "ROLLBACK");
+			return -EIO;
+		}
+	}
+	return 0;
+}
+
+int state_open(const char *dir, struct state **out)
+{
+	struct state *st;
+	int rc = mkdirs(dir);
+
+	if (rc < 0) {
+		log_err("cannot create state directory %s: %s", dir, strerror(-rc));
+		return rc;
+	}
+	st = calloc(1, sizeof(*st));
+	if (!st)
+		return -ENOMEM;
+	if (asprintf(&st->path, "%s/agendad.sqlite", dir) < 0) {
+		free(st);
+		return -ENOMEM;
+	}
+	if (sqlite3_open_v2(st->path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+	    SQLITE_OK) {
+		log_err("cannot open %s: %s", st->path, sqlite3_errmsg(st->db));
+		state_close(st);
+		return -EIO;
+	}
+	sqlite3_busy_timeout(st->db, 10000);
+	if (exec(st, "PRAGMA journal_mode = WAL") || exec(st, "PRAGMA synchronous = NORMAL") ||
+	    migrate(st) < 0) {
+		state_close(st);
+		return -EIO;
+	}
+	*out = st;
+	return 0;
+}
+
+void state_close(struct state *st)
+{
+	if (!st)
+		return;
+	sqlite3_close(st->db);
+	free(st->path);
+	free(st);
+}
+
+struct row {
+	char *id, *title, *kind, *track, *room, *speakers;
+	int64_t start, end, status, hash, removed;
+	int has_removed, seen;
+	struct stamp stamp;
+};
+
+static char *col(sqlite3_stmt *q, int i)
+{
+	const unsigned char *t = sqlite3_column_text(q, i);
+
+	return strdup(t ? (const char *)t : "");
+}
+
+static void row_free(struct row *r)
+{
+	free(r->id);
+	free(r->title);
+	free(r->kind);
+	free(r->track);
+	free(r->room);
+	free(r->speakers);
+}
+
+static int load_rows(struct state *st, const char *event, struct row **out, size_t *n)
+{
+	static const char sql[] = "SELECT id, title, start, \"end\", room, track, kind, speakers,"
+				  " status, hash, sequence, modified, removed"
+				  " FROM published WHERE event = ?";
+	sqlite3_stmt *q;
+	struct row *rows = NULL;
+	size_t count = 0, cap = 0;
+	int rc;
+
+	if (sqlite3_prepare_v2(st->db, sql, -1, &q, NULL) != SQLITE_OK)
+		return exec(st, sql);
+	sqlite3_bind_text(q, 1, event, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		struct row *r;
+
+		if (count == cap) {
+			cap = cap ? cap * 2 : 1024;
+			rows = realloc(rows, cap * sizeof(*rows));
+			if (!rows)
+				abort();
+		}
+		r = &rows[count++];
+		memset(r, 0, sizeof(*r));
+		r->id = col(q, 0);
+		r->title = col(q, 1);
+		r->start = sqlite3_column_int64(q, 2);
+		r->end = sqlite3_column_int64(q, 3);
+		r->room = col(q, 4);
+		r->track = col(q, 5);
+		r->kind = col(q, 6);
+		r->speakers = col(q, 7);
+		r->status = sqlite3_column_int64(q, 8);
+		r->hash = sqlite3_column_int64(q, 9);
+		r->stamp.sequence = sqlite3_column_int64(q, 10);
+		r->stamp.modified = sqlite3_column_int64(q, 11);
+		r->has_removed = sqlite3_column_type(q, 12) != SQLITE_NULL;
+		r->removed = sqlite3_column_int64(q, 12);
+	}
+	sqlite3_finalize(q);
+	if (rc != SQLITE_DONE) {
+		log_err("%s: %s", st->path, sqlite3_errmsg(st->db));
+		for (size_t i = 0; i < count; i++)
+			row_free(&rows[i]);
+		free(rows);
+		return -EIO;
+	}
+	*out = rows;
+	*n = count;
+	return 0;
+}
+
+/* The columns a session is published with, as strings. */
+struct facts {
+	const char *room, *track;
+	char *speakers;
+};
+
+static void facts_of(const struct programme *p, const struct prog_session *s, struct facts *f)
+{
+	struct buf b = { 0 };
+
+	f->room = s->room == PROG_NONE ? "" : p->rooms[s->room].id;
+	f->track = s->track == PROG_NONE ? "" : p->tracks[s->track].id;
+	for (uint32_t i = 0; i < s->n_people; i++) {
+		if (i)
+			buf_adds(&b, " ");
+		buf_adds(&b, p->speakers[s->people[i].speaker].id);
+	}
+	f->speakers = buf_steal(&b, NULL);
+}
+
+static int write_row(sqlite3_stmt *up, const char *event, const struct prog_session *s,
+		     const struct facts *f, uint64_t hash, const struct stamp *stamp)
+{
+	int rc;
+
+	sqlite3_reset(up);
+	sqlite3_bind_text(up, 1, event, -1, SQLITE_STATIC);
+	sqlite3_bind_text(up, 2, s->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(up, 3, s->title, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(up, 4, s->start);
+	sqlite3_bind_int64(up, 5, s->end);
+	sqlite3_bind_text(up, 6, f->room, -1, SQLITE_STATIC);
+	sqlite3_bind_text(up, 7, f->track, -1, SQLITE_STATIC);
+	sqlite3_bind_text(up, 8, s->kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(up, 9, f->speakers, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(up, 10, s->status);
+	sqlite3_bind_int64(up, 11, (int64_t)hash);
+	sqlite3_bind_int64(up, 12, stamp->sequence);
+	sqlite3_bind_int64(up, 13, stamp->modified);
+	rc = sqlite3_step(up);
+	return rc == SQLITE_DONE ? 0 : -EIO;
+}
+
+/* Decides the new stamp of a session that is in the programme. */
+static int changed(const struct row *r, const struct prog_session *s, const struct facts *f,
+		   uint64_t hash, int64_t now, struct stamp *stamp)
+{
+	int major;
+
+	if (!r) {
+		*stamp = (struct stamp){ 0, now };
+		return 1;
+	}
+	*stamp = r->stamp;
+	major = r->has_removed || r->start != s->start || r->end != s->end ||
+		r->status != s->status || strcmp(r->title, s->title) != 0 ||
+		strcmp(r->room, f->room) != 0;
+	if (major)
+		stamp->sequence++;
+	if (major || (uint64_t)r->hash != hash || strcmp(r->track, f->track) != 0 ||
+	    strcmp(r->speakers, f->speakers) != 0 || strcmp(r->kind, s->kind) != 0) {
+		stamp->modified = now;
+		return 1;
+	}
+	return 0;
+}
+
+static int update_present(struct state *st, const struct programme *p, const uint64_t *hashes,
+			  int64_t now, struct row *rows, struct strmap *index, struct stamp *stamps)
+{
+	static const char sql[] =
+		"INSERT OR REPLACE INTO published (event, id, title, start, \"end\", room, track,"
+		" kind, speakers, status, hash, sequence, modified, removed)"
+		" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)";
+	sqlite3_stmt *up;
+	int rc = 0;
+
+	if (sqlite3_prepare_v2(st->db, sql, -1, &up, NULL) != SQLITE_OK)
+		return exec(st, sql);
+	for (size_t i = 0; i < p->n_sessions && rc == 0; i++) {
+		const struct prog_session *s = &p->sessions[i];
+		struct row *r = NULL;
+		struct facts f;
+		uint32_t at;
+
+		if (strmap_get(index, s->id, &at) == 0) {
+			r = &rows[at];
+			r->seen = 1;
+		}
+		facts_of(p, s, &f);
+		if (changed(r, s, &f, hashes[i], now, &stamps[i]))
+			rc = write_row(up, p->event.id, s, &f, hashes[i], &stamps[i]);
+		free(f.speakers);
+	}
+	if (rc < 0)
+		log_err("%s: %s", st->path, sqlite3_errmsg(st->db));
+	sqlite3_finalize(up);
+	return rc;
+}
+
+static int bury(struct state *st, const char *event, struct row *r, int64_t now,
+		struct reconcile *out)
+{
+	sqlite3_stmt *q;
+	int purge = r->has_removed && r->removed < now - STATE_TOMBSTONE_DAYS * 86400;
+	const char *sql = purge ? "DELETE FROM published WHERE event = ?1 AND id = ?2"
+				: "UPDATE published SET removed = ?3, sequence = ?4, modified = ?3,"
+				  " status = ?5 WHERE event = ?1 AND id = ?2";
+	struct tombstone *t;
+	int rc = 0;
+
+	if (!r->has_removed || purge) {
+		if (!purge) {
+			r->stamp.sequence++;
+			r->stamp.modified = now;
+		}
+		if (sqlite3_prepare_v2(st->db, sql, -1, &q, NULL) != SQLITE_OK)
+			return exec(st, sql);
+		sqlite3_bind_text(q, 1, event, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 2, r->id, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(q, 3, now);
+		sqlite3_bind_int64(q, 4, r->stamp.sequence);
+		sqlite3_bind_int64(q, 5, PROG_CANCELLED);
+		rc = sqlite3_step(q) == SQLITE_DONE ? 0 : -EIO;
+		sqlite3_finalize(q);
+		if (purge || rc < 0)
+			return rc;
+	}
+	t = &out->tombs[out->n_tombs++];
+	*t = (struct tombstone){ r->id, r->title, r->kind, r->track, r->room, r->speakers,
+				 r->start, r->end, r->stamp };
+	r->id = r->title = r->kind = r->track = r->room = r->speakers = NULL; /* moved */
+	return 0;
+}
+
+int state_reconcile(struct state *st, const struct programme *p, const uint64_t *hashes,
+		    int64_t now, struct reconcile *out)
+{
+	struct row *rows = NULL;
+	size_t n = 0;
+	struct strmap *index;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = load_rows(st, p->event.id, &rows, &n)) < 0)
+		return rc;
+	index = strmap_new(n);
+	for (size_t i = 0; i < n; i++)
+		strmap_put(index, rows[i].id, (uint32_t)i, NULL);
+	out->stamps = calloc(p->n_sessions + 1, sizeof(*out->stamps));
+	out->tombs = calloc(n + 1, sizeof(*out->tombs));
+	if (!out->stamps || !out->tombs)
+		abort();
+	rc = exec(st, "BEGIN IMMEDIATE");
+	if (rc == 0)
+		rc = update_present(st, p, hashes, now, rows, index, out->stamps);
+	for (size_t i = 0; i < n && rc == 0; i++)
+		if (!rows[i].seen)
+			rc = bury(st, p->event.id, &rows[i], now, out);
+	if (rc == 0)
+		rc = exec(st, "COMMIT");
+	else
+		exec(st, "ROLLBACK");
+	strmap_free(index);
+	for (size_t i = 0; i < n; i++)
+		row_free(&rows[i]);
+	free(rows);
+	if (rc < 0)
+		reconcile_free(out);
+	return rc;
+}
+
+void reconcile_free(struct reconcile *r)
+{
+	for (size_t i = 0; i < r->n_tombs; i++) {
+		struct tombstone *t = &r->tombs[i];
+
+		free(t->id);
+		free(t->title);
+		free(t->kind);
+		free(t->track);
+		free(t->room);
+		free(t->speakers);
+	}
+	free(r->tombs);
+	free(r->stamps);
+	memset(r, 0, sizeof(*r));
+}
