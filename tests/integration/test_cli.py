@@ -1,0 +1,149 @@
+#!/usr/bin/python3
+"""The command line: -t, --export, exit statuses, and what the state
+directory remembers between exports (SEQUENCE, CANCELLED tombstones)."""
+import os
+import unittest
+
+from agendadtest import SRCDIR, TempDir, events, run, write_programme
+
+SHIPPED = SRCDIR / "etc" / "agendad.conf"
+
+PROGRAMME = """
+event = { id = "cli"; title = "CLI Test"; timezone = "Europe/Zurich"; };
+tracks = ( { id = "main"; title = "Main"; } );
+rooms = ( { id = "r1"; title = "Room 1"; }, { id = "r2"; title = "Room 2"; } );
+speakers = ( { id = "ada"; name = "Ada"; email = "ada@example.org"; } );
+sessions = (
+  { id = "a"; title = "A"; start = "2030-05-01 10:00"; end = "2030-05-01 11:00";
+    room = "r1"; track = "main"; people = ( { speaker = "ada"; role = "Chair"; } ); },
+  { id = "b"; title = "B"; start = "2030-05-01 11:00"; end = "2030-05-01 12:00"; room = "r1"; },
+  { id = "c"; title = "C"; start = "2030-05-02 09:00"; end = "2030-05-02 10:00"; room = "r2";
+    description = "first"; }
+);
+"""
+
+
+class Summary(unittest.TestCase):
+    def test_shipped_programme_summary(self):
+        proc = run("-t", "-c", SHIPPED, check=0)
+        self.assertIn("11 sessions, 27 speakers, 2 days, 3 tracks, 0 rooms, 0 warnings",
+                      proc.stdout)
+        self.assertIn("from 2014-03-24 to 2014-03-25 (Europe/Zurich)", proc.stdout)
+
+    def test_version_and_help(self):
+        self.assertRegex(run("--version", check=0).stdout, r"^agendad \d+\.\d+\.\d+\n$")
+        self.assertIn("--export DIR", run("--help", check=0).stdout)
+
+    def test_usage_errors_exit_2(self):
+        for args in (["--bogus"], ["-t", "--export", "x"], ["--speed", "2"], ["extra"]):
+            with self.subTest(args=args):
+                proc = run(*args, check=2)
+                self.assertTrue(proc.stderr)
+
+    def test_invalid_programme_exit_1_with_every_error(self):
+        with TempDir() as d:
+            conf = write_programme(d, """
+event = { id = "x"; title = "X"; timezone = "Europe/Zurich"; };
+sessions = (
+  { id = "Bad"; title = "t"; start = "2030-01-01 10:00"; end = "2030-01-01 11:00"; },
+  { id = "ok"; title = "t"; start = "2030-01-01 10:00"; end = "2030-01-01 09:00"; },
+  { id = "ok2"; title = "t"; start = "2030-01-01 10:00"; end = "2030-01-01 11:00"; room = "nope"; }
+);
+""")
+            proc = run("-t", "-c", conf, check=1)
+            prog = str(d / "test.programme")
+            self.assertIn(f"{prog}:4: 'id' \"Bad\" is not a valid id", proc.stderr)
+            self.assertIn(f"{prog}:5: session 'ok' ends before it starts", proc.stderr)
+            self.assertIn(f"{prog}:6: unknown room 'nope'", proc.stderr)
+            self.assertEqual(proc.stdout, "")
+
+    def test_missing_configuration_exit_1(self):
+        proc = run("-t", "-c", "/nonexistent/agendad.conf", check=1)
+        self.assertIn("/nonexistent/agendad.conf: cannot read", proc.stderr)
+
+    def test_warnings_are_not_fatal(self):
+        with TempDir() as d:
+            conf = write_programme(d, PROGRAMME.replace('"2030-05-01 11:00"; end = "2030-05-01 12:00"',
+                                                        '"2030-05-01 10:30"; end = "2030-05-01 12:00"'))
+            proc = run("-t", "-c", conf, check=0)
+            self.assertIn("warning: session 'b' overlaps 'a'", proc.stderr)
+            self.assertIn("1 warnings", proc.stdout)
+
+
+class Export(unittest.TestCase):
+    def export(self, d, conf, name):
+        out = d / name
+        run("--export", out, "-c", conf, "--state-dir", d / "state", check=0)
+        return out
+
+    def test_layout_and_no_temporary_files(self):
+        with TempDir() as d:
+            out = self.export(d, SHIPPED, "out")
+            for rel in ("calendar.ics", "index.html", "days/2014-03-24.ics",
+                        "days/2014-03-25.ics", "tracks/plenary.ics", "speakers/jill-helke.ics",
+                        "sessions/d1-opening.ics"):
+                self.assertTrue((out / rel).is_file(), rel)
+            leftovers = [p for p in out.rglob("*") if p.name.endswith("~")]
+            self.assertEqual(leftovers, [])
+
+    def test_unwritable_state_dir_exit_3(self):
+        if os.geteuid() == 0:
+            state = "/proc/agendad-cannot-exist"  # not even root can create it
+        else:
+            state = "/agendad-cannot-exist"
+        with TempDir() as d:
+            proc = run("--export", d / "out", "-c", SHIPPED, "--state-dir", state, check=3)
+            self.assertIn("state directory", proc.stderr)
+
+    def test_sequence_and_tombstones_follow_changes(self):
+        with TempDir() as d:
+            conf = write_programme(d, PROGRAMME)
+            first = events(self.export(d, conf, "one") / "calendar.ics")
+            self.assertEqual({u: int(e["SEQUENCE"]) for u, e in first.items()},
+                             {"a@cli": 0, "b@cli": 0, "c@cli": 0})
+            # Move a, change only c's description, remove b.
+            changed = PROGRAMME.replace('start = "2030-05-01 10:00"; end = "2030-05-01 11:00"',
+                                        'start = "2030-05-01 13:00"; end = "2030-05-01 14:00"')
+            changed = changed.replace('description = "first"', 'description = "second"')
+            changed = "\n".join(l for l in changed.splitlines() if 'id = "b"' not in l)
+            write_programme(d, changed)
+            out = self.export(d, conf, "two")
+            second = events(out / "calendar.ics")
+            self.assertEqual(int(second["a@cli"]["SEQUENCE"]), 1)
+            self.assertEqual(int(second["c@cli"]["SEQUENCE"]), 0)
+            self.assertGreaterEqual(second["c@cli"]["LAST-MODIFIED"].dt,
+                                    first["c@cli"]["LAST-MODIFIED"].dt)
+            self.assertEqual(str(second["b@cli"]["STATUS"]), "CANCELLED")
+            self.assertEqual(int(second["b@cli"]["SEQUENCE"]), 1)
+            # The tombstone stays in its day, room and own feed.
+            self.assertIn("b@cli", events(out / "days/2030-05-01.ics"))
+            self.assertIn("b@cli", events(out / "rooms/r1.ics"))
+            self.assertEqual(str(events(out / "sessions/b.ics")["b@cli"]["STATUS"]), "CANCELLED")
+            # A cancelled session carries no alarm.
+            self.assertEqual(list(second["b@cli"].walk("VALARM")), [])
+
+    def test_two_exports_are_byte_identical(self):
+        with TempDir() as d:
+            conf = write_programme(d, PROGRAMME, 'feeds = { alarms = [ "10m" ]; };\n')
+            one = self.export(d, conf, "one")
+            two = self.export(d, conf, "two")
+            files = sorted(p.relative_to(one) for p in one.rglob("*") if p.is_file())
+            self.assertEqual(files, sorted(p.relative_to(two) for p in two.rglob("*") if p.is_file()))
+            for rel in files:
+                self.assertEqual((one / rel).read_bytes(), (two / rel).read_bytes(), str(rel))
+
+    def test_stale_feeds_are_removed_from_the_export(self):
+        with TempDir() as d:
+            conf = write_programme(d, PROGRAMME)
+            out = self.export(d, conf, "out")
+            self.assertTrue((out / "rooms/r2.ics").exists())
+            write_programme(d, PROGRAMME.replace('{ id = "r2"; title = "Room 2"; }',
+                                                 '{ id = "r3"; title = "Room 3"; }')
+                            .replace('room = "r2"', 'room = "r3"'))
+            self.export(d, conf, "out")
+            self.assertFalse((out / "rooms/r2.ics").exists())
+            self.assertTrue((out / "rooms/r3.ics").exists())
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
