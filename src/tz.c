@@ -252,7 +252,7 @@ int tz_local_names(struct tz *tz, int64_t utc)
 	int64_t back;
 
 	tz_utc_to_local(tz, utc, &c);
-	return tz_local_to_utc(tz, &c, &back) != TZ_GAP && back == utc;
+	return tz_local_to_utc(tz, &c, &back) == TZ_OK && back == utc;
 }
 
 icalcomponent *tz_vtimezone(struct tz *tz, int64_t from, int64_t to)

@@ -36,8 +36,10 @@ icaltimezone *tz_ical(const struct tz *tz);
 int tz_offset_at(struct tz *tz, int64_t utc);
 enum tz_result tz_local_to_utc(struct tz *tz, const struct civil *local, int64_t *utc);
 void tz_utc_to_local(struct tz *tz, int64_t utc, struct civil *local);
-/* True when "local time of utc, with TZID" names exactly utc in
- * iCalendar (RFC 5545 3.3.5 takes the first of two ambiguous times). */
+/* True when the local time of utc happens once, so that "local time,
+ * with TZID" names exactly utc.  RFC 5545 3.3.5 reads a repeated local
+ * time as its first pass, but clients disagree (ical.js takes the
+ * second), so both passes of a repeated hour count as not named. */
 int tz_local_names(struct tz *tz, int64_t utc);
 
 /* A new VTIMEZONE (caller frees) whose TZID is the plain IANA name and
