@@ -13,7 +13,7 @@
 
 static const char *const top_keys[] = { "programme", "state_dir", "base_url", "export_dir", "http",
 					"feeds", "reminders", "channels", NULL };
-static const char *const http_keys[] = { "listen", NULL };
+static const char *const http_keys[] = { "listen", "max_connections", "timeout", "threads", NULL };
 static const char *const feeds_keys[] = { "refresh", "alarms", NULL };
 static const char *const reminders_keys[] = { "before", "catch_up", "skip_kinds", NULL };
 static const char *const channel_keys[] = { "name", "type", "to", "smtp_url", "from", "username",
@@ -161,6 +161,56 @@ static const config_setting_t *subgroup(struct lcfg *lc, const config_setting_t 
 	return g;
 }
 
+static unsigned bounded(struct lcfg *lc, const config_setting_t *g, const char *name,
+			unsigned def, unsigned lo, unsigned hi)
+{
+	const config_setting_t *s = g ? config_setting_get_member(g, name) : NULL;
+	int v;
+
+	if (!s)
+		return def;
+	if (config_setting_type(s) != CONFIG_TYPE_INT) {
+		diag_error(lc->d, lcfg_file(lc, s), lcfg_line(s), "'%s' must be a whole number", name);
+		return def;
+	}
+	v = config_setting_get_int(s);
+	if (v < (int)lo || v > (int)hi) {
+		diag_error(lc->d, lcfg_file(lc, s), lcfg_line(s), "'%s' must be between %u and %u",
+			   name, lo, hi);
+		return def;
+	}
+	return (unsigned)v;
+}
+
+/* listen is one address or an array of them (IPv4 and IPv6 side by side). */
+static void load_http(struct conf *c, struct lcfg *lc, const config_setting_t *g)
+{
+	const config_setting_t *s = g ? config_setting_get_member(g, "listen") : NULL;
+
+	c->n_listens = 0;
+	if (s && config_setting_type(s) == CONFIG_TYPE_STRING) {
+		c->listens = arena_alloc(c->arena, 2 * sizeof(char *));
+		c->listens[0] = lcfg_string(lc, g, "listen", 1);
+		c->n_listens = c->listens[0] ? 1 : 0;
+	} else if (s) {
+		c->n_listens = lcfg_strings(lc, g, "listen", &c->listens);
+		if (c->n_listens == 0)
+			diag_error(lc->d, lcfg_file(lc, s), lcfg_line(s),
+				   "'listen' needs at least one address");
+	}
+	if (c->n_listens == 0) {
+		c->listens = arena_alloc(c->arena, 2 * sizeof(char *));
+		c->listens[0] = "127.0.0.1:8080";
+		c->n_listens = 1;
+	}
+	c->listen = c->listens[0];
+	c->max_connections = bounded(lc, g, "max_connections", 512, 1, 100000);
+	c->http_threads = bounded(lc, g, "threads", 2, 1, 64);
+	c->http_timeout = 30;
+	if (g)
+		lcfg_duration(lc, g, "timeout", 30, &c->http_timeout);
+}
+
 static void load_top(struct conf *c, struct lcfg *lc, const config_setting_t *root)
 {
 	const config_setting_t *g, *s;
@@ -175,11 +225,7 @@ static void load_top(struct conf *c, struct lcfg *lc, const config_setting_t *ro
 		c->state_dir = LOCALSTATEDIR "/lib/agendad";
 	c->export_dir = conf_path(c, lcfg_string(lc, root, "export_dir", 0));
 
-	c->listen = "127.0.0.1:8080";
-	if ((g = subgroup(lc, root, "http", http_keys)) && (s = config_setting_get_member(g, "listen")))
-		c->listen = lcfg_string(lc, g, "listen", 1);
-	if (!c->listen)
-		c->listen = "127.0.0.1:8080";
+	load_http(c, lc, subgroup(lc, root, "http", http_keys));
 
 	base = lcfg_string(lc, root, "base_url", 0);
 	if (base && strncmp(base, "http://", 7) != 0 && strncmp(base, "https://", 8) != 0)

@@ -37,7 +37,12 @@ struct conf {
 	const char *state_dir;
 	const char *base_url; /* without a trailing '/' */
 	const char *export_dir;
-	const char *listen;
+	const char *listen;     /* the first of listens */
+	const char **listens; /* every address to listen on */
+	size_t n_listens;
+	unsigned max_connections;
+	int64_t http_timeout;
+	unsigned http_threads;
 	int64_t refresh;
 	int64_t *alarms;
 	size_t n_alarms;

@@ -15,6 +15,7 @@
 
 #include "html.h"
 #include "log.h"
+#include "parallel.h"
 #include "strmap.h"
 
 static const char *const subdirs[] = { "days", "tracks", "rooms", "speakers", "sessions", NULL };
@@ -157,6 +158,27 @@ static int make_dirs(int dirfd, const char *dir)
 	return 0;
 }
 
+struct export_job {
+	const struct feedset *fs;
+	int dirfd;
+	const char *dir;
+	int failed; /* any range's error; read after the threads are joined */
+};
+
+static void write_range(void *ctx, size_t begin, size_t end)
+{
+	struct export_job *job = ctx;
+	int rc = 0;
+
+	for (size_t i = begin; i < end && rc == 0; i++) {
+		struct feed_job fj = { job->fs, &job->fs->feeds[i] };
+
+		rc = write_atomic(job->dirfd, job->dir, job->fs->feeds[i].path, produce_feed, &fj);
+	}
+	if (rc < 0)
+		__atomic_store_n(&job->failed, rc, __ATOMIC_RELAXED);
+}
+
 int export_feeds(const struct feedset *fs, const struct conf *c, const char *dir)
 {
 	struct strmap *written = strmap_new(fs->n_feeds);
@@ -178,12 +200,14 @@ int export_feeds(const struct feedset *fs, const struct conf *c, const char *dir
 		return rc;
 	}
 	rc = make_dirs(dirfd, dir);
-	for (size_t i = 0; i < fs->n_feeds && rc == 0; i++) {
-		struct feed_job job = { fs, &fs->feeds[i] };
+	if (rc == 0) {
+		struct export_job job = { .fs = fs, .dirfd = dirfd, .dir = dir };
 
-		rc = write_atomic(dirfd, dir, fs->feeds[i].path, produce_feed, &job);
-		strmap_put(written, fs->feeds[i].path, 0, NULL);
+		parallel_for(fs->n_feeds, 64, write_range, &job);
+		rc = job.failed;
 	}
+	for (size_t i = 0; i < fs->n_feeds; i++)
+		strmap_put(written, fs->feeds[i].path, 0, NULL);
 	if (rc == 0) {
 		html = html_index(fs, c, &page.len);
 		page.data = html;

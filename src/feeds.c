@@ -4,6 +4,7 @@
 
 #include "clock.h"
 #include "log.h"
+#include "parallel.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -12,12 +13,19 @@ static const char *const months[] = { "January", "February", "March",     "April
 				      "May",     "June",     "July",      "August",
 				      "September", "October", "November", "December" };
 
-/* Where a piece belongs, whatever it came from (a session or a tombstone). */
+/* Where a piece belongs, whatever it came from: a session names its
+ * speakers through people, a tombstone through speakers. */
 struct member {
 	uint32_t day, track, room;
+	const struct prog_person *people;
 	const uint32_t *speakers;
 	uint32_t n_speakers;
 };
+
+static uint32_t member_speaker(const struct member *m, uint32_t j)
+{
+	return m->people ? m->people[j].speaker : m->speakers[j];
+}
 
 static uint32_t lookup(const struct strmap *m, const char *id)
 {
@@ -44,9 +52,11 @@ static void tomb_session(struct feedset *fs, const struct tombstone *t, struct p
 	s->status = PROG_CANCELLED;
 	s->track = lookup(p->track_ids, t->track);
 	s->room = lookup(p->room_ids, t->room);
+	prog_localize(p->tz, s);
 	m->day = prog_day_of(p, t->start);
 	m->track = s->track;
 	m->room = s->room;
+	m->people = NULL;
 	m->n_speakers = 0;
 	for (char *id = strtok_r(ids, " ", &save); id; id = strtok_r(NULL, " ", &save))
 		if ((spk[m->n_speakers] = lookup(p->speaker_ids, id)) != PROG_NONE)
@@ -54,21 +64,45 @@ static void tomb_session(struct feedset *fs, const struct tombstone *t, struct p
 	m->speakers = spk;
 }
 
+struct render_job {
+	struct feedset *fs;
+	const struct conf *c;
+	struct piece *bodies;
+	uint64_t *hashes;
+	struct member *members;
+};
+
+static void render_bodies(void *ctx, size_t begin, size_t end)
+{
+	struct render_job *job = ctx;
+	const struct programme *p = job->fs->prog;
+
+	for (size_t i = begin; i < end; i++)
+		job->hashes[i] = render_body(p, job->c, &p->sessions[i], &job->bodies[i]);
+}
+
+static void render_pieces(void *ctx, size_t begin, size_t end)
+{
+	struct render_job *job = ctx;
+	struct feedset *fs = job->fs;
+
+	for (size_t i = begin; i < end; i++) {
+		const struct prog_session *s = &fs->prog->sessions[i];
+
+		render_piece(&job->bodies[i], &fs->history.stamps[i], &fs->pieces[i]);
+		job->members[i] = (struct member){ s->day, s->track, s->room, s->people, NULL,
+						   s->n_people };
+	}
+}
+
 static void render_all(struct feedset *fs, const struct conf *c, struct piece *bodies,
 		       struct member *members)
 {
 	const struct programme *p = fs->prog;
 	size_t n = p->n_sessions;
+	struct render_job job = { fs, c, bodies, NULL, members };
 
-	for (size_t i = 0; i < n; i++) {
-		const struct prog_session *s = &p->sessions[i];
-		uint32_t *spk = arena_alloc(fs->arena, sizeof(uint32_t) * (s->n_people + 1));
-
-		render_piece(&bodies[i], &fs->history.stamps[i], &fs->pieces[i]);
-		for (uint32_t j = 0; j < s->n_people; j++)
-			spk[j] = s->people[j].speaker;
-		members[i] = (struct member){ s->day, s->track, s->room, spk, s->n_people };
-	}
+	parallel_for(n, 256, render_pieces, &job);
 	for (size_t i = 0; i < fs->n_tombs; i++) {
 		const struct tombstone *t = &fs->history.tombs[i];
 		struct prog_session s;
@@ -109,6 +143,14 @@ static void make_layout(const struct feedset *fs, struct layout *l)
 	l->total = l->session0 + fs->n_pieces;
 }
 
+static void render_names(void *ctx, size_t begin, size_t end)
+{
+	struct feedset *fs = ctx;
+
+	for (size_t i = begin; i < end; i++)
+		fs->feeds[i].name_text = render_calendar_name(fs->feeds[i].name, &fs->feeds[i].name_len);
+}
+
 static void name_feeds(struct feedset *fs, const struct layout *l)
 {
 	const struct programme *p = fs->prog;
@@ -138,8 +180,7 @@ static void name_feeds(struct feedset *fs, const struct layout *l)
 		name_feed(fs, &fs->feeds[l->session0 + i], FEED_SESSION,
 			  arena_printf(a, "sessions/%s.ics", id), title);
 	}
-	for (size_t i = 0; i < fs->n_feeds; i++)
-		fs->feeds[i].name_text = render_calendar_name(fs->feeds[i].name, &fs->feeds[i].name_len);
+	parallel_for(fs->n_feeds, 256, render_names, fs);
 }
 
 /* Calls add(feed) for every feed piece i belongs to. */
@@ -154,12 +195,13 @@ static void place(const struct layout *l, const struct member *m, uint32_t i,
 	if (m->room != PROG_NONE)
 		add(fs, l->room0 + m->room, i);
 	for (uint32_t j = 0; j < m->n_speakers; j++) {
+		uint32_t who = member_speaker(m, j);
 		int again = 0;
 
 		for (uint32_t k = 0; k < j; k++)
-			again |= m->speakers[k] == m->speakers[j];
+			again |= member_speaker(m, k) == who;
 		if (!again)
-			add(fs, l->speaker0 + m->speakers[j], i);
+			add(fs, l->speaker0 + who, i);
 	}
 	add(fs, l->session0 + i, i);
 }
@@ -226,6 +268,7 @@ int feedset_build(const struct programme *p, const struct conf *c, struct state 
 	struct member *members = NULL;
 	int64_t from, to;
 	double t0, t1, t2, t3;
+	struct render_job job;
 	int rc;
 
 	if (!fs || !bodies || !hashes)
@@ -233,8 +276,8 @@ int feedset_build(const struct programme *p, const struct conf *c, struct state 
 	fs->prog = p;
 	fs->arena = arena_new();
 	t0 = clock_elapsed();
-	for (size_t i = 0; i < p->n_sessions; i++)
-		hashes[i] = render_body(p, c, &p->sessions[i], &bodies[i]);
+	job = (struct render_job){ fs, c, bodies, hashes, NULL };
+	parallel_for(p->n_sessions, 256, render_bodies, &job);
 	t1 = clock_elapsed();
 	rc = state_reconcile(st, p, hashes, now, &fs->history);
 	t2 = clock_elapsed();

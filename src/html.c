@@ -2,6 +2,7 @@
 
 #include "html.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "buf.h"
@@ -63,12 +64,9 @@ static void subscribe(struct buf *b, const struct conf *c, const char *path, con
 	buf_adds(b, "\">Subscribe</a>");
 }
 
-static void hhmm(struct buf *b, const struct programme *p, int64_t t)
+static void hhmm(struct buf *b, const struct civil *c)
 {
-	struct civil c;
-
-	tz_utc_to_local(p->tz, t, &c);
-	buf_printf(b, "%02d:%02d", c.hour, c.min);
+	buf_printf(b, "%02d:%02d", c->hour, c->min);
 }
 
 static void session_item(struct buf *b, const struct feedset *fs, const struct conf *c, size_t i,
@@ -84,9 +82,9 @@ static void session_item(struct buf *b, const struct feedset *fs, const struct c
 	buf_adds(b, "\" id=\"");
 	esc(b, s->id);
 	buf_adds(b, "\"><time>");
-	hhmm(b, p, s->start);
+	hhmm(b, &s->start_local);
 	buf_adds(b, "–");
-	hhmm(b, p, s->end);
+	hhmm(b, &s->end_local);
 	buf_adds(b, "</time><h3>");
 	esc(b, s->title);
 	buf_adds(b, "</h3>");
@@ -137,7 +135,23 @@ static void day_sections(struct buf *b, const struct feedset *fs, const struct c
 					  "Thursday", "Friday", "Saturday" };
 	const struct programme *p = fs->prog;
 	size_t day_feed = 1, session_feed = 1 + p->n_days + p->n_tracks + p->n_rooms + p->n_speakers;
+	size_t *first = calloc(p->n_days + 1, sizeof(size_t)), *order, *next;
 
+	/* Group the sessions by day in one pass (counting sort, stable): a
+	 * day is not always one run of the time order, where the clocks go
+	 * back across midnight. */
+	order = calloc(p->n_sessions + 1, sizeof(size_t));
+	next = calloc(p->n_days + 1, sizeof(size_t));
+	if (!first || !order || !next)
+		abort();
+	for (size_t i = 0; i < p->n_sessions; i++)
+		first[p->sessions[i].day + 1]++;
+	for (size_t d = 0; d < p->n_days; d++) {
+		first[d + 1] += first[d];
+		next[d] = first[d];
+	}
+	for (size_t i = 0; i < p->n_sessions; i++)
+		order[next[p->sessions[i].day]++] = i;
 	for (size_t d = 0; d < p->n_days; d++) {
 		const struct prog_day *day = &p->days[d];
 		const struct feed *f = &fs->feeds[day_feed + d];
@@ -151,11 +165,13 @@ static void day_sections(struct buf *b, const struct feedset *fs, const struct c
 		buf_adds(b, "</h2><p>");
 		subscribe(b, c, f->path, f->name);
 		buf_adds(b, "</p><ol class=\"sessions\">\n");
-		for (size_t i = 0; i < p->n_sessions; i++)
-			if (p->sessions[i].day == d)
-				session_item(b, fs, c, i, &fs->feeds[session_feed + i]);
+		for (size_t k = first[d]; k < first[d + 1]; k++)
+			session_item(b, fs, c, order[k], &fs->feeds[session_feed + order[k]]);
 		buf_adds(b, "</ol></section>\n");
 	}
+	free(first);
+	free(order);
+	free(next);
 }
 
 static void feed_table(struct buf *b, const struct feedset *fs, const struct conf *c,

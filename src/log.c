@@ -7,9 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <syslog.h>
 #include <unistd.h>
 
 static int prefixed;
+static int use_syslog;
 static enum log_level max_level = LOG_LVL_INFO;
 
 /* JOURNAL_STREAM holds "device:inode" of the stream systemd connected;
@@ -36,6 +38,12 @@ void log_init(void)
 		max_level = LOG_LVL_DEBUG;
 }
 
+void log_to_syslog(void)
+{
+	openlog("agendad", LOG_PID, LOG_DAEMON);
+	use_syslog = 1;
+}
+
 void log_set_level(enum log_level max)
 {
 	max_level = max;
@@ -56,7 +64,9 @@ void log_msg(enum log_level lvl, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	if (prefixed)
+	if (use_syslog)
+		syslog((int)lvl, "%s", buf);
+	else if (prefixed)
 		fprintf(stderr, "<%d>%s\n", (int)lvl, buf);
 	else if (lvl <= LOG_LVL_WARNING)
 		fprintf(stderr, "agendad: %s: %s\n", lvl == LOG_LVL_ERR ? "error" : "warning", buf);

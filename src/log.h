@@ -9,6 +9,8 @@ enum log_level { LOG_LVL_ERR = 3, LOG_LVL_WARNING = 4, LOG_LVL_INFO = 6, LOG_LVL
 
 /* Decides between plain and prefixed output; safe to call more than once. */
 void log_init(void);
+/* From now on, send messages to syslog (a daemon without a terminal). */
+void log_to_syslog(void);
 /* Messages above this level are dropped before formatting. */
 void log_set_level(enum log_level max);
 int log_enabled(enum log_level lvl);

@@ -12,7 +12,9 @@
 #include "export.h"
 #include "feeds.h"
 #include "log.h"
+#include "loop.h"
 #include "programme.h"
+#include "snapshot.h"
 #include "state.h"
 
 #ifndef SYSCONFDIR
@@ -111,21 +113,11 @@ static int parse_args(int argc, char **argv, struct options *o)
  * EXIT_INVALID when anything was wrong. */
 static int load(const struct options *o, struct conf **c, struct programme **p)
 {
+	struct overrides ov = { o->state_dir, o->listen };
 	struct diag d;
-	double t0 = clock_elapsed();
 
 	diag_init(&d);
-	*c = conf_load(o->config, &d);
-	*p = NULL;
-	if (!*c)
-		return EXIT_INVALID;
-	if (o->state_dir)
-		(*c)->state_dir = o->state_dir;
-	if (o->listen)
-		(*c)->listen = o->listen;
-	*p = prog_load((*c)->programme, &d);
-	log_debug("loaded configuration and programme in %.3f s", clock_elapsed() - t0);
-	return *p ? 0 : EXIT_INVALID;
+	return snapshot_load(o->config, &ov, &d, c, p) == 0 ? 0 : EXIT_INVALID;
 }
 
 static int run_test(const struct conf *c, const struct programme *p)
@@ -174,16 +166,24 @@ int main(int argc, char **argv)
 	log_init();
 	if (parse_args(argc, argv, &o) < 0)
 		return EXIT_USAGE;
-	if ((rc = load(&o, &c, &p)) != 0) {
-		conf_free(c);
+	if (o.mode == MODE_DAEMON) {
+		struct loop_options lo = { o.config, o.state_dir, o.listen, o.foreground };
+
+		rc = loop_run(&lo);
+		icaltimezone_free_builtin_timezones();
 		return rc;
 	}
+	if ((rc = load(&o, &c, &p)) != 0)
+		return rc;
 	switch (o.mode) {
 	case MODE_TEST: rc = run_test(c, p); break;
 	case MODE_EXPORT: rc = run_export(c, p, o.export_dir); break;
-	default:
-		log_err("this build of agendad does not run the daemon or reminders yet; use -t or --export");
+	case MODE_REMINDERS:
+		log_err("reminders are not in this release yet");
 		rc = EXIT_RUNTIME;
+		break;
+	case MODE_DAEMON: /* handled before loading */
+		break;
 	}
 	prog_free(p);
 	conf_free(c);

@@ -433,8 +433,18 @@ static void build_days(struct programme *p)
 	p->day_ids = strmap_new(p->n_days);
 	for (size_t i = 0; i < p->n_days; i++)
 		strmap_put(p->day_ids, p->days[i].date, (uint32_t)i, NULL);
-	for (size_t i = 0; i < p->n_sessions; i++)
+	for (size_t i = 0; i < p->n_sessions; i++) {
 		p->sessions[i].day = prog_day_of(p, p->sessions[i].start);
+		prog_localize(p->tz, &p->sessions[i]);
+	}
+}
+
+void prog_localize(struct tz *tz, struct prog_session *s)
+{
+	tz_utc_to_local(tz, s->start, &s->start_local);
+	tz_utc_to_local(tz, s->end, &s->end_local);
+	s->start_named = tz_local_names(tz, s->start);
+	s->end_named = tz_local_names(tz, s->end);
 }
 
 uint32_t prog_day_of(const struct programme *p, int64_t utc)

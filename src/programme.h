@@ -45,6 +45,10 @@ enum prog_status { PROG_CONFIRMED, PROG_TENTATIVE, PROG_CANCELLED };
 struct prog_session {
 	const char *id, *title, *kind, *description;
 	int64_t start, end; /* UTC seconds */
+	/* Local wall-clock times, and whether they name start and end
+	 * unambiguously (see tz_local_names); set by prog_localize. */
+	struct civil start_local, end_local;
+	int start_named, end_named;
 	uint32_t track, room; /* PROG_NONE when absent */
 	uint32_t day;         /* index into days: the local date of start */
 	enum prog_status status;
@@ -83,6 +87,9 @@ void prog_free(struct programme *p);
 
 /* The affiliation printed for a person in a session (override or the speaker's). */
 const char *prog_person_affiliation(const struct programme *p, const struct prog_person *pp);
+/* Fills s's local times from its UTC ones.  Done once at load time so
+ * that rendering needs no time zone lookups (and can run in threads). */
+void prog_localize(struct tz *tz, struct prog_session *s);
 /* Index of the day whose date is the local date of utc, or PROG_NONE. */
 uint32_t prog_day_of(const struct programme *p, int64_t utc);
 

@@ -64,19 +64,17 @@ char *render_location(const struct programme *p, const struct prog_session *s)
 }
 
 /* DTSTART/DTEND in the event's zone by TZID, as RFC 5545 prefers; UTC
- * where the local time would name another instant (the second pass of
- * an hour repeated when the clocks go back). */
-static icalproperty *when(const struct programme *p, int64_t utc, int is_end)
+ * for an instant in an hour that the clocks repeat, which clients do not
+ * read alike (see tz_local_names). */
+static icalproperty *when(const struct programme *p, const struct prog_session *s, int is_end)
 {
 	struct icaltimetype tt = icaltime_null_time();
+	int local = is_end ? s->end_named : s->start_named;
+	struct civil c = is_end ? s->end_local : s->start_local;
 	icalproperty *prop;
-	struct civil c;
-	int local = tz_local_names(p->tz, utc);
 
-	if (local)
-		tz_utc_to_local(p->tz, utc, &c);
-	else
-		seconds_to_civil(utc, &c);
+	if (!local)
+		seconds_to_civil(is_end ? s->end : s->start, &c);
 	tt.year = c.year;
 	tt.month = c.month;
 	tt.day = c.day;
@@ -125,13 +123,11 @@ static icalcomponent *vevent(const struct programme *p, const struct conf *c,
 		abort();
 	icalcomponent_add_property(ev, icalproperty_new_uid(uid));
 	free(uid);
-	icalcomponent_add_property(ev, when(p, s->start, 0));
-	icalcomponent_add_property(ev, when(p, s->end, 1));
+	icalcomponent_add_property(ev, when(p, s, 0));
+	icalcomponent_add_property(ev, when(p, s, 1));
 	icalcomponent_add_property(ev, icalproperty_new_summary(s->title));
 	add_text(ev, icalproperty_new_description, desc);
 	add_text(ev, icalproperty_new_location, loc);
-	if (s->track != PROG_NONE)
-		icalcomponent_add_property(ev, icalproperty_new_categories(p->tracks[s->track].title));
 	icalcomponent_add_property(ev, icalproperty_new_status(ical_status(s->status)));
 	icalcomponent_add_property(
 		ev, icalproperty_new_transp(s->is_break ? ICAL_TRANSP_TRANSPARENT : ICAL_TRANSP_OPAQUE));
@@ -179,11 +175,53 @@ uint64_t render_body(const struct programme *p, const struct conf *c, const stru
 	buf_add(&b, text, len - (sizeof(end_vevent) - 1));
 	icalmemory_free_buffer(text);
 	icalcomponent_free(ev);
+	if (s->track != PROG_NONE)
+		ics_text_line(&b, "CATEGORIES", p->tracks[s->track].title);
 	body->alarm_off = b.len;
 	add_alarms(c, s, &b);
 	body->alarm_len = b.len - body->alarm_off;
 	body->text = buf_steal(&b, &body->len);
 	return hash_bytes(HASH_SEED, body->text, body->len);
+}
+
+/* libical 3.0 writes CATEGORIES and X- values without escaping ',' and
+ * ';' (it takes them for list separators), so a track called "Law, order"
+ * would become two categories.  These few lines are written here instead:
+ * TEXT escaped as RFC 5545 3.3.11 says, folded at 75 octets (3.1) between
+ * whole UTF-8 characters. */
+void ics_text_line(struct buf *b, const char *name, const char *value)
+{
+	size_t line = strlen(name) + 1;
+
+	buf_adds(b, name);
+	buf_adds(b, ":");
+	for (const unsigned char *p = (const unsigned char *)value; *p;) {
+		char esc[3] = { '\\', 0, 0 };
+		const char *out = esc;
+		size_t n = 2;
+
+		if (*p == '\\' || *p == ';' || *p == ',')
+			esc[1] = (char)*p;
+		else if (*p == '\n')
+			esc[1] = 'n';
+		else if (*p == '\r') {
+			p++;
+			continue;
+		} else {
+			out = (const char *)p;
+			n = 1;
+			while ((p[n] & 0xc0) == 0x80) /* the rest of a UTF-8 character */
+				n++;
+		}
+		if (line + n > 75) {
+			buf_adds(b, "\r\n ");
+			line = 1;
+		}
+		buf_add(b, out, n);
+		line += n;
+		p += out == esc ? 1 : n;
+	}
+	buf_adds(b, "\r\n");
 }
 
 static void add_prop(struct buf *b, icalproperty *prop)
@@ -217,6 +255,7 @@ void render_piece(struct piece *body, const struct stamp *stamp, struct piece *o
 	buf_add(&b, end_vevent, sizeof(end_vevent) - 1);
 	out->alarm_off = body->alarm_off + shift;
 	out->alarm_len = body->alarm_len;
+	out->modified = stamp->modified;
 	out->text = buf_steal(&b, &out->len);
 	free(body->text);
 	body->text = NULL;
@@ -256,12 +295,9 @@ char *render_calendar_head(const struct programme *p, const struct conf *c, size
 char *render_calendar_name(const char *name, size_t *len)
 {
 	struct buf b = { 0 };
-	icalproperty *prop;
 
 	add_prop(&b, icalproperty_new_name(name));
-	prop = icalproperty_new_x(name);
-	icalproperty_set_x_name(prop, "X-WR-CALNAME");
-	add_prop(&b, prop);
+	ics_text_line(&b, "X-WR-CALNAME", name);
 	return buf_steal(&b, len);
 }
 

@@ -16,6 +16,7 @@
 struct piece {
 	char *text; /* malloc'd */
 	size_t len, alarm_off, alarm_len;
+	int64_t modified; /* LAST-MODIFIED, once render_piece has run */
 };
 
 /* Renders everything about s except SEQUENCE, LAST-MODIFIED and DTSTAMP
@@ -39,6 +40,11 @@ char *render_vtimezone(const struct programme *p, int64_t from, int64_t to, size
 char *render_description(const struct programme *p, const struct prog_session *s);
 /* LOCATION: room and event location; NULL when neither exists.  Caller frees. */
 char *render_location(const struct programme *p, const struct prog_session *s);
+
+/* Appends a TEXT content line "NAME:value", escaped and folded (for the
+ * properties libical 3.0 does not escape). */
+struct buf;
+void ics_text_line(struct buf *b, const char *name, const char *value);
 
 #define RENDER_END_CALENDAR "END:VCALENDAR\r\n"
 

@@ -1,0 +1,301 @@
+#include "config.h"
+
+#include "catalogue.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <zlib.h>
+
+#include "html.h"
+#include "log.h"
+#include "parallel.h"
+#include "strmap.h"
+
+/* gzip from pieces: every piece is deflated once, on its own, ending in a
+ * sync flush (byte aligned, not final).  Such runs concatenate into one
+ * valid deflate stream, so a feed's gzip body is a header, its pieces'
+ * runs, a final block and a trailer whose CRC is combined from the
+ * pieces' CRCs (zlib's crc32_combine): compression cost is linear in the
+ * programme, not in the sum of all feeds. */
+struct gz_chunk {
+	unsigned char *data;
+	size_t len;
+	uint32_t crc;
+	size_t plain_len;
+};
+
+static const unsigned char gzip_magic[10] = { 0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3 };
+
+static void deflate_chunk(z_stream *z, const void *data, size_t len, int flush,
+			  struct gz_chunk *out)
+{
+	size_t cap = deflateBound(z, len) + 16;
+	int rc;
+
+	out->data = malloc(cap);
+	if (!out->data)
+		abort();
+	deflateReset(z);
+	z->next_in = (unsigned char *)data;
+	z->avail_in = (uInt)len;
+	z->next_out = out->data;
+	z->avail_out = (uInt)cap;
+	rc = deflate(z, flush);
+	if (rc != Z_OK && rc != Z_STREAM_END)
+		abort();
+	out->len = cap - z->avail_out;
+	out->crc = (uint32_t)crc32(0, data, (uInt)len);
+	out->plain_len = len;
+}
+
+static void z_open(z_stream *z)
+{
+	memset(z, 0, sizeof(*z));
+	/* Raw deflate (-15): the gzip framing is written by hand around it. */
+	if (deflateInit2(z, 6, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+		abort();
+}
+
+/* Chunks: [0] head, [1] VTIMEZONE, [2] footer (final), then pieces, then
+ * one name per feed. */
+enum { GZ_HEAD, GZ_VTZ, GZ_FOOT, GZ_FIXED };
+
+static void deflate_range(void *ctx, size_t begin, size_t end)
+{
+	struct catalogue *cat = ctx;
+	const struct feedset *fs = cat->fs;
+	z_stream z;
+
+	z_open(&z);
+	for (size_t i = begin; i < end; i++) {
+		const void *data;
+		size_t len;
+		int flush = Z_SYNC_FLUSH;
+
+		if (i == GZ_HEAD) {
+			data = fs->head;
+			len = fs->head_len;
+		} else if (i == GZ_VTZ) {
+			data = fs->vtimezone;
+			len = fs->vtimezone_len;
+		} else if (i == GZ_FOOT) {
+			data = RENDER_END_CALENDAR;
+			len = sizeof(RENDER_END_CALENDAR) - 1;
+			flush = Z_FINISH;
+		} else if (i < GZ_FIXED + fs->n_pieces) {
+			data = fs->pieces[i - GZ_FIXED].text;
+			len = fs->pieces[i - GZ_FIXED].len;
+		} else {
+			const struct feed *f = &fs->feeds[i - GZ_FIXED - fs->n_pieces];
+
+			data = f->name_text;
+			len = f->name_len;
+		}
+		deflate_chunk(&z, data, len, flush, &cat->gz[i]);
+	}
+	deflateEnd(&z);
+}
+
+void http_date(int64_t t, char *out, size_t size)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	gmtime_r(&tt, &tm);
+	strftime(out, size, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+}
+
+static void add_iov(struct cat_body *b, const void *data, size_t len)
+{
+	b->iov[b->n_iov].iov_base = (void *)data;
+	b->iov[b->n_iov].iov_len = len;
+	b->n_iov++;
+	b->len += len;
+}
+
+static void add_gz(struct cat_body *b, const struct gz_chunk *c, uint32_t *crc, size_t *plain)
+{
+	add_iov(b, c->data, c->len);
+	*crc = (uint32_t)crc32_combine(*crc, c->crc, (z_off_t)c->plain_len);
+	*plain += c->plain_len;
+}
+
+static void set_stamp(struct cat_entry *e, uint64_t hash, int64_t modified)
+{
+	snprintf(e->etag, sizeof(e->etag), "\"%016llx\"", (unsigned long long)hash);
+	e->modified = modified;
+	http_date(modified, e->last_modified, sizeof(e->last_modified));
+}
+
+struct feed_job {
+	struct catalogue *cat;
+	unsigned char *trailers; /* 8 bytes per feed */
+};
+
+/* One feed's entry: plain and gzip bodies, ETag from what it holds. */
+static void feed_entry(struct catalogue *cat, size_t fi, unsigned char *trailer)
+{
+	const struct feedset *fs = cat->fs;
+	const struct feed *f = &fs->feeds[fi];
+	struct cat_entry *e = &cat->entries[fi];
+	const struct gz_chunk *name = &cat->gz[GZ_FIXED + fs->n_pieces + fi];
+	uint64_t hash = hash_bytes(HASH_SEED, f->name_text, f->name_len);
+	int64_t modified = 0;
+	uint32_t crc = 0;
+	size_t plain = 0;
+
+	e->path = f->path;
+	e->content_type = "text/calendar; charset=utf-8";
+	add_iov(&e->plain, fs->head, fs->head_len);
+	add_iov(&e->plain, f->name_text, f->name_len);
+	add_iov(&e->plain, fs->vtimezone, fs->vtimezone_len);
+	add_iov(&e->gzip, gzip_magic, sizeof(gzip_magic));
+	add_gz(&e->gzip, &cat->gz[GZ_HEAD], &crc, &plain);
+	add_gz(&e->gzip, name, &crc, &plain);
+	add_gz(&e->gzip, &cat->gz[GZ_VTZ], &crc, &plain);
+	for (size_t k = 0; k < f->n_items; k++) {
+		uint32_t i = f->items[k];
+		const struct piece *pc = &fs->pieces[i];
+
+		add_iov(&e->plain, pc->text, pc->len);
+		add_gz(&e->gzip, &cat->gz[GZ_FIXED + i], &crc, &plain);
+		hash = hash_bytes(hash, &cat->gz[GZ_FIXED + i].crc, sizeof(uint32_t));
+		hash = hash_bytes(hash, &pc->len, sizeof(pc->len));
+		if (pc->modified > modified)
+			modified = pc->modified;
+	}
+	add_iov(&e->plain, RENDER_END_CALENDAR, sizeof(RENDER_END_CALENDAR) - 1);
+	add_gz(&e->gzip, &cat->gz[GZ_FOOT], &crc, &plain);
+	for (int k = 0; k < 4; k++) {
+		trailer[k] = (unsigned char)(crc >> (8 * k));
+		trailer[4 + k] = (unsigned char)(plain >> (8 * k));
+	}
+	add_iov(&e->gzip, trailer, 8);
+	hash = hash_bytes(hash, fs->head, fs->head_len);
+	hash = hash_bytes(hash, fs->vtimezone, fs->vtimezone_len);
+	set_stamp(e, hash, modified ? modified : cat->loaded_at);
+}
+
+static void feed_range(void *ctx, size_t begin, size_t end)
+{
+	struct feed_job *job = ctx;
+
+	for (size_t i = begin; i < end; i++)
+		feed_entry(job->cat, i, job->trailers + 8 * i);
+}
+
+/* A single document (the index page): one chunk, compressed whole. */
+static void static_entry(struct catalogue *cat, struct cat_entry *e, const char *path,
+			 const char *type, const char *data, size_t len, struct gz_chunk *gz,
+			 unsigned char *trailer)
+{
+	z_stream z;
+
+	z_open(&z);
+	deflate_chunk(&z, data, len, Z_FINISH, gz);
+	deflateEnd(&z);
+	e->path = path;
+	e->content_type = type;
+	e->plain.iov = calloc(1, sizeof(struct iovec));
+	e->gzip.iov = calloc(3, sizeof(struct iovec));
+	if (!e->plain.iov || !e->gzip.iov)
+		abort();
+	add_iov(&e->plain, data, len);
+	add_iov(&e->gzip, gzip_magic, sizeof(gzip_magic));
+	add_iov(&e->gzip, gz->data, gz->len);
+	for (int k = 0; k < 4; k++) {
+		trailer[k] = (unsigned char)(gz->crc >> (8 * k));
+		trailer[4 + k] = (unsigned char)(len >> (8 * k));
+	}
+	add_iov(&e->gzip, trailer, 8);
+	set_stamp(e, hash_bytes(HASH_SEED, data, len), cat->loaded_at);
+}
+
+static void alloc_bodies(struct catalogue *cat)
+{
+	for (size_t i = 0; i < cat->fs->n_feeds; i++) {
+		size_t n = cat->fs->feeds[i].n_items;
+		struct cat_entry *e = &cat->entries[i];
+
+		e->plain.iov = malloc((n + 4) * sizeof(struct iovec));
+		e->gzip.iov = malloc((n + 8) * sizeof(struct iovec));
+		if (!e->plain.iov || !e->gzip.iov)
+			abort();
+	}
+}
+
+struct catalogue *catalogue_new(struct conf *c, struct programme *p, struct feedset *fs,
+				int64_t now)
+{
+	struct catalogue *cat = calloc(1, sizeof(*cat));
+	size_t n_feeds = fs->n_feeds, html_len;
+	struct feed_job job;
+	unsigned char *trailers;
+
+	if (!cat)
+		abort();
+	cat->conf = c;
+	cat->prog = p;
+	cat->fs = fs;
+	cat->refs = 1;
+	cat->loaded_at = now;
+	cat->n_entries = n_feeds + 1;
+	cat->entries = calloc(cat->n_entries, sizeof(*cat->entries));
+	cat->n_gz = GZ_FIXED + fs->n_pieces + n_feeds + 1;
+	cat->gz = calloc(cat->n_gz, sizeof(*cat->gz));
+	trailers = calloc(cat->n_entries, 8);
+	if (!cat->entries || !cat->gz || !trailers)
+		abort();
+	/* The gzip trailers of all entries live in one block, 8 bytes each. */
+	cat->trailers = trailers;
+	parallel_for(cat->n_gz - 1, 512, deflate_range, cat);
+	alloc_bodies(cat);
+	job = (struct feed_job){ cat, trailers };
+	parallel_for(n_feeds, 256, feed_range, &job);
+	cat->html = html_index(fs, c, &html_len);
+	static_entry(cat, &cat->entries[n_feeds], "", "text/html; charset=utf-8", cat->html, html_len,
+		     &cat->gz[cat->n_gz - 1], trailers + 8 * n_feeds);
+	cat->paths = strmap_new(cat->n_entries);
+	for (size_t i = 0; i < cat->n_entries; i++) {
+		strmap_put(cat->paths, cat->entries[i].path, (uint32_t)i, NULL);
+		cat->total_plain += cat->entries[i].plain.len;
+		cat->total_gzip += cat->entries[i].gzip.len;
+	}
+	return cat;
+}
+
+const struct cat_entry *catalogue_find(const struct catalogue *cat, const char *path)
+{
+	uint32_t i;
+
+	return strmap_get(cat->paths, path, &i) == 0 ? &cat->entries[i] : NULL;
+}
+
+struct catalogue *catalogue_ref(struct catalogue *cat)
+{
+	__atomic_add_fetch(&cat->refs, 1, __ATOMIC_RELAXED);
+	return cat;
+}
+
+void catalogue_unref(struct catalogue *cat)
+{
+	if (!cat || __atomic_sub_fetch(&cat->refs, 1, __ATOMIC_ACQ_REL) != 0)
+		return;
+	for (size_t i = 0; i < cat->n_entries; i++) {
+		free(cat->entries[i].plain.iov);
+		free(cat->entries[i].gzip.iov);
+	}
+	for (size_t i = 0; i < cat->n_gz; i++)
+		free(cat->gz[i].data);
+	free(cat->gz);
+	free(cat->entries);
+	free(cat->trailers);
+	free(cat->html);
+	strmap_free(cat->paths);
+	feedset_free(cat->fs);
+	prog_free(cat->prog);
+	conf_free(cat->conf);
+	free(cat);
+}

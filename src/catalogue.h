@@ -1,0 +1,60 @@
+/* The published catalogue of one programme snapshot: every URL's bytes,
+ * plain and gzip, with its ETag and Last-Modified, prepared at load time
+ * so that a request only looks them up.  Reference counted: requests and
+ * responses in flight keep the snapshot they started with alive. */
+#ifndef AGENDAD_CATALOGUE_H
+#define AGENDAD_CATALOGUE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/uio.h>
+
+#include "conf.h"
+#include "feeds.h"
+#include "programme.h"
+
+struct cat_body {
+	struct iovec *iov; /* chunks, in order; they point into the catalogue */
+	size_t n_iov;
+	size_t len;
+};
+
+struct cat_entry {
+	const char *path; /* without the leading '/': "calendar.ics", "" for the index */
+	const char *content_type;
+	struct cat_body plain, gzip;
+	char etag[24];          /* "\"<16 hex>\"", strong */
+	char last_modified[32]; /* IMF-fixdate */
+	int64_t modified;
+};
+
+struct catalogue {
+	struct conf *conf;      /* owned */
+	struct programme *prog; /* owned */
+	struct feedset *fs;     /* owned */
+	struct cat_entry *entries;
+	size_t n_entries;
+	int64_t loaded_at;
+	size_t total_plain, total_gzip;
+	/* private */
+	struct strmap *paths;
+	struct gz_chunk *gz;
+	size_t n_gz;
+	char *html;
+	unsigned char *trailers;
+	int refs;
+};
+
+/* Takes ownership of c, p and fs (also on failure).  Returns NULL only
+ * when memory runs out. */
+struct catalogue *catalogue_new(struct conf *c, struct programme *p, struct feedset *fs,
+				int64_t now);
+/* NULL when the path is not published. */
+const struct cat_entry *catalogue_find(const struct catalogue *cat, const char *path);
+struct catalogue *catalogue_ref(struct catalogue *cat);
+/* Frees the catalogue with the last reference; accepts NULL. */
+void catalogue_unref(struct catalogue *cat);
+/* Writes an HTTP date (IMF-fixdate) of t into out (at least 30 bytes). */
+void http_date(int64_t t, char *out, size_t size);
+
+#endif

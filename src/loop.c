@@ -1,0 +1,450 @@
+#include "config.h"
+
+#include "loop.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/inotify.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <systemd/sd-daemon.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "catalogue.h"
+#include "clock.h"
+#include "export.h"
+#include "feeds.h"
+#include "http.h"
+#include "log.h"
+#include "metrics.h"
+#include "snapshot.h"
+#include "state.h"
+
+/* Editors save in several steps (write, rename, chmod): wait this long
+ * after the last change before reloading. */
+#define SETTLE_MS 200
+
+enum { EXIT_INVALID = 1, EXIT_RUNTIME = 3 };
+
+struct loop {
+	const struct loop_options *o;
+	struct overrides ov;
+	struct state *state;
+	struct http *http;
+	int epfd, sigfd, inofd, settlefd, watchdogfd, donefd;
+	/* the watched folders and the names in them that matter */
+	char *watch_conf_dir, *watch_conf_name, *watch_prog_dir, *watch_prog_name;
+	int wd_conf, wd_prog;
+	/* the background load: one at a time, another queued at most */
+	pthread_t loader;
+	int loading, queued;
+	struct catalogue *result; /* set by the loader, taken by the loop */
+	int result_ok;
+	double started;
+	char *programme_path; /* of the published snapshot */
+};
+
+static void log_diag(void *ctx, int is_error, const char *msg)
+{
+	if (is_error)
+		log_err("%s", msg);
+	else
+		log_warn("%s", msg);
+}
+
+/* Loads, renders and prepares a catalogue; NULL when anything failed
+ * (everything is logged).  Runs in the loader thread, or before the loop. */
+static struct catalogue *build(struct loop *l)
+{
+	struct diag d;
+	struct conf *c;
+	struct programme *p;
+	struct feedset *fs;
+	int64_t now = clock_now();
+
+	diag_init(&d);
+	d.emit = log_diag;
+	if (snapshot_load(l->o->config, &l->ov, &d, &c, &p) < 0) {
+		log_err("programme rejected: %zu error%s; still serving the last good one", d.errors,
+			d.errors == 1 ? "" : "s");
+		return NULL;
+	}
+	if (feedset_build(p, c, l->state, now, &fs) < 0) {
+		prog_free(p);
+		conf_free(c);
+		return NULL;
+	}
+	if (c->export_dir && export_feeds(fs, c, c->export_dir) < 0)
+		log_warn("the mirror in %s is not up to date", c->export_dir);
+	return catalogue_new(c, p, fs, now);
+}
+
+static void *loader_main(void *arg)
+{
+	struct loop *l = arg;
+	uint64_t one = 1;
+
+	l->result = build(l);
+	l->result_ok = l->result != NULL;
+	/* The eventfd write publishes result to the loop (a full barrier). */
+	if (write(l->donefd, &one, sizeof(one)) < 0)
+		log_err("cannot wake the main loop: %s", strerror(errno));
+	return NULL;
+}
+
+static void notify_reloading(void)
+{
+	char msg[64];
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	snprintf(msg, sizeof(msg), "RELOADING=1\nMONOTONIC_USEC=%llu",
+		 (unsigned long long)ts.tv_sec * 1000000ULL + (unsigned long long)ts.tv_nsec / 1000);
+	sd_notify(0, msg);
+}
+
+static void start_reload(struct loop *l, const char *why)
+{
+	if (l->loading) {
+		l->queued = 1;
+		return;
+	}
+	log_info("reloading (%s)", why);
+	notify_reloading();
+	l->started = clock_elapsed();
+	l->loading = 1;
+	if (pthread_create(&l->loader, NULL, loader_main, l) != 0) {
+		log_err("cannot start a reload: %s", strerror(errno));
+		l->loading = 0;
+		sd_notify(0, "READY=1");
+	}
+}
+
+static int add_fd(struct loop *l, int fd)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
+
+	return epoll_ctl(l->epfd, EPOLL_CTL_ADD, fd, &ev);
+}
+
+static void split_path(const char *path, char **dir, char **name)
+{
+	char *a = strdup(path), *b = strdup(path);
+
+	if (!a || !b)
+		abort();
+	*dir = strdup(dirname(a));
+	*name = strdup(basename(b));
+	free(a);
+	free(b);
+	if (!*dir || !*name)
+		abort();
+}
+
+/* Watches the folders, not the files: an editor that saves by renaming
+ * a new file over the old one would leave a file watch behind. */
+static void watch(struct loop *l, const char *programme)
+{
+	const uint32_t mask = IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_DELETE | IN_ATTRIB;
+
+	if (l->programme_path && strcmp(l->programme_path, programme) == 0)
+		return;
+	free(l->programme_path);
+	l->programme_path = strdup(programme);
+	if (l->wd_prog >= 0 && l->wd_prog != l->wd_conf)
+		inotify_rm_watch(l->inofd, l->wd_prog);
+	free(l->watch_prog_dir);
+	free(l->watch_prog_name);
+	split_path(programme, &l->watch_prog_dir, &l->watch_prog_name);
+	if (l->wd_conf < 0) {
+		split_path(l->o->config, &l->watch_conf_dir, &l->watch_conf_name);
+		l->wd_conf = inotify_add_watch(l->inofd, l->watch_conf_dir, mask);
+	}
+	l->wd_prog = inotify_add_watch(l->inofd, l->watch_prog_dir, mask);
+	if (l->wd_conf < 0 || l->wd_prog < 0)
+		log_warn("cannot watch for file changes (%s): reload with SIGHUP", strerror(errno));
+}
+
+static void on_file_change(struct loop *l)
+{
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	struct itimerspec settle = { .it_value = { 0, SETTLE_MS * 1000000L } };
+	ssize_t n = read(l->inofd, buf, sizeof(buf));
+	int relevant = 0;
+
+	for (char *p = buf; n > 0 && p < buf + n;) {
+		const struct inotify_event *ev = (const struct inotify_event *)p;
+
+		if (ev->len && ((ev->wd == l->wd_conf && strcmp(ev->name, l->watch_conf_name) == 0) ||
+				(ev->wd == l->wd_prog && strcmp(ev->name, l->watch_prog_name) == 0)))
+			relevant = 1;
+		p += sizeof(*ev) + ev->len;
+	}
+	if (relevant)
+		timerfd_settime(l->settlefd, 0, &settle, NULL);
+}
+
+static void on_loaded(struct loop *l)
+{
+	uint64_t v;
+	double took;
+
+	if (read(l->donefd, &v, sizeof(v)) < 0)
+		return;
+	pthread_join(l->loader, NULL);
+	l->loading = 0;
+	took = clock_elapsed() - l->started;
+	if (l->result_ok) {
+		struct catalogue *cat = l->result;
+
+		http_publish(l->http, cat);
+		metrics_reload(1, clock_now(), took, cat->prog->n_sessions, cat->fs->n_feeds,
+			       cat->total_plain);
+		watch(l, cat->conf->programme);
+		log_info("published %zu sessions in %zu feeds (%.3f s)", cat->prog->n_sessions,
+			 cat->fs->n_feeds, took);
+		catalogue_unref(cat);
+	} else {
+		metrics_reload(0, clock_now(), took, 0, 0, 0);
+	}
+	l->result = NULL;
+	sd_notify(0, "READY=1");
+	if (l->queued) {
+		l->queued = 0;
+		start_reload(l, "changed again while loading");
+	}
+}
+
+static int setup_fds(struct loop *l)
+{
+	sigset_t mask;
+	uint64_t usec = 0;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	/* Blocked before any thread starts, so every thread inherits it and
+	 * the signals only ever arrive through the signalfd. */
+	pthread_sigmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	l->epfd = epoll_create1(EPOLL_CLOEXEC);
+	l->sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	l->inofd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+	l->settlefd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	l->donefd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	l->watchdogfd = -1;
+	if (l->epfd < 0 || l->sigfd < 0 || l->inofd < 0 || l->settlefd < 0 || l->donefd < 0 ||
+	    add_fd(l, l->sigfd) || add_fd(l, l->inofd) || add_fd(l, l->settlefd) || add_fd(l, l->donefd)) {
+		log_err("cannot set up the event loop: %s", strerror(errno));
+		return -1;
+	}
+	if (sd_watchdog_enabled(0, &usec) > 0 && usec > 0) {
+		struct itimerspec every = { { 0, 0 }, { 0, 0 } };
+		uint64_t half = usec / 2;
+
+		every.it_interval.tv_sec = (time_t)(half / 1000000);
+		every.it_interval.tv_nsec = (long)(half % 1000000) * 1000;
+		every.it_value = every.it_interval;
+		l->watchdogfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+		if (l->watchdogfd < 0 || timerfd_settime(l->watchdogfd, 0, &every, NULL) < 0 ||
+		    add_fd(l, l->watchdogfd) < 0)
+			log_warn("cannot arm the watchdog timer: %s", strerror(errno));
+	}
+	return 0;
+}
+
+/* Returns 1 when the loop should end. */
+static int on_signal(struct loop *l)
+{
+	struct signalfd_siginfo si;
+
+	while (read(l->sigfd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGHUP) {
+			start_reload(l, "SIGHUP");
+		} else {
+			log_info("stopping (%s)", si.ssi_signo == SIGTERM ? "SIGTERM" : "SIGINT");
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static void run(struct loop *l)
+{
+	for (;;) {
+		struct epoll_event evs[8];
+		uint64_t v;
+		int n = epoll_wait(l->epfd, evs, 8, -1);
+
+		if (n < 0 && errno != EINTR) {
+			log_err("event loop: %s", strerror(errno));
+			return;
+		}
+		for (int i = 0; i < n; i++) {
+			int fd = evs[i].data.fd;
+
+			if (fd == l->sigfd && on_signal(l))
+				return;
+			if (fd == l->inofd)
+				on_file_change(l);
+			if (fd == l->settlefd && read(fd, &v, sizeof(v)) > 0)
+				start_reload(l, "file changed");
+			if (fd == l->donefd)
+				on_loaded(l);
+			if (fd == l->watchdogfd && read(fd, &v, sizeof(v)) > 0)
+				sd_notify(0, "WATCHDOG=1");
+		}
+	}
+}
+
+static void close_fd(int fd)
+{
+	if (fd >= 0)
+		close(fd);
+}
+
+static void cleanup(struct loop *l)
+{
+	if (l->loading) {
+		/* A load in progress finishes first: it may be writing the state. */
+		pthread_join(l->loader, NULL);
+		catalogue_unref(l->result);
+	}
+	http_stop(l->http);
+	state_close(l->state);
+	close_fd(l->epfd);
+	close_fd(l->sigfd);
+	close_fd(l->inofd);
+	close_fd(l->settlefd);
+	close_fd(l->donefd);
+	close_fd(l->watchdogfd);
+	free(l->watch_conf_dir);
+	free(l->watch_conf_name);
+	free(l->watch_prog_dir);
+	free(l->watch_prog_name);
+	free(l->programme_path);
+}
+
+static int start(struct loop *l, struct catalogue **first)
+{
+	struct diag d;
+	struct conf *c;
+	struct programme *p;
+	struct http_options ho;
+
+	diag_init(&d);
+	if (snapshot_load(l->o->config, &l->ov, &d, &c, &p) < 0)
+		return EXIT_INVALID;
+	ho = (struct http_options){ c->listens, c->n_listens, c->max_connections,
+				    (unsigned)c->http_timeout, c->http_threads, c->refresh };
+	if (state_open(c->state_dir, &l->state) < 0 || http_start(&ho, &l->http) < 0) {
+		prog_free(p);
+		conf_free(c);
+		return EXIT_RUNTIME;
+	}
+	prog_free(p);
+	conf_free(c);
+	l->started = clock_elapsed();
+	/* Render through the same path as every reload. */
+	*first = build(l);
+	return *first ? 0 : EXIT_INVALID;
+}
+
+/* Without -f: the parent waits until the child serves (or fails) and
+ * exits with its status, so "agendad && echo started" tells the truth and
+ * errors reach the terminal. */
+static int background(int *report)
+{
+	int fds[2];
+	pid_t pid;
+	unsigned char status = EXIT_RUNTIME;
+
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return -1;
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid > 0) {
+		close(fds[1]);
+		if (read(fds[0], &status, 1) != 1)
+			status = EXIT_RUNTIME;
+		_exit(status);
+	}
+	close(fds[0]);
+	setsid();
+	*report = fds[1];
+	return 0;
+}
+
+static void detach(int report)
+{
+	unsigned char ok = 0;
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	log_to_syslog();
+	if (null >= 0) {
+		dup2(null, STDIN_FILENO);
+		dup2(null, STDOUT_FILENO);
+		dup2(null, STDERR_FILENO);
+		close(null);
+	}
+	if (write(report, &ok, 1) < 0)
+		log_warn("cannot report start-up: %s", strerror(errno));
+	close(report);
+}
+
+static int fail(int report, int rc)
+{
+	unsigned char status = (unsigned char)rc;
+
+	if (report >= 0 && write(report, &status, 1) < 0)
+		log_warn("cannot report start-up: %s", strerror(errno));
+	return rc;
+}
+
+int loop_run(const struct loop_options *o)
+{
+	int report = -1;
+	struct loop l = { .o = o, .wd_conf = -1, .wd_prog = -1, .epfd = -1, .sigfd = -1,
+			  .inofd = -1, .settlefd = -1, .donefd = -1, .watchdogfd = -1 };
+	struct catalogue *cat = NULL;
+	int rc;
+
+	l.ov = (struct overrides){ o->state_dir, o->listen };
+	if (!o->foreground && background(&report) < 0) {
+		log_err("cannot start in the background: %s", strerror(errno));
+		return EXIT_RUNTIME;
+	}
+	if (setup_fds(&l) < 0) {
+		cleanup(&l);
+		return fail(report, EXIT_RUNTIME);
+	}
+	if ((rc = start(&l, &cat)) != 0) {
+		cleanup(&l);
+		return fail(report, rc);
+	}
+	http_publish(l.http, cat);
+	metrics_reload(1, clock_now(), clock_elapsed() - l.started, cat->prog->n_sessions,
+		       cat->fs->n_feeds, cat->total_plain);
+	watch(&l, cat->conf->programme);
+	log_info("serving %zu sessions in %zu feeds on %s", cat->prog->n_sessions, cat->fs->n_feeds,
+		 cat->conf->listen);
+	catalogue_unref(cat);
+	sd_notify(0, "READY=1");
+	if (report >= 0)
+		detach(report);
+	run(&l);
+	sd_notify(0, "STOPPING=1");
+	cleanup(&l);
+	return 0;
+}

@@ -1,0 +1,17 @@
+/* Counters for /metrics (Prometheus text format).  Process-wide and
+ * lock-free: the HTTP threads and the main loop update them. */
+#ifndef AGENDAD_METRICS_H
+#define AGENDAD_METRICS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+void metrics_request(unsigned status, size_t body_bytes);
+/* A finished load: ok or rejected, when, and what the published
+ * programme holds (ignored when !ok). */
+void metrics_reload(int ok, int64_t when, double seconds, size_t sessions, size_t feeds,
+		    size_t bytes);
+/* The whole exposition text; caller frees. */
+char *metrics_render(size_t *len);
+
+#endif
