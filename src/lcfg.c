@@ -77,6 +77,37 @@ static const config_setting_t *member(struct lcfg *lc, const config_setting_t *g
 	return s;
 }
 
+/* Strict UTF-8 (RFC 3629): no overlong forms, surrogates or values past
+ * U+10FFFF.  Feeds and pages are declared UTF-8, so the text must be. */
+static int utf8_valid(const unsigned char *p)
+{
+	while (*p) {
+		unsigned c = *p, n, min, cp;
+
+		if (c < 0x80) {
+			p++;
+			continue;
+		}
+		if ((c & 0xe0) == 0xc0)
+			n = 1, min = 0x80, cp = c & 0x1f;
+		else if ((c & 0xf0) == 0xe0)
+			n = 2, min = 0x800, cp = c & 0x0f;
+		else if ((c & 0xf8) == 0xf0)
+			n = 3, min = 0x10000, cp = c & 0x07;
+		else
+			return 0;
+		for (unsigned i = 1; i <= n; i++) {
+			if ((p[i] & 0xc0) != 0x80)
+				return 0;
+			cp = (cp << 6) | (p[i] & 0x3f);
+		}
+		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			return 0;
+		p += n + 1;
+	}
+	return 1;
+}
+
 const char *lcfg_string(struct lcfg *lc, const config_setting_t *group, const char *name,
 			int required)
 {
@@ -84,6 +115,10 @@ const char *lcfg_string(struct lcfg *lc, const config_setting_t *group, const ch
 
 	if (!s)
 		return NULL;
+	if (!utf8_valid((const unsigned char *)config_setting_get_string(s))) {
+		diag_error(lc->d, lcfg_file(lc, s), lcfg_line(s), "'%s' is not valid UTF-8", name);
+		return NULL;
+	}
 	if (required && !*config_setting_get_string(s)) {
 		diag_error(lc->d, lcfg_file(lc, s), lcfg_line(s), "'%s' must not be empty", name);
 		return NULL;

@@ -57,6 +57,14 @@ sessions = (
             self.assertIn(f"{prog}:6: unknown room 'nope'", proc.stderr)
             self.assertEqual(proc.stdout, "")
 
+    def test_invalid_utf8_is_an_error(self):
+        with TempDir() as d:
+            conf = write_programme(d, "")
+            (d / "test.programme").write_bytes(
+                b'event = { id = "x"; title = "caf\xe9"; timezone = "Europe/Zurich"; };\n')
+            proc = run("-t", "-c", conf, check=1)
+            self.assertIn(f"{d / 'test.programme'}:1: 'title' is not valid UTF-8", proc.stderr)
+
     def test_missing_configuration_exit_1(self):
         proc = run("-t", "-c", "/nonexistent/agendad.conf", check=1)
         self.assertIn("/nonexistent/agendad.conf: cannot read", proc.stderr)

@@ -44,7 +44,8 @@ from zoneinfo import ZoneInfo
 HERE = os.path.dirname(os.path.abspath(__file__))
 SRCDIR = os.path.abspath(os.environ.get("AGENDAD_TOP_SRCDIR") or os.path.join(HERE, "..", ".."))
 AGENDAD = os.path.abspath(os.environ.get("AGENDAD") or os.path.join(SRCDIR, "src", "agendad"))
-JSDIR = os.path.join(SRCDIR, "tests", "js")
+# make distcheck points AGENDAD_TEST_SUPPORT at the tree that has the npm packages.
+JSDIR = os.path.join(os.environ.get("AGENDAD_TEST_SUPPORT") or SRCDIR, "tests", "js")
 JS_CHECKER = os.path.join(JSDIR, "check_ical.mjs")
 PY_CHECKER = os.path.join(SRCDIR, "tests", "integration", "check_ical.py")
 HOSTILE = os.path.join(SRCDIR, "tests", "integration", "hostile.py")

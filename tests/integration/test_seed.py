@@ -62,6 +62,8 @@ SEED_CANDIDATES = [
     os.path.join(TOP_SRCDIR, "seed", SEED_NAME),
     os.path.join(TOP_SRCDIR, "tests", "integration", SEED_NAME),
     os.path.join(TOP_SRCDIR, "..", "shared", "seed", SEED_NAME),
+    os.path.join(os.environ.get("AGENDAD_TEST_SUPPORT") or TOP_SRCDIR, "..", "shared", "seed",
+                 SEED_NAME),
 ]
 
 TZ_NAME = "Europe/Zurich"
