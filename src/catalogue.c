@@ -11,6 +11,7 @@
 #include "html.h"
 #include "log.h"
 #include "parallel.h"
+#include "state.h"
 #include "strmap.h"
 
 /* gzip from pieces: every piece is deflated once, on its own, ending in a
@@ -122,11 +123,18 @@ static void add_gz(struct cat_body *b, const struct gz_chunk *c, uint32_t *crc, 
 	*plain += c->plain_len;
 }
 
-static void set_stamp(struct cat_entry *e, uint64_t hash, int64_t modified)
+static void set_modified(struct cat_entry *e, int64_t modified)
 {
-	snprintf(e->etag, sizeof(e->etag), "\"%016llx\"", (unsigned long long)hash);
 	e->modified = modified;
 	http_date(modified, e->last_modified, sizeof(e->last_modified));
+}
+
+static void set_stamp(struct cat_entry *e, uint64_t hash, int64_t modified)
+{
+	e->hash = hash;
+	snprintf(e->etag, sizeof(e->etag), "\"%016llx\"", (unsigned long long)hash);
+	snprintf(e->etag_gz, sizeof(e->etag_gz), "\"%016llx-gz\"", (unsigned long long)hash);
+	set_modified(e, modified);
 }
 
 struct feed_job {
@@ -241,6 +249,8 @@ struct catalogue *catalogue_new(struct conf *c, struct programme *p, struct feed
 	cat->fs = fs;
 	cat->refs = 1;
 	cat->loaded_at = now;
+	snprintf(cat->cache_control, sizeof(cat->cache_control), "max-age=%lld",
+		 (long long)c->refresh);
 	cat->n_entries = n_feeds + 1;
 	cat->entries = calloc(cat->n_entries, sizeof(*cat->entries));
 	cat->n_gz = GZ_FIXED + fs->n_pieces + n_feeds + 1;
@@ -264,6 +274,30 @@ struct catalogue *catalogue_new(struct conf *c, struct programme *p, struct feed
 		cat->total_gzip += cat->entries[i].gzip.len;
 	}
 	return cat;
+}
+
+int catalogue_stamp(struct catalogue *cat, struct state *st, int64_t now)
+{
+	const char **paths = calloc(cat->n_entries + 1, sizeof(char *));
+	uint64_t *hashes = calloc(cat->n_entries + 1, sizeof(uint64_t));
+	int64_t *modified = calloc(cat->n_entries + 1, sizeof(int64_t));
+	int rc;
+
+	if (!paths || !hashes || !modified)
+		abort();
+	for (size_t i = 0; i < cat->n_entries; i++) {
+		paths[i] = cat->entries[i].path;
+		hashes[i] = cat->entries[i].hash;
+		modified[i] = cat->entries[i].modified;
+	}
+	rc = state_stamp_paths(st, cat->prog->event.id, cat->n_entries, paths, hashes, now, modified);
+	if (rc == 0)
+		for (size_t i = 0; i < cat->n_entries; i++)
+			set_modified(&cat->entries[i], modified[i]);
+	free(paths);
+	free(hashes);
+	free(modified);
+	return rc;
 }
 
 const struct cat_entry *catalogue_find(const struct catalogue *cat, const char *path)

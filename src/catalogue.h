@@ -23,7 +23,11 @@ struct cat_entry {
 	const char *path; /* without the leading '/': "calendar.ics", "" for the index */
 	const char *content_type;
 	struct cat_body plain, gzip;
-	char etag[24];          /* "\"<16 hex>\"", strong */
+	/* Strong validators, one per representation (RFC 9110 8.8.3): the
+	 * gzip bytes differ from the plain ones, so their tag does too. */
+	char etag[24];    /* "\"<16 hex>\"" */
+	char etag_gz[28]; /* "\"<16 hex>-gz\"" */
+	uint64_t hash;    /* of the plain bytes, for the state */
 	char last_modified[32]; /* IMF-fixdate */
 	int64_t modified;
 };
@@ -35,6 +39,7 @@ struct catalogue {
 	struct cat_entry *entries;
 	size_t n_entries;
 	int64_t loaded_at;
+	char cache_control[32]; /* from feeds.refresh */
 	size_t total_plain, total_gzip;
 	/* private */
 	struct strmap *paths;
@@ -49,6 +54,12 @@ struct catalogue {
  * when memory runs out. */
 struct catalogue *catalogue_new(struct conf *c, struct programme *p, struct feedset *fs,
 				int64_t now);
+/* Sets each entry's Last-Modified from the state, which remembers when
+ * each path's bytes last changed (so a feed that only lost a session, or
+ * changed twice in a second, still gets a newer date).  Returns 0 or a
+ * negative errno; on failure the dates of the rendered pieces stay. */
+struct state;
+int catalogue_stamp(struct catalogue *cat, struct state *st, int64_t now);
 /* NULL when the path is not published. */
 const struct cat_entry *catalogue_find(const struct catalogue *cat, const char *path);
 struct catalogue *catalogue_ref(struct catalogue *cat);

@@ -27,7 +27,6 @@ struct http {
 	size_t n_daemons;
 	pthread_mutex_t lock; /* guards current */
 	struct catalogue *current;
-	char max_age[32];
 };
 
 int http_split_listen(const char *listen, char *host, size_t hsize, char *port, size_t psize)
@@ -119,9 +118,21 @@ static enum MHD_Result queue(struct MHD_Connection *conn, unsigned status, struc
 {
 	enum MHD_Result ret = MHD_queue_response(conn, status, r);
 
-	metrics_request(status, body);
+	metrics_bytes(body);
 	MHD_destroy_response(r);
 	return ret;
+}
+
+/* Counted when a request ends, so that the answers libmicrohttpd gives
+ * by itself (414, 431, 400 for a malformed request) count too. */
+static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	const union MHD_ConnectionInfo *info =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_HTTP_STATUS);
+
+	if (info && info->http_status)
+		metrics_request(info->http_status);
 }
 
 static enum MHD_Result text(struct MHD_Connection *conn, unsigned status, const char *type,
@@ -197,30 +208,38 @@ static int wants_gzip(struct MHD_Connection *conn)
 }
 
 /* RFC 9110 13.1.2 (weak comparison) and 13.1.3: If-None-Match wins over
- * If-Modified-Since, which curl_getdate reads. */
-static int not_modified(struct MHD_Connection *conn, const struct cat_entry *e)
+ * If-Modified-Since, which curl_getdate reads.  Returns 0 (send the
+ * body) or the ETag to answer 304 with. */
+static const char *not_modified(struct MHD_Connection *conn, const struct cat_entry *e, int gz)
 {
+	const char *selected = gz ? e->etag_gz : e->etag;
 	const char *inm = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 						      MHD_HTTP_HEADER_IF_NONE_MATCH);
 	const char *ims, *params;
 	char member[128];
 
+	/* Either representation's tag will do: a client holding the plain
+	 * bytes has current content even when it would now accept gzip. */
 	if (inm) {
 		while (next_member(&inm, member, sizeof(member), &params)) {
 			const char *tag = strncmp(member, "W/", 2) == 0 ? member + 2 : member;
 
-			if (strcmp(tag, "*") == 0 || strcmp(tag, e->etag) == 0)
-				return 1;
+			if (strcmp(tag, "*") == 0)
+				return selected;
+			if (strcmp(tag, e->etag) == 0)
+				return e->etag;
+			if (strcmp(tag, e->etag_gz) == 0)
+				return e->etag_gz;
 		}
-		return 0;
+		return NULL;
 	}
 	ims = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_MODIFIED_SINCE);
 	if (ims) {
 		time_t t = curl_getdate(ims, NULL);
 
-		return t != -1 && e->modified <= (int64_t)t;
+		return t != -1 && e->modified <= (int64_t)t ? selected : NULL;
 	}
-	return 0;
+	return NULL;
 }
 
 static void free_catalogue_ref(void *cls)
@@ -228,26 +247,28 @@ static void free_catalogue_ref(void *cls)
 	catalogue_unref(cls);
 }
 
-static void common_headers(struct http *h, struct MHD_Response *r, const struct cat_entry *e)
+static void common_headers(const struct catalogue *cat, struct MHD_Response *r,
+			   const struct cat_entry *e, const char *etag)
 {
-	MHD_add_response_header(r, MHD_HTTP_HEADER_ETAG, e->etag);
+	MHD_add_response_header(r, MHD_HTTP_HEADER_ETAG, etag);
 	MHD_add_response_header(r, MHD_HTTP_HEADER_LAST_MODIFIED, e->last_modified);
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, h->max_age);
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, cat->cache_control);
 	MHD_add_response_header(r, MHD_HTTP_HEADER_VARY, MHD_HTTP_HEADER_ACCEPT_ENCODING);
 }
 
-static enum MHD_Result serve_entry(struct http *h, struct MHD_Connection *conn,
-				   struct catalogue *cat, const struct cat_entry *e, int head)
+static enum MHD_Result serve_entry(struct MHD_Connection *conn, struct catalogue *cat,
+				   const struct cat_entry *e, int head)
 {
 	int gz = wants_gzip(conn);
 	const struct cat_body *body = gz ? &e->gzip : &e->plain;
+	const char *etag = not_modified(conn, e, gz);
 	struct MHD_Response *r;
 
-	if (not_modified(conn, e)) {
+	if (etag) {
 		r = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
 		if (!r)
 			return MHD_NO;
-		common_headers(h, r, e);
+		common_headers(cat, r, e, etag);
 		return queue(conn, MHD_HTTP_NOT_MODIFIED, r, 0);
 	}
 	/* The response points into the catalogue: it keeps a reference
@@ -262,7 +283,7 @@ static enum MHD_Result serve_entry(struct http *h, struct MHD_Connection *conn,
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, e->content_type);
 	if (gz)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
-	common_headers(h, r, e);
+	common_headers(cat, r, e, gz ? e->etag_gz : e->etag);
 	return queue(conn, MHD_HTTP_OK, r, head ? 0 : body->len);
 }
 
@@ -299,7 +320,7 @@ static enum MHD_Result route(struct http *h, struct MHD_Connection *conn, const 
 	if (cat && url[0] == '/' && strlen(url) < MAX_PATH)
 		e = catalogue_find(cat, url + 1);
 	if (e)
-		ret = serve_entry(h, conn, cat, e, head);
+		ret = serve_entry(conn, cat, e, head);
 	else
 		ret = text(conn, MHD_HTTP_NOT_FOUND, "text/plain; charset=utf-8", "not found\n");
 	catalogue_unref(cat);
@@ -346,7 +367,6 @@ int http_start(const struct http_options *o, struct http **out)
 	if (!h)
 		return -ENOMEM;
 	pthread_mutex_init(&h->lock, NULL);
-	snprintf(h->max_age, sizeof(h->max_age), "max-age=%lld", (long long)o->refresh);
 	for (size_t i = 0; i < o->n_listen && i < MAX_LISTEN && rc == 0; i++) {
 		int fd = bind_socket(o->listen[i]);
 
@@ -364,6 +384,8 @@ int http_start(const struct http_options *o, struct http **out)
 			MHD_OPTION_CONNECTION_TIMEOUT, o->timeout,
 			MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768,
 			MHD_OPTION_UNESCAPE_CALLBACK, keep_escaped, NULL,
+			MHD_OPTION_STRICT_FOR_CLIENT, 1,
+			MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
 			MHD_OPTION_END);
 		if (!h->daemons[i]) {
 			log_err("cannot start the HTTP server on %s", o->listen[i]);

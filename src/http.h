@@ -14,7 +14,6 @@ struct http_options {
 	unsigned max_connections;
 	unsigned timeout; /* seconds a connection may stay idle */
 	unsigned threads;
-	int64_t refresh; /* Cache-Control max-age */
 };
 
 struct http;

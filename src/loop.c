@@ -69,6 +69,7 @@ static struct catalogue *build(struct loop *l)
 	struct conf *c;
 	struct programme *p;
 	struct feedset *fs;
+	struct catalogue *cat;
 	int64_t now = clock_now();
 
 	diag_init(&d);
@@ -85,7 +86,10 @@ static struct catalogue *build(struct loop *l)
 	}
 	if (c->export_dir && export_feeds(fs, c, c->export_dir) < 0)
 		log_warn("the mirror in %s is not up to date", c->export_dir);
-	return catalogue_new(c, p, fs, now);
+	cat = catalogue_new(c, p, fs, now);
+	if (catalogue_stamp(cat, l->state, now) < 0)
+		log_warn("Last-Modified dates are those of the sessions only");
+	return cat;
 }
 
 static void *loader_main(void *arg)
@@ -346,7 +350,7 @@ static int start(struct loop *l, struct catalogue **first)
 	if (snapshot_load(l->o->config, &l->ov, &d, &c, &p) < 0)
 		return EXIT_INVALID;
 	ho = (struct http_options){ c->listens, c->n_listens, c->max_connections,
-				    (unsigned)c->http_timeout, c->http_threads, c->refresh };
+				    (unsigned)c->http_timeout, c->http_threads };
 	if (state_open(c->state_dir, &l->state) < 0 || http_start(&ho, &l->http) < 0) {
 		prog_free(p);
 		conf_free(c);

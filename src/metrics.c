@@ -5,7 +5,7 @@
 #include "buf.h"
 
 /* Status codes agendad answers with; anything else is counted as "other". */
-static const unsigned codes[] = { 200, 303, 304, 400, 404, 405, 413, 414, 429, 500, 503 };
+static const unsigned codes[] = { 200, 303, 304, 400, 404, 405, 413, 414, 429, 431, 500, 503 };
 #define N_CODES (sizeof(codes) / sizeof(codes[0]))
 
 static uint64_t requests[N_CODES + 1];
@@ -20,13 +20,17 @@ static uint64_t sessions, feeds, feed_bytes;
 #define GET(v) __atomic_load_n(&(v), __ATOMIC_RELAXED)
 #define SET(v, n) __atomic_store_n(&(v), (n), __ATOMIC_RELAXED)
 
-void metrics_request(unsigned status, size_t body_bytes)
+void metrics_request(unsigned status)
 {
 	size_t i = 0;
 
 	while (i < N_CODES && codes[i] != status)
 		i++;
 	ADD(requests[i], 1);
+}
+
+void metrics_bytes(size_t body_bytes)
+{
 	ADD(bytes_sent, body_bytes);
 }
 

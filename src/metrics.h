@@ -6,7 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-void metrics_request(unsigned status, size_t body_bytes);
+void metrics_request(unsigned status);
+void metrics_bytes(size_t body_bytes);
 /* A finished load: ok or rejected, when, and what the published
  * programme holds (ignored when !ok). */
 void metrics_reload(int ok, int64_t when, double seconds, size_t sessions, size_t feeds,

@@ -27,6 +27,10 @@ static const char *const migrations[] = {
 	" status INTEGER NOT NULL, hash INTEGER NOT NULL,"
 	" sequence INTEGER NOT NULL, modified INTEGER NOT NULL, removed INTEGER,"
 	" PRIMARY KEY (event, id)) WITHOUT ROWID;",
+	"CREATE TABLE paths ("
+	" event TEXT NOT NULL, path TEXT NOT NULL, hash INTEGER NOT NULL,"
+	" modified INTEGER NOT NULL,"
+	" PRIMARY KEY (event, path)) WITHOUT ROWID;",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -276,7 +280,8 @@ static int changed(const struct row *r, const struct prog_session *s, const stru
 		stamp->sequence++;
 	if (major || (uint64_t)r->hash != hash || strcmp(r->track, f->track) != 0 ||
 	    strcmp(r->speakers, f->speakers) != 0 || strcmp(r->kind, s->kind) != 0) {
-		stamp->modified = now;
+		/* Every change gets a later date, even two in one second. */
+		stamp->modified = now > r->stamp.modified ? now : r->stamp.modified + 1;
 		return 1;
 	}
 	return 0;
@@ -329,13 +334,13 @@ static int bury(struct state *st, const char *event, struct row *r, int64_t now,
 	if (!r->has_removed || purge) {
 		if (!purge) {
 			r->stamp.sequence++;
-			r->stamp.modified = now;
+			r->stamp.modified = now > r->stamp.modified ? now : r->stamp.modified + 1;
 		}
 		if (sqlite3_prepare_v2(st->db, sql, -1, &q, NULL) != SQLITE_OK)
 			return exec(st, sql);
 		sqlite3_bind_text(q, 1, event, -1, SQLITE_STATIC);
 		sqlite3_bind_text(q, 2, r->id, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(q, 3, now);
+		sqlite3_bind_int64(q, 3, r->stamp.modified);
 		sqlite3_bind_int64(q, 4, r->stamp.sequence);
 		sqlite3_bind_int64(q, 5, PROG_CANCELLED);
 		rc = sqlite3_step(q) == SQLITE_DONE ? 0 : -EIO;
@@ -402,4 +407,58 @@ void reconcile_free(struct reconcile *r)
 	free(r->tombs);
 	free(r->stamps);
 	memset(r, 0, sizeof(*r));
+}
+
+static int64_t max3(int64_t a, int64_t b, int64_t c)
+{
+	int64_t m = a > b ? a : b;
+
+	return m > c ? m : c;
+}
+
+int state_stamp_paths(struct state *st, const char *event, size_t n, const char *const *paths,
+		      const uint64_t *hashes, int64_t now, int64_t *modified)
+{
+	static const char get_sql[] = "SELECT hash, modified FROM paths WHERE event = ? AND path = ?";
+	static const char put_sql[] =
+		"INSERT OR REPLACE INTO paths (event, path, hash, modified) VALUES (?, ?, ?, ?)";
+	sqlite3_stmt *get = NULL, *put = NULL;
+	int rc = exec(st, "BEGIN IMMEDIATE");
+
+	if (rc == 0 && (sqlite3_prepare_v2(st->db, get_sql, -1, &get, NULL) != SQLITE_OK ||
+			sqlite3_prepare_v2(st->db, put_sql, -1, &put, NULL) != SQLITE_OK))
+		rc = -EIO;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		int64_t stamp = modified[i];
+
+		sqlite3_reset(get);
+		sqlite3_bind_text(get, 1, event, -1, SQLITE_STATIC);
+		sqlite3_bind_text(get, 2, paths[i], -1, SQLITE_STATIC);
+		if (sqlite3_step(get) == SQLITE_ROW) {
+			int64_t old = sqlite3_column_int64(get, 1);
+
+			if ((uint64_t)sqlite3_column_int64(get, 0) == hashes[i]) {
+				modified[i] = old;
+				continue;
+			}
+			stamp = max3(stamp, now, old + 1);
+		}
+		modified[i] = stamp;
+		sqlite3_reset(put);
+		sqlite3_bind_text(put, 1, event, -1, SQLITE_STATIC);
+		sqlite3_bind_text(put, 2, paths[i], -1, SQLITE_STATIC);
+		sqlite3_bind_int64(put, 3, (int64_t)hashes[i]);
+		sqlite3_bind_int64(put, 4, stamp);
+		if (sqlite3_step(put) != SQLITE_DONE)
+			rc = -EIO;
+	}
+	if (rc < 0)
+		log_err("%s: %s", st->path, sqlite3_errmsg(st->db));
+	sqlite3_finalize(get);
+	sqlite3_finalize(put);
+	if (rc == 0)
+		rc = exec(st, "COMMIT");
+	else
+		exec(st, "ROLLBACK");
+	return rc;
 }

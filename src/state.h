@@ -48,4 +48,13 @@ int state_reconcile(struct state *st, const struct programme *p, const uint64_t 
 		    int64_t now, struct reconcile *out);
 void reconcile_free(struct reconcile *r);
 
+/* When did each published path's bytes last change?  For each of the n
+ * paths, hashes[i] is a hash of its bytes and modified[i] the date the
+ * caller would give it; a path whose hash differs from the recorded one
+ * is stamped with the latest of that date, now, and one second after its
+ * previous stamp (so that If-Modified-Since sees every change).  On
+ * return modified[] holds the dates to publish.  Returns 0 or -EIO. */
+int state_stamp_paths(struct state *st, const char *event, size_t n, const char *const *paths,
+		      const uint64_t *hashes, int64_t now, int64_t *modified);
+
 #endif
