@@ -215,6 +215,7 @@ static void load_top(struct conf *c, struct lcfg *lc, const config_setting_t *ro
 {
 	const config_setting_t *g, *s;
 	const char *base;
+	size_t len;
 
 	lcfg_check_keys(lc, root, "the configuration", top_keys);
 	c->programme = conf_path(c, lcfg_string(lc, root, "programme", 1));
@@ -232,7 +233,10 @@ static void load_top(struct conf *c, struct lcfg *lc, const config_setting_t *ro
 		bad_value(lc, root, "base_url", base, "an http:// or https:// URL");
 	if (!base)
 		base = arena_printf(c->arena, "http://%s", c->listen);
-	c->base_url = arena_strndup(c->arena, base, strlen(base) - (base[strlen(base) - 1] == '/'));
+	len = strlen(base);
+	while (len > 0 && base[len - 1] == '/')
+		len--;
+	c->base_url = arena_strndup(c->arena, base, len);
 
 	c->refresh = 3600;
 	if ((g = subgroup(lc, root, "feeds", feeds_keys))) {

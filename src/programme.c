@@ -261,6 +261,20 @@ static int load_time(struct loader *L, const config_setting_t *g, const char *ke
 	return -1;
 }
 
+/* A speaker listed twice is kept once (with the first role). */
+static int listed(struct loader *L, const struct prog_session *s, const struct prog_person *pp,
+		  const config_setting_t *e)
+{
+	for (uint32_t j = 0; j < s->n_people; j++) {
+		if (s->people[j].speaker == pp->speaker) {
+			warnf(L, lcfg_line(e), "speaker '%s' is listed twice in session '%s'",
+			      L->p->speakers[pp->speaker].id, s->id ? s->id : "?");
+			return 1;
+		}
+	}
+	return 0;
+}
+
 static void load_people(struct loader *L, const config_setting_t *g, struct prog_session *s)
 {
 	const config_setting_t *list = lcfg_list(&L->lc, g, "people");
@@ -276,12 +290,8 @@ static void load_people(struct loader *L, const config_setting_t *g, struct prog
 		pp->speaker = resolve(L, e, "speaker", "speaker", L->p->speaker_ids, 1);
 		pp->role = lcfg_string(&L->lc, e, "role", 0);
 		pp->affiliation = lcfg_string(&L->lc, e, "affiliation", 0);
-		if (pp->speaker == PROG_NONE)
+		if (pp->speaker == PROG_NONE || listed(L, s, pp, e))
 			continue;
-		for (uint32_t j = 0; j < s->n_people; j++)
-			if (s->people[j].speaker == pp->speaker)
-				warnf(L, lcfg_line(e), "speaker '%s' is listed twice in session '%s'",
-				      L->p->speakers[pp->speaker].id, s->id ? s->id : "?");
 		s->n_people++;
 	}
 }

@@ -107,37 +107,43 @@ static char *take_text(icalcomponent *comp, size_t *len)
 	return text;
 }
 
-static void add_text(icalcomponent *ev, icalproperty *(*make)(const char *), const char *v)
-{
-	if (v)
-		icalcomponent_add_property(ev, make(v));
-}
+static void add_prop(struct buf *b, icalproperty *prop);
 
-static icalcomponent *vevent(const struct programme *p, const struct conf *c,
-			     const struct prog_session *s)
+/* The properties whose values are fixed-length come from libical; those
+ * of any length are written by ics_line (see there for why). */
+static icalcomponent *vevent(const struct programme *p, const struct prog_session *s)
 {
 	icalcomponent *ev = icalcomponent_new_vevent();
-	char *desc = render_description(p, s), *loc = render_location(p, s), *uid, *url;
 
-	if (asprintf(&uid, "%s@%s", s->id, p->event.id) < 0)
-		abort();
-	icalcomponent_add_property(ev, icalproperty_new_uid(uid));
-	free(uid);
 	icalcomponent_add_property(ev, when(p, s, 0));
 	icalcomponent_add_property(ev, when(p, s, 1));
-	icalcomponent_add_property(ev, icalproperty_new_summary(s->title));
-	add_text(ev, icalproperty_new_description, desc);
-	add_text(ev, icalproperty_new_location, loc);
 	icalcomponent_add_property(ev, icalproperty_new_status(ical_status(s->status)));
 	icalcomponent_add_property(
 		ev, icalproperty_new_transp(s->is_break ? ICAL_TRANSP_TRANSPARENT : ICAL_TRANSP_OPAQUE));
-	if (asprintf(&url, "%s/#%s", c->base_url, s->id) < 0)
+	return ev;
+}
+
+static void text_props(const struct programme *p, const struct conf *c,
+		       const struct prog_session *s, struct buf *b)
+{
+	char *desc = render_description(p, s), *loc = render_location(p, s), *uid, *url;
+
+	if (asprintf(&uid, "%s@%s", s->id, p->event.id) < 0 ||
+	    asprintf(&url, "%s/#%s", c->base_url, s->id) < 0)
 		abort();
-	icalcomponent_add_property(ev, icalproperty_new_url(url));
+	ics_text_line(b, "UID", uid);
+	ics_text_line(b, "SUMMARY", s->title);
+	if (desc)
+		ics_text_line(b, "DESCRIPTION", desc);
+	if (loc)
+		ics_text_line(b, "LOCATION", loc);
+	if (s->track != PROG_NONE)
+		ics_text_line(b, "CATEGORIES", p->tracks[s->track].title);
+	ics_line(b, "URL", url, 0);
+	free(uid);
 	free(url);
 	free(desc);
 	free(loc);
-	return ev;
 }
 
 /* Breaks and cancelled sessions get no alarm: nobody needs to be called
@@ -147,26 +153,21 @@ static void add_alarms(const struct conf *c, const struct prog_session *s, struc
 	if (s->is_break || s->status == PROG_CANCELLED)
 		return;
 	for (size_t i = 0; i < c->n_alarms; i++) {
-		icalcomponent *al = icalcomponent_new_valarm();
 		struct icaltriggertype trig = { icaltime_null_time(),
 						icaldurationtype_from_int(-(int)c->alarms[i]) };
-		size_t len;
-		char *text;
 
-		icalcomponent_add_property(al, icalproperty_new_action(ICAL_ACTION_DISPLAY));
-		icalcomponent_add_property(al, icalproperty_new_description(s->title));
-		icalcomponent_add_property(al, icalproperty_new_trigger(trig));
-		text = take_text(al, &len);
-		buf_add(b, text, len);
-		icalmemory_free_buffer(text);
-		icalcomponent_free(al);
+		buf_adds(b, "BEGIN:VALARM\r\n");
+		add_prop(b, icalproperty_new_action(ICAL_ACTION_DISPLAY));
+		add_prop(b, icalproperty_new_trigger(trig));
+		ics_text_line(b, "DESCRIPTION", s->title);
+		buf_adds(b, "END:VALARM\r\n");
 	}
 }
 
 uint64_t render_body(const struct programme *p, const struct conf *c, const struct prog_session *s,
 		     struct piece *body)
 {
-	icalcomponent *ev = vevent(p, c, s);
+	icalcomponent *ev = vevent(p, s);
 	struct buf b = { 0 };
 	size_t len;
 	char *text = take_text(ev, &len);
@@ -175,8 +176,7 @@ uint64_t render_body(const struct programme *p, const struct conf *c, const stru
 	buf_add(&b, text, len - (sizeof(end_vevent) - 1));
 	icalmemory_free_buffer(text);
 	icalcomponent_free(ev);
-	if (s->track != PROG_NONE)
-		ics_text_line(&b, "CATEGORIES", p->tracks[s->track].title);
+	text_props(p, c, s, &b);
 	body->alarm_off = b.len;
 	add_alarms(c, s, &b);
 	body->alarm_len = b.len - body->alarm_off;
@@ -184,12 +184,15 @@ uint64_t render_body(const struct programme *p, const struct conf *c, const stru
 	return hash_bytes(HASH_SEED, body->text, body->len);
 }
 
-/* libical 3.0 writes CATEGORIES and X- values without escaping ',' and
- * ';' (it takes them for list separators), so a track called "Law, order"
- * would become two categories.  These few lines are written here instead:
- * TEXT escaped as RFC 5545 3.3.11 says, folded at 75 octets (3.1) between
- * whole UTF-8 characters. */
-void ics_text_line(struct buf *b, const char *name, const char *value)
+/* Content lines whose values can be of any length are written here, not
+ * by libical 3.0, which (a) writes CATEGORIES and X- values without
+ * escaping ',' and ';', so a track "Law, order" becomes two categories,
+ * (b) can fold inside a line's own CRLF ("...\r\r\n \n", libical #1338,
+ * fixed only in 4.0.3) and (c) can fold between '\' and the character it
+ * escapes, which Google Calendar does not rejoin.  Rules: RFC 5545 3.3.11
+ * escaping for TEXT (escape), 3.1 folding at 75 octets, only between whole
+ * UTF-8 characters and whole escapes. */
+void ics_line(struct buf *b, const char *name, const char *value, int escape)
 {
 	size_t line = strlen(name) + 1;
 
@@ -200,12 +203,12 @@ void ics_text_line(struct buf *b, const char *name, const char *value)
 		const char *out = esc;
 		size_t n = 2;
 
-		if (*p == '\\' || *p == ';' || *p == ',')
+		if (escape && (*p == '\\' || *p == ';' || *p == ','))
 			esc[1] = (char)*p;
-		else if (*p == '\n')
+		else if (escape && *p == '\n')
 			esc[1] = 'n';
-		else if (*p == '\r') {
-			p++;
+		else if (*p == '\r' || *p == '\n') {
+			p++; /* a bare line break would end the content line */
 			continue;
 		} else {
 			out = (const char *)p;
@@ -222,6 +225,11 @@ void ics_text_line(struct buf *b, const char *name, const char *value)
 		p += out == esc ? 1 : n;
 	}
 	buf_adds(b, "\r\n");
+}
+
+void ics_text_line(struct buf *b, const char *name, const char *value)
+{
+	ics_line(b, name, value, 1);
 }
 
 static void add_prop(struct buf *b, icalproperty *prop)
@@ -296,7 +304,7 @@ char *render_calendar_name(const char *name, size_t *len)
 {
 	struct buf b = { 0 };
 
-	add_prop(&b, icalproperty_new_name(name));
+	ics_text_line(&b, "NAME", name);
 	ics_text_line(&b, "X-WR-CALNAME", name);
 	return buf_steal(&b, len);
 }

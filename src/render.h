@@ -41,9 +41,10 @@ char *render_description(const struct programme *p, const struct prog_session *s
 /* LOCATION: room and event location; NULL when neither exists.  Caller frees. */
 char *render_location(const struct programme *p, const struct prog_session *s);
 
-/* Appends a TEXT content line "NAME:value", escaped and folded (for the
- * properties libical 3.0 does not escape). */
+/* Appends the content line "NAME:value", folded, and escaped as TEXT
+ * when escape is set (see render.c for why libical does not write these). */
 struct buf;
+void ics_line(struct buf *b, const char *name, const char *value, int escape);
 void ics_text_line(struct buf *b, const char *name, const char *value);
 
 #define RENDER_END_CALENDAR "END:VCALENDAR\r\n"
