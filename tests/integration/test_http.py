@@ -591,6 +591,24 @@ class Reloads(DaemonTestCase):
         self.assertFeed(resp, path)
         return vevents(resp.body)[uid(session_id)]
 
+    def test_export_dir_mirrors_every_load(self):
+        # The mirror is written before the load is published: once the
+        # reload counts, every file of it is there.
+        mirror = self.dir / "mirror"
+        ok0 = self.d.metrics()[OK_RELOADS]
+        conf = self.d.conf.read_text(encoding="utf-8")
+        replace_file(self.d.conf, conf + f'export_dir = "{mirror}";\n')
+        self.wait_reloads(self.d, OK_RELOADS, ok0 + 1)
+        self.assertEqual((mirror / "calendar.ics").read_bytes(), self.d.get("/calendar.ics").body)
+        self.assertEqual((mirror / "index.html").read_bytes(), self.d.get("/").body)
+        moved = replace_once(self.original, 'start = "2014-03-25 17:30"; end = "2014-03-25 18:00"',
+                             'start = "2014-03-25 17:40"; end = "2014-03-25 18:10"')
+        replace_file(self.d.programme, moved)
+        self.wait_reloads(self.d, OK_RELOADS, ok0 + 2)
+        closing = (mirror / "sessions/d2-closing.ics").read_bytes()
+        self.assertIn(b"20140325T174000", closing)
+        self.assertEqual(closing, self.d.get("/sessions/d2-closing.ics").body)
+
     def test_sighup_reloads(self):
         # SIGHUP alone (no file change) reloads
         ok0 = self.d.metrics()[OK_RELOADS]
