@@ -19,7 +19,7 @@ static const char *const reminders_keys[] = { "before", "catch_up", "skip_kinds"
 static const char *const channel_keys[] = { "name", "type", "to", "smtp_url", "from", "username",
 					    "password_file", "tls", "url", "format",
 					    "secret_file", "tracks", "kinds", "notify_changes",
-					    NULL };
+					    "max_in_flight", "ca_file", NULL };
 static const char *const webhook_formats[] = { "standard", "slack", "discord", "mattermost",
 					       "teams", "ntfy", NULL };
 
@@ -50,6 +50,27 @@ static void bad_value(struct lcfg *lc, const config_setting_t *group, const char
 
 	diag_error(lc->d, lcfg_file(lc, s), lcfg_line(s), "'%s' is \"%s\"; expected %s", name, v,
 		   expected);
+}
+
+static unsigned bounded(struct lcfg *lc, const config_setting_t *g, const char *name,
+			unsigned def, unsigned lo, unsigned hi)
+{
+	const config_setting_t *s = g ? config_setting_get_member(g, name) : NULL;
+	int v;
+
+	if (!s)
+		return def;
+	if (config_setting_type(s) != CONFIG_TYPE_INT) {
+		diag_error(lc->d, lcfg_file(lc, s), lcfg_line(s), "'%s' must be a whole number", name);
+		return def;
+	}
+	v = config_setting_get_int(s);
+	if (v < (int)lo || v > (int)hi) {
+		diag_error(lc->d, lcfg_file(lc, s), lcfg_line(s), "'%s' must be between %u and %u",
+			   name, lo, hi);
+		return def;
+	}
+	return (unsigned)v;
 }
 
 static void load_email(struct lcfg *lc, const config_setting_t *g, struct conf_channel *ch)
@@ -117,6 +138,10 @@ static void load_channel(struct conf *c, struct lcfg *lc, const config_setting_t
 	ch->n_tracks = lcfg_strings(lc, g, "tracks", &ch->tracks);
 	ch->n_kinds = lcfg_strings(lc, g, "kinds", &ch->kinds);
 	ch->notify_changes = lcfg_bool(lc, g, "notify_changes", 0);
+	/* SMTP servers dislike many parallel sessions; web hooks do not. */
+	ch->max_in_flight = bounded(lc, g, "max_in_flight", ch->type == CHANNEL_EMAIL ? 4 : 32, 1,
+				    1024);
+	ch->ca_file = conf_path(c, lcfg_string(lc, g, "ca_file", 0));
 }
 
 static void load_channels(struct conf *c, struct lcfg *lc, const config_setting_t *root)
@@ -159,27 +184,6 @@ static const config_setting_t *subgroup(struct lcfg *lc, const config_setting_t 
 	}
 	lcfg_check_keys(lc, g, name, keys);
 	return g;
-}
-
-static unsigned bounded(struct lcfg *lc, const config_setting_t *g, const char *name,
-			unsigned def, unsigned lo, unsigned hi)
-{
-	const config_setting_t *s = g ? config_setting_get_member(g, name) : NULL;
-	int v;
-
-	if (!s)
-		return def;
-	if (config_setting_type(s) != CONFIG_TYPE_INT) {
-		diag_error(lc->d, lcfg_file(lc, s), lcfg_line(s), "'%s' must be a whole number", name);
-		return def;
-	}
-	v = config_setting_get_int(s);
-	if (v < (int)lo || v > (int)hi) {
-		diag_error(lc->d, lcfg_file(lc, s), lcfg_line(s), "'%s' must be between %u and %u",
-			   name, lo, hi);
-		return def;
-	}
-	return (unsigned)v;
 }
 
 /* listen is one address or an array of them (IPv4 and IPv6 side by side). */

@@ -26,6 +26,8 @@ struct conf_channel {
 	const char **kinds;
 	size_t n_kinds;
 	int notify_changes;
+	unsigned max_in_flight; /* deliveries at once on this channel */
+	const char *ca_file;    /* extra trusted CA certificates (PEM), or NULL */
 	int line;
 };
 

@@ -20,18 +20,23 @@
 #include <unistd.h>
 
 #include "catalogue.h"
+#include "deliver.h"
 #include "clock.h"
 #include "export.h"
 #include "feeds.h"
 #include "http.h"
 #include "log.h"
 #include "metrics.h"
+#include "remind.h"
 #include "snapshot.h"
 #include "state.h"
 
 /* Editors save in several steps (write, rename, chmod): wait this long
  * after the last change before reloading. */
 #define SETTLE_MS 200
+/* How long SIGTERM waits for deliveries in flight (systemd's
+ * TimeoutStopSec is 30 s). */
+#define DRAIN_MS 10000
 
 enum { EXIT_INVALID = 1, EXIT_RUNTIME = 3 };
 
@@ -40,6 +45,7 @@ struct loop {
 	struct overrides ov;
 	struct state *state;
 	struct http *http;
+	struct remind *remind;
 	int epfd, sigfd, inofd, settlefd, watchdogfd, donefd;
 	/* the watched folders and the names in them that matter */
 	char *watch_conf_dir, *watch_conf_name, *watch_prog_dir, *watch_prog_name;
@@ -70,7 +76,7 @@ static struct catalogue *build(struct loop *l)
 	struct programme *p;
 	struct feedset *fs;
 	struct catalogue *cat;
-	int64_t now = clock_now();
+	int64_t now = clock_real();
 
 	diag_init(&d);
 	d.emit = log_diag;
@@ -211,14 +217,15 @@ static void on_loaded(struct loop *l)
 		struct catalogue *cat = l->result;
 
 		http_publish(l->http, cat);
-		metrics_reload(1, clock_now(), took, cat->prog->n_sessions, cat->fs->n_feeds,
+		remind_publish(l->remind, cat);
+		metrics_reload(1, clock_real(), took, cat->prog->n_sessions, cat->fs->n_feeds,
 			       cat->total_plain);
 		watch(l, cat->conf->programme);
 		log_info("published %zu sessions in %zu feeds (%.3f s)", cat->prog->n_sessions,
 			 cat->fs->n_feeds, took);
 		catalogue_unref(cat);
 	} else {
-		metrics_reload(0, clock_now(), took, 0, 0, 0);
+		metrics_reload(0, clock_real(), took, 0, 0, 0);
 	}
 	l->result = NULL;
 	sd_notify(0, "READY=1");
@@ -297,6 +304,13 @@ static void run(struct loop *l)
 		for (int i = 0; i < n; i++) {
 			int fd = evs[i].data.fd;
 
+			if (evs[i].data.u64 & DELIVER_TAG) {
+				remind_on_socket(l->remind, (int)(uint32_t)evs[i].data.u64,
+						 evs[i].events);
+				continue;
+			}
+			if (remind_is_fd(l->remind, fd))
+				remind_on_fd(l->remind, fd);
 			if (fd == l->sigfd && on_signal(l))
 				return;
 			if (fd == l->inofd)
@@ -324,7 +338,9 @@ static void cleanup(struct loop *l)
 		pthread_join(l->loader, NULL);
 		catalogue_unref(l->result);
 	}
+	/* Stop taking requests, then let the deliveries in flight finish. */
 	http_stop(l->http);
+	remind_free(l->remind, l->remind ? DRAIN_MS : 0);
 	state_close(l->state);
 	close_fd(l->epfd);
 	close_fd(l->sigfd);
@@ -339,6 +355,30 @@ static void cleanup(struct loop *l)
 	free(l->programme_path);
 }
 
+/* --now is a local time of the event, like the programme's times. */
+static int simulate(const struct loop_options *o, struct programme *p)
+{
+	struct civil c;
+	int has_offset, offset;
+	const char *why;
+	int64_t utc;
+
+	if (civil_parse(o->now, &c, &has_offset, &offset, &why) < 0) {
+		log_err("--now \"%s\": %s", o->now, why);
+		return -1;
+	}
+	if (has_offset)
+		utc = civil_to_seconds(&c) - offset;
+	else if (tz_local_to_utc(p->tz, &c, &utc) == TZ_GAP) {
+		log_err("--now \"%s\" does not exist in %s", o->now, p->event.timezone);
+		return -1;
+	}
+	clock_simulate(utc * 1000, o->speed > 0 ? o->speed : 1.0);
+	log_info("simulated clock: %s %s, %g times real time", o->now, p->event.timezone,
+		 clock_speed());
+	return 0;
+}
+
 static int start(struct loop *l, struct catalogue **first)
 {
 	struct diag d;
@@ -351,7 +391,13 @@ static int start(struct loop *l, struct catalogue **first)
 		return EXIT_INVALID;
 	ho = (struct http_options){ c->listens, c->n_listens, c->max_connections,
 				    (unsigned)c->http_timeout, c->http_threads };
-	if (state_open(c->state_dir, &l->state) < 0 || http_start(&ho, &l->http) < 0) {
+	if (l->o->now && simulate(l->o, p) < 0) {
+		prog_free(p);
+		conf_free(c);
+		return EXIT_INVALID;
+	}
+	if (state_open(c->state_dir, &l->state) < 0 || http_start(&ho, &l->http) < 0 ||
+	    remind_new(l->epfd, c->state_dir, l->o->dry_run, &l->remind) < 0) {
 		prog_free(p);
 		conf_free(c);
 		return EXIT_RUNTIME;
@@ -438,7 +484,8 @@ int loop_run(const struct loop_options *o)
 		return fail(report, rc);
 	}
 	http_publish(l.http, cat);
-	metrics_reload(1, clock_now(), clock_elapsed() - l.started, cat->prog->n_sessions,
+	remind_publish(l.remind, cat);
+	metrics_reload(1, clock_real(), clock_elapsed() - l.started, cat->prog->n_sessions,
 		       cat->fs->n_feeds, cat->total_plain);
 	watch(&l, cat->conf->programme);
 	log_info("serving %zu sessions in %zu feeds on %s", cat->prog->n_sessions, cat->fs->n_feeds,

@@ -8,6 +8,9 @@ struct loop_options {
 	const char *state_dir; /* overrides, or NULL */
 	const char *listen;
 	int foreground;
+	int dry_run;
+	const char *now;   /* --now: simulated start, local time of the event */
+	double speed;      /* --speed */
 };
 
 /* Runs until SIGTERM or SIGINT.  Returns the process exit status

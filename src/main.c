@@ -12,9 +12,12 @@
 #include "export.h"
 #include "feeds.h"
 #include "log.h"
+#include "ledger.h"
 #include "loop.h"
+#include "plan.h"
 #include "programme.h"
 #include "snapshot.h"
+#include "strmap.h"
 #include "state.h"
 
 #ifndef SYSCONFDIR
@@ -106,6 +109,10 @@ static int parse_args(int argc, char **argv, struct options *o)
 		fprintf(stderr, "agendad: --speed needs --now\n");
 		return -1;
 	}
+	if (o->speed && !(atof(o->speed) > 0)) {
+		fprintf(stderr, "agendad: --speed takes a positive number\n");
+		return -1;
+	}
 	return 0;
 }
 
@@ -141,7 +148,7 @@ static int run_export(const struct conf *c, const struct programme *p, const cha
 
 	if (state_open(c->state_dir, &st) < 0)
 		return EXIT_RUNTIME;
-	rc = feedset_build(p, c, st, clock_now(), &fs);
+	rc = feedset_build(p, c, st, clock_real(), &fs);
 	if (rc == 0) {
 		double t0 = clock_elapsed();
 
@@ -156,6 +163,68 @@ static int run_export(const struct conf *c, const struct programme *p, const cha
 	return rc == 0 ? 0 : EXIT_RUNTIME;
 }
 
+static void print_due(const struct programme *p, int64_t t)
+{
+	struct civil c;
+
+	tz_utc_to_local(p->tz, t, &c);
+	printf("%04d-%02d-%02d %02d:%02d", c.year, c.month, c.day, c.hour, c.min);
+}
+
+/* The plan of the programme as it is now, each entry with what the
+ * ledger knows of it; then what the ledger holds outside the plan. */
+static int run_reminders(const struct conf *c, const struct programme *p)
+{
+	struct plan *pl = plan_build(p, c);
+	struct ledger_row *rows = NULL;
+	struct ledger *lg = NULL;
+	struct strmap *known;
+	struct state *st;
+	size_t n = 0;
+
+	if (state_open(c->state_dir, &st) < 0 || ledger_open(c->state_dir, &lg) < 0 ||
+	    ledger_rows(lg, p->event.id, NULL, &rows, &n) < 0) {
+		plan_free(pl);
+		ledger_close(lg);
+		return EXIT_RUNTIME;
+	}
+	state_close(st);
+	known = strmap_new(n);
+	for (size_t i = 0; i < n; i++)
+		strmap_put(known, rows[i].key, (uint32_t)i, NULL);
+	printf("%-16s  %-24s %-12s %-24s %-8s %s\n", "DUE", "SESSION", "CHANNEL", "RECIPIENT",
+	       "STATE", "ATTEMPTS / LAST ERROR");
+	for (size_t i = 0; i < pl->n; i++) {
+		const struct plan_item *it = &pl->items[i];
+		const struct ledger_row *r = NULL;
+		uint32_t at;
+
+		if (strmap_get(known, it->key, &at) == 0) {
+			r = &rows[at];
+			rows[at].kind = (enum ledger_kind)-1; /* printed */
+		}
+		print_due(p, it->due);
+		printf("  %-24s %-12s %-24s %-8s %d%s%s\n", p->sessions[it->session].id,
+		       it->channel_name, plan_recipient(p, it->speaker), r ? r->state : "pending",
+		       r ? r->attempts : 0, r && r->last_error ? "  " : "",
+		       r && r->last_error ? r->last_error : "");
+	}
+	for (size_t i = 0; i < n; i++) {
+		if ((int)rows[i].kind == -1)
+			continue;
+		print_due(p, rows[i].due);
+		printf("  %-24s %-12s %-24s %-8s %d%s%s\n", rows[i].session, rows[i].channel,
+		       rows[i].recipient, rows[i].state, rows[i].attempts,
+		       rows[i].last_error ? "  " : "", rows[i].last_error ? rows[i].last_error : "");
+	}
+	printf("%zu planned (%s)\n", pl->n, p->event.timezone);
+	strmap_free(known);
+	ledger_rows_free(rows, n);
+	ledger_close(lg);
+	plan_free(pl);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct options o;
@@ -167,7 +236,8 @@ int main(int argc, char **argv)
 	if (parse_args(argc, argv, &o) < 0)
 		return EXIT_USAGE;
 	if (o.mode == MODE_DAEMON) {
-		struct loop_options lo = { o.config, o.state_dir, o.listen, o.foreground };
+		struct loop_options lo = { o.config, o.state_dir, o.listen, o.foreground,
+					   o.dry_run, o.now, o.speed ? atof(o.speed) : 1.0 };
 
 		rc = loop_run(&lo);
 		icaltimezone_free_builtin_timezones();
@@ -178,10 +248,7 @@ int main(int argc, char **argv)
 	switch (o.mode) {
 	case MODE_TEST: rc = run_test(c, p); break;
 	case MODE_EXPORT: rc = run_export(c, p, o.export_dir); break;
-	case MODE_REMINDERS:
-		log_err("reminders are not in this release yet");
-		rc = EXIT_RUNTIME;
-		break;
+	case MODE_REMINDERS: rc = run_reminders(c, p); break;
 	case MODE_DAEMON: /* handled before loading */
 		break;
 	}

@@ -2,6 +2,11 @@
 
 #include "metrics.h"
 
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "buf.h"
 
 /* Status codes agendad answers with; anything else is counted as "other". */
@@ -15,6 +20,26 @@ static int64_t last_reload_time;
 static int64_t last_reload_ok = -1;
 static double last_reload_seconds;
 static uint64_t sessions, feeds, feed_bytes;
+
+/* Reminder counters per channel: few channels, updated by the loop,
+ * read by /metrics, so a mutex is cheap enough. */
+#define MAX_CHANNELS 64
+#define LATENESS_WINDOW 1024
+static const char *const reminder_states[] = { "sent", "failed", "missed", "dropped", "pending" };
+#define N_STATES (sizeof(reminder_states) / sizeof(reminder_states[0]))
+
+struct channel_counts {
+	char name[64];
+	uint64_t states[N_STATES];
+	uint64_t attempts;
+};
+
+static pthread_mutex_t reminder_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct channel_counts channel_counts[MAX_CHANNELS];
+static size_t n_channel_counts;
+static int64_t lateness[LATENESS_WINDOW];
+static size_t n_lateness, lateness_next;
+static uint64_t reminders_pending;
 
 #define ADD(v, n) __atomic_add_fetch(&(v), (n), __ATOMIC_RELAXED)
 #define GET(v) __atomic_load_n(&(v), __ATOMIC_RELAXED)
@@ -50,6 +75,97 @@ void metrics_reload(int ok, int64_t when, double seconds, size_t n_sessions, siz
 		SET(feeds, n_feeds);
 		SET(feed_bytes, bytes);
 	}
+}
+
+static struct channel_counts *counts_of(const char *channel)
+{
+	for (size_t i = 0; i < n_channel_counts; i++)
+		if (strcmp(channel_counts[i].name, channel) == 0)
+			return &channel_counts[i];
+	if (n_channel_counts == MAX_CHANNELS)
+		return NULL;
+	snprintf(channel_counts[n_channel_counts].name, sizeof(channel_counts[0].name), "%s", channel);
+	return &channel_counts[n_channel_counts++];
+}
+
+void metrics_reminder(const char *channel, const char *state)
+{
+	struct channel_counts *c;
+
+	pthread_mutex_lock(&reminder_lock);
+	if ((c = counts_of(channel)))
+		for (size_t i = 0; i < N_STATES; i++)
+			if (strcmp(reminder_states[i], state) == 0)
+				c->states[i]++;
+	pthread_mutex_unlock(&reminder_lock);
+}
+
+void metrics_attempt(const char *channel)
+{
+	struct channel_counts *c;
+
+	pthread_mutex_lock(&reminder_lock);
+	if ((c = counts_of(channel)))
+		c->attempts++;
+	pthread_mutex_unlock(&reminder_lock);
+}
+
+void metrics_lateness(int64_t ms)
+{
+	pthread_mutex_lock(&reminder_lock);
+	lateness[lateness_next] = ms < 0 ? 0 : ms;
+	lateness_next = (lateness_next + 1) % LATENESS_WINDOW;
+	if (n_lateness < LATENESS_WINDOW)
+		n_lateness++;
+	pthread_mutex_unlock(&reminder_lock);
+}
+
+void metrics_reminders_pending(size_t n)
+{
+	SET(reminders_pending, (uint64_t)n);
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+static void render_reminders(struct buf *b)
+{
+	int64_t sorted[LATENESS_WINDOW];
+	size_t n;
+
+	buf_adds(b, "# HELP agendad_reminders_total Reminder outcomes, by channel and state"
+		    " (pending: a retry was scheduled).\n# TYPE agendad_reminders_total counter\n");
+	pthread_mutex_lock(&reminder_lock);
+	for (size_t i = 0; i < n_channel_counts; i++)
+		for (size_t s = 0; s < N_STATES; s++)
+			buf_printf(b, "agendad_reminders_total{channel=\"%s\",state=\"%s\"} %llu\n",
+				   channel_counts[i].name, reminder_states[s],
+				   (unsigned long long)channel_counts[i].states[s]);
+	buf_adds(b, "# HELP agendad_reminder_attempts_total Delivery attempts, by channel.\n"
+		    "# TYPE agendad_reminder_attempts_total counter\n");
+	for (size_t i = 0; i < n_channel_counts; i++)
+		buf_printf(b, "agendad_reminder_attempts_total{channel=\"%s\"} %llu\n",
+			   channel_counts[i].name, (unsigned long long)channel_counts[i].attempts);
+	n = n_lateness;
+	memcpy(sorted, lateness, n * sizeof(int64_t));
+	pthread_mutex_unlock(&reminder_lock);
+	qsort(sorted, n, sizeof(int64_t), cmp_i64);
+	buf_adds(b, "# HELP agendad_reminder_lateness_seconds How late first attempts started,"
+		    " over the last 1024.\n# TYPE agendad_reminder_lateness_seconds summary\n");
+	if (n) {
+		buf_printf(b, "agendad_reminder_lateness_seconds{quantile=\"0.5\"} %.3f\n",
+			   (double)sorted[n / 2] / 1000.0);
+		buf_printf(b, "agendad_reminder_lateness_seconds{quantile=\"0.99\"} %.3f\n",
+			   (double)sorted[(n * 99) / 100] / 1000.0);
+	}
+	buf_printf(b, "agendad_reminder_lateness_seconds_count %zu\n", n);
+	buf_printf(b, "# HELP agendad_reminders_pending Reminders waiting for their time.\n"
+		      "# TYPE agendad_reminders_pending gauge\nagendad_reminders_pending %llu\n",
+		   (unsigned long long)GET(reminders_pending));
 }
 
 char *metrics_render(size_t *len)
@@ -97,5 +213,6 @@ char *metrics_render(size_t *len)
 		   (long long)(GET(last_reload_ok) > 0), last_reload_seconds,
 		   (unsigned long long)GET(sessions), (unsigned long long)GET(feeds),
 		   (unsigned long long)GET(feed_bytes));
+	render_reminders(&b);
 	return buf_steal(&b, len);
 }

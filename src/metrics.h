@@ -12,6 +12,13 @@ void metrics_bytes(size_t body_bytes);
  * programme holds (ignored when !ok). */
 void metrics_reload(int ok, int64_t when, double seconds, size_t sessions, size_t feeds,
 		    size_t bytes);
+/* Reminders: an outcome ("sent", "failed", "missed", "dropped",
+ * "pending" for a retry) on a channel, an attempt, the lateness of a
+ * first attempt, and how many wait. */
+void metrics_reminder(const char *channel, const char *state);
+void metrics_attempt(const char *channel);
+void metrics_lateness(int64_t ms);
+void metrics_reminders_pending(size_t n);
 /* The whole exposition text; caller frees. */
 char *metrics_render(size_t *len);
 

@@ -31,6 +31,15 @@ static const char *const migrations[] = {
 	" event TEXT NOT NULL, path TEXT NOT NULL, hash INTEGER NOT NULL,"
 	" modified INTEGER NOT NULL,"
 	" PRIMARY KEY (event, path)) WITHOUT ROWID;",
+	/* The reminder ledger (ledger.c): one row per delivery ever planned. */
+	"CREATE TABLE deliveries ("
+	" key TEXT PRIMARY KEY, event TEXT NOT NULL, kind INTEGER NOT NULL,"
+	" session TEXT NOT NULL, channel TEXT NOT NULL, recipient TEXT NOT NULL,"
+	" due INTEGER NOT NULL, deadline INTEGER NOT NULL, state TEXT NOT NULL,"
+	" attempts INTEGER NOT NULL DEFAULT 0, in_flight INTEGER NOT NULL DEFAULT 0,"
+	" next_attempt INTEGER NOT NULL, last_error TEXT, last_attempt_real INTEGER,"
+	" done_real INTEGER, lateness_ms INTEGER, payload TEXT) WITHOUT ROWID;"
+	"CREATE INDEX deliveries_by_state ON deliveries (event, state, next_attempt);",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -287,8 +296,29 @@ static int changed(const struct row *r, const struct prog_session *s, const stru
 	return 0;
 }
 
+static char *dup(const char *s)
+{
+	char *d = strdup(s ? s : "");
+
+	if (!d)
+		abort();
+	return d;
+}
+
+static void note_change(struct reconcile *out, const struct row *r, const struct stamp *stamp,
+			int removed, uint32_t session)
+{
+	struct change *c = &out->changes[out->n_changes++];
+
+	c->before = (struct tombstone){ dup(r->id), dup(r->title), dup(r->kind), dup(r->track),
+					dup(r->room), dup(r->speakers), r->start, r->end, *stamp };
+	c->status_before = (int)r->status;
+	c->removed = removed;
+	c->session = session;
+}
+
 static int update_present(struct state *st, const struct programme *p, const uint64_t *hashes,
-			  int64_t now, struct row *rows, struct strmap *index, struct stamp *stamps)
+			  int64_t now, struct row *rows, struct strmap *index, struct reconcile *out)
 {
 	static const char sql[] =
 		"INSERT OR REPLACE INTO published (event, id, title, start, \"end\", room, track,"
@@ -310,8 +340,12 @@ static int update_present(struct state *st, const struct programme *p, const uin
 			r->seen = 1;
 		}
 		facts_of(p, s, &f);
-		if (changed(r, s, &f, hashes[i], now, &stamps[i]))
-			rc = write_row(up, p->event.id, s, &f, hashes[i], &stamps[i]);
+		if (changed(r, s, &f, hashes[i], now, &out->stamps[i])) {
+			rc = write_row(up, p->event.id, s, &f, hashes[i], &out->stamps[i]);
+			/* A major change of a published session (not one that returns). */
+			if (r && !r->has_removed && out->stamps[i].sequence > r->stamp.sequence)
+				note_change(out, r, &out->stamps[i], 0, (uint32_t)i);
+		}
 		free(f.speakers);
 	}
 	if (rc < 0)
@@ -348,6 +382,8 @@ static int bury(struct state *st, const char *event, struct row *r, int64_t now,
 		if (purge || rc < 0)
 			return rc;
 	}
+	if (!r->has_removed)
+		note_change(out, r, &r->stamp, 1, PROG_NONE);
 	t = &out->tombs[out->n_tombs++];
 	*t = (struct tombstone){ r->id, r->title, r->kind, r->track, r->room, r->speakers,
 				 r->start, r->end, r->stamp };
@@ -371,11 +407,12 @@ int state_reconcile(struct state *st, const struct programme *p, const uint64_t 
 		strmap_put(index, rows[i].id, (uint32_t)i, NULL);
 	out->stamps = calloc(p->n_sessions + 1, sizeof(*out->stamps));
 	out->tombs = calloc(n + 1, sizeof(*out->tombs));
-	if (!out->stamps || !out->tombs)
+	out->changes = calloc(n + 1, sizeof(*out->changes));
+	if (!out->stamps || !out->tombs || !out->changes)
 		abort();
 	rc = exec(st, "BEGIN IMMEDIATE");
 	if (rc == 0)
-		rc = update_present(st, p, hashes, now, rows, index, out->stamps);
+		rc = update_present(st, p, hashes, now, rows, index, out);
 	for (size_t i = 0; i < n && rc == 0; i++)
 		if (!rows[i].seen)
 			rc = bury(st, p->event.id, &rows[i], now, out);
@@ -392,18 +429,23 @@ int state_reconcile(struct state *st, const struct programme *p, const uint64_t 
 	return rc;
 }
 
+static void tombstone_free(struct tombstone *t)
+{
+	free(t->id);
+	free(t->title);
+	free(t->kind);
+	free(t->track);
+	free(t->room);
+	free(t->speakers);
+}
+
 void reconcile_free(struct reconcile *r)
 {
-	for (size_t i = 0; i < r->n_tombs; i++) {
-		struct tombstone *t = &r->tombs[i];
-
-		free(t->id);
-		free(t->title);
-		free(t->kind);
-		free(t->track);
-		free(t->room);
-		free(t->speakers);
-	}
+	for (size_t i = 0; i < r->n_tombs; i++)
+		tombstone_free(&r->tombs[i]);
+	for (size_t i = 0; i < r->n_changes; i++)
+		tombstone_free(&r->changes[i].before);
+	free(r->changes);
 	free(r->tombs);
 	free(r->stamps);
 	memset(r, 0, sizeof(*r));

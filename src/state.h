@@ -30,10 +30,21 @@ struct tombstone {
 	struct stamp stamp;
 };
 
+/* A change that subscribers and speakers should hear of (SPEC 7): the
+ * session's time, room, title or status changed, or it was removed. */
+struct change {
+	struct tombstone before; /* as last published (stamp: the new one) */
+	int status_before;
+	int removed;      /* gone from the programme (now a tombstone) */
+	uint32_t session; /* its index in the programme when not removed */
+};
+
 struct reconcile {
 	struct stamp *stamps; /* one per programme session, same order */
 	struct tombstone *tombs;
 	size_t n_tombs;
+	struct change *changes; /* only where something was published before */
+	size_t n_changes;
 };
 
 /* How long a removed session stays in feeds as CANCELLED. */

@@ -1,0 +1,232 @@
+#include "config.h"
+
+#include "deliver.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include "log.h"
+
+struct transfer {
+	struct transfer *prev, *next; /* every running transfer, for shutdown */
+	CURL *easy;
+	void *job;
+	char head[200]; /* the start of the response body, for the log */
+	size_t head_len;
+};
+
+struct deliver {
+	CURLM *multi;
+	int epfd, timerfd;
+	deliver_done_fn done;
+	void *ctx;
+	size_t running;
+	struct transfer *transfers;
+};
+
+static void unlink_transfer(struct deliver *d, struct transfer *t)
+{
+	if (t->prev)
+		t->prev->next = t->next;
+	else
+		d->transfers = t->next;
+	if (t->next)
+		t->next->prev = t->prev;
+	d->running--;
+}
+
+static int on_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp)
+{
+	struct deliver *d = userp;
+	struct epoll_event ev = { 0 };
+
+	ev.data.u64 = DELIVER_TAG | (uint64_t)(uint32_t)fd;
+	if (what == CURL_POLL_REMOVE) {
+		epoll_ctl(d->epfd, EPOLL_CTL_DEL, fd, NULL);
+		curl_multi_assign(d->multi, fd, NULL);
+		return 0;
+	}
+	ev.events = (what & CURL_POLL_IN ? EPOLLIN : 0) | (what & CURL_POLL_OUT ? EPOLLOUT : 0);
+	if (socketp) {
+		epoll_ctl(d->epfd, EPOLL_CTL_MOD, fd, &ev);
+	} else {
+		epoll_ctl(d->epfd, EPOLL_CTL_ADD, fd, &ev);
+		curl_multi_assign(d->multi, fd, d); /* marks it as registered */
+	}
+	return 0;
+}
+
+static int on_timeout(CURLM *multi, long ms, void *userp)
+{
+	struct deliver *d = userp;
+	struct itimerspec its = { { 0, 0 }, { 0, 0 } };
+
+	if (ms == 0)
+		its.it_value.tv_nsec = 1; /* as soon as possible, from the loop */
+	else if (ms > 0) {
+		its.it_value.tv_sec = ms / 1000;
+		its.it_value.tv_nsec = (ms % 1000) * 1000000;
+	}
+	timerfd_settime(d->timerfd, 0, &its, NULL); /* ms < 0: disarm */
+	return 0;
+}
+
+int deliver_new(int epfd, deliver_done_fn done, void *ctx, struct deliver **out)
+{
+	struct deliver *d = calloc(1, sizeof(*d));
+	struct epoll_event ev = { .events = EPOLLIN };
+
+	if (!d)
+		return -ENOMEM;
+	d->epfd = epfd;
+	d->done = done;
+	d->ctx = ctx;
+	d->timerfd = -1;
+	d->multi = curl_multi_init();
+	d->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	ev.data.fd = d->timerfd;
+	if (!d->multi || d->timerfd < 0 || epoll_ctl(epfd, EPOLL_CTL_ADD, d->timerfd, &ev) < 0) {
+		deliver_free(d);
+		return -EIO;
+	}
+	curl_multi_setopt(d->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
+	curl_multi_setopt(d->multi, CURLMOPT_SOCKETDATA, d);
+	curl_multi_setopt(d->multi, CURLMOPT_TIMERFUNCTION, on_timeout);
+	curl_multi_setopt(d->multi, CURLMOPT_TIMERDATA, d);
+	*out = d;
+	return 0;
+}
+
+int deliver_timerfd(const struct deliver *d)
+{
+	return d->timerfd;
+}
+
+size_t deliver_running(const struct deliver *d)
+{
+	return d->running;
+}
+
+static size_t on_body(char *data, size_t size, size_t n, void *userp)
+{
+	struct transfer *t = userp;
+	size_t len = size * n, room = sizeof(t->head) - 1 - t->head_len;
+
+	memcpy(t->head + t->head_len, data, len < room ? len : room);
+	t->head_len += len < room ? len : room;
+	t->head[t->head_len] = '\0';
+	return len;
+}
+
+int deliver_start(struct deliver *d, CURL *easy, void *job)
+{
+	struct transfer *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return -ENOMEM;
+	t->job = job;
+	t->easy = easy;
+	curl_easy_setopt(easy, CURLOPT_PRIVATE, t);
+	curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(easy, CURLOPT_WRITEDATA, t);
+	curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+	if (curl_multi_add_handle(d->multi, easy) != CURLM_OK) {
+		free(t);
+		return -EIO;
+	}
+	t->next = d->transfers;
+	if (t->next)
+		t->next->prev = t;
+	d->transfers = t;
+	d->running++;
+	return 0;
+}
+
+/* Retry-After is seconds or an HTTP date (RFC 9110 10.2.3). */
+static long retry_after(CURL *easy)
+{
+	struct curl_header *h;
+	char *end;
+	long v;
+
+	if (curl_easy_header(easy, "Retry-After", 0, CURLH_HEADER, -1, &h) != CURLHE_OK)
+		return -1;
+	v = strtol(h->value, &end, 10);
+	if (end != h->value && *end == '\0' && v >= 0)
+		return v;
+	v = (long)(curl_getdate(h->value, NULL) - time(NULL));
+	return v >= 0 ? v : 0;
+}
+
+static void finished(struct deliver *d, CURLMsg *msg)
+{
+	CURL *easy = msg->easy_handle;
+	struct transfer *t = NULL;
+	struct deliver_result r = { .curl = msg->data.result, .retry_after = -1 };
+
+	curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&t);
+	curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &r.status);
+	if (r.curl == CURLE_OK || r.status) {
+		r.retry_after = retry_after(easy);
+		snprintf(r.error, sizeof(r.error), "%s", t->head);
+	}
+	if (r.curl != CURLE_OK)
+		snprintf(r.error, sizeof(r.error), "%s", curl_easy_strerror(r.curl));
+	curl_multi_remove_handle(d->multi, easy);
+	unlink_transfer(d, t);
+	d->done(d->ctx, t->job, &r);
+	free(t);
+}
+
+static void drain(struct deliver *d)
+{
+	CURLMsg *msg;
+	int left;
+
+	while ((msg = curl_multi_info_read(d->multi, &left)))
+		if (msg->msg == CURLMSG_DONE)
+			finished(d, msg);
+}
+
+void deliver_on_timer(struct deliver *d)
+{
+	uint64_t v;
+	int running;
+
+	if (read(d->timerfd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+		log_warn("deliver: timer: %s", strerror(errno));
+	curl_multi_socket_action(d->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+	drain(d);
+}
+
+void deliver_on_socket(struct deliver *d, int fd, uint32_t events)
+{
+	int running, mask = (events & EPOLLIN ? CURL_CSELECT_IN : 0) |
+			    (events & EPOLLOUT ? CURL_CSELECT_OUT : 0) |
+			    (events & (EPOLLERR | EPOLLHUP) ? CURL_CSELECT_ERR : 0);
+
+	curl_multi_socket_action(d->multi, fd, mask, &running);
+	drain(d);
+}
+
+void deliver_free(struct deliver *d)
+{
+	if (!d)
+		return;
+	while (d->transfers) {
+		struct transfer *t = d->transfers;
+
+		curl_multi_remove_handle(d->multi, t->easy);
+		unlink_transfer(d, t);
+		free(t);
+	}
+	if (d->multi)
+		curl_multi_cleanup(d->multi);
+	if (d->timerfd >= 0)
+		close(d->timerfd);
+	free(d);
+}

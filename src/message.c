@@ -1,0 +1,89 @@
+#include "config.h"
+
+#include "message.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "plan.h"
+
+const char *message_type_name(enum message_type t)
+{
+	switch (t) {
+	case MSG_CHANGED: return "session.changed";
+	case MSG_CANCELLED: return "session.cancelled";
+	default: return "session.reminder";
+	}
+}
+
+char *message_session_url(const struct conf *c, const struct prog_session *s)
+{
+	char *url;
+
+	if (asprintf(&url, "%s/sessions/%s.ics", c->base_url, s->id) < 0)
+		abort();
+	return url;
+}
+
+json_t *message_session_json(const struct programme *p, const struct conf *c,
+			     const struct prog_session *s)
+{
+	char start[32], end[32], *url = message_session_url(c, s);
+	json_t *people = json_array(), *o;
+
+	plan_utc(s->start, start, sizeof(start));
+	plan_utc(s->end, end, sizeof(end));
+	/* Names and roles only: addresses never leave the configuration. */
+	for (uint32_t i = 0; i < s->n_people; i++) {
+		const struct prog_person *pp = &s->people[i];
+
+		json_array_append_new(people, json_pack("{s:s, s:s, s:s?}", "id",
+							p->speakers[pp->speaker].id, "name",
+							p->speakers[pp->speaker].name, "role", pp->role));
+	}
+	o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s?, s:s?, s:o, s:s}", "id", s->id, "title",
+		      s->title, "start", start, "end", end, "timezone", p->event.timezone, "room",
+		      s->room == PROG_NONE ? NULL : p->rooms[s->room].title, "track",
+		      s->track == PROG_NONE ? NULL : p->tracks[s->track].title, "people", people,
+		      "url", url);
+	free(url);
+	return o;
+}
+
+static void in_words(int64_t seconds, char *out, size_t size)
+{
+	if (seconds >= 86400 && seconds % 86400 == 0)
+		snprintf(out, size, "%lld day%s", (long long)(seconds / 86400),
+			 seconds == 86400 ? "" : "s");
+	else if (seconds >= 3600 && seconds % 3600 == 0)
+		snprintf(out, size, "%lld hour%s", (long long)(seconds / 3600),
+			 seconds == 3600 ? "" : "s");
+	else
+		snprintf(out, size, "%lld minute%s", (long long)(seconds / 60),
+			 seconds / 60 == 1 ? "" : "s");
+}
+
+char *message_headline(const struct message *m)
+{
+	const struct prog_session *s = m->session;
+	const char *room = s->room == PROG_NONE ? m->prog->event.location : m->prog->rooms[s->room].title;
+	struct buf b = { 0 };
+	char when[64];
+
+	switch (m->type) {
+	case MSG_CHANGED:
+		buf_printf(&b, "Changed: %s (%s)", s->title, m->changes ? m->changes : "details");
+		break;
+	case MSG_CANCELLED:
+		buf_printf(&b, "Cancelled: %s", s->title);
+		break;
+	default:
+		in_words(m->offset, when, sizeof(when));
+		buf_printf(&b, "%s starts in %s (%02d:%02d %s%s%s)", s->title, when,
+			   s->start_local.hour, s->start_local.min, m->prog->event.timezone,
+			   room ? ", " : "", room ? room : "");
+	}
+	return buf_steal(&b, NULL);
+}

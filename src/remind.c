@@ -1,0 +1,1003 @@
+#include "config.h"
+
+#include "remind.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <openssl/sha.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "deliver.h"
+#include "lcfg.h"
+#include "ledger.h"
+#include "log.h"
+#include "mail.h"
+#include "message.h"
+#include "metrics.h"
+#include "plan.h"
+#include "strmap.h"
+#include "webhook.h"
+
+/* Retries back off from this, doubling, with jitter, up to the cap. */
+#define RETRY_FIRST 10
+#define RETRY_CAP 600
+#define CONNECT_TIMEOUT 10L
+#define TOTAL_TIMEOUT 30L
+
+struct job {
+	char *key, *session_id, *channel_name, *recipient, *payload;
+	enum ledger_kind kind;
+	int64_t due, deadline, next; /* the daemon's clock, seconds */
+	int attempts;
+	uint32_t channel;
+	size_t heap; /* position in the waiting heap, or SIZE_MAX */
+	int in_flight;
+	int64_t started_ms;
+	/* one attempt's request, kept until curl is done with it */
+	struct catalogue *cat;
+	CURL *easy;
+	struct webhook_request wr;
+	struct mail_request mr;
+	char *password, *vevent;
+	struct job *next_ready; /* per-channel queue when the channel is full */
+	struct job *prev_flying, *next_flying;
+	json_t *payload_json; /* a change's payload, parsed for the attempt */
+};
+
+struct channel_state {
+	unsigned in_flight;
+	struct job *ready_head, *ready_tail;
+	char *secret, *password; /* read from their files at publish time */
+};
+
+struct remind {
+	int epfd, timerfd, clockfd;
+	int dry_run;
+	struct ledger *ledger;
+	struct deliver *deliver;
+	struct catalogue *cat; /* the published snapshot */
+	struct channel_state *channels;
+	size_t n_channels;
+	struct job **heap; /* waiting jobs, earliest next first */
+	size_t n_heap, cap_heap;
+	struct job *flying; /* jobs in flight (a short list: bounded per channel) */
+	size_t n_in_flight;
+};
+
+/* --- the waiting heap ------------------------------------------------ */
+
+static int earlier(const struct job *a, const struct job *b)
+{
+	return a->next < b->next || (a->next == b->next && a->due < b->due);
+}
+
+static void heap_swap(struct remind *r, size_t i, size_t j)
+{
+	struct job *t = r->heap[i];
+
+	r->heap[i] = r->heap[j];
+	r->heap[j] = t;
+	r->heap[i]->heap = i;
+	r->heap[j]->heap = j;
+}
+
+static void heap_up(struct remind *r, size_t i)
+{
+	while (i > 0 && earlier(r->heap[i], r->heap[(i - 1) / 2])) {
+		heap_swap(r, i, (i - 1) / 2);
+		i = (i - 1) / 2;
+	}
+}
+
+static void heap_down(struct remind *r, size_t i)
+{
+	for (;;) {
+		size_t l = 2 * i + 1, m = i;
+
+		if (l < r->n_heap && earlier(r->heap[l], r->heap[m]))
+			m = l;
+		if (l + 1 < r->n_heap && earlier(r->heap[l + 1], r->heap[m]))
+			m = l + 1;
+		if (m == i)
+			return;
+		heap_swap(r, i, m);
+		i = m;
+	}
+}
+
+static void heap_push(struct remind *r, struct job *j)
+{
+	if (r->n_heap == r->cap_heap) {
+		r->cap_heap = r->cap_heap ? r->cap_heap * 2 : 256;
+		r->heap = realloc(r->heap, r->cap_heap * sizeof(*r->heap));
+		if (!r->heap)
+			abort();
+	}
+	j->heap = r->n_heap;
+	r->heap[r->n_heap++] = j;
+	heap_up(r, j->heap);
+}
+
+static struct job *heap_pop(struct remind *r)
+{
+	struct job *top = r->heap[0];
+
+	heap_swap(r, 0, --r->n_heap);
+	heap_down(r, 0);
+	top->heap = SIZE_MAX;
+	return top;
+}
+
+/* --- jobs ---------------------------------------------------------- */
+
+static void job_release_request(struct job *j)
+{
+	if (j->easy)
+		curl_easy_cleanup(j->easy);
+	j->easy = NULL;
+	webhook_request_free(&j->wr);
+	mail_request_free(&j->mr);
+	memset(&j->wr, 0, sizeof(j->wr));
+	memset(&j->mr, 0, sizeof(j->mr));
+	free(j->vevent);
+	j->vevent = NULL;
+	json_decref(j->payload_json);
+	j->payload_json = NULL;
+	catalogue_unref(j->cat);
+	j->cat = NULL;
+}
+
+static void job_free(struct job *j)
+{
+	if (!j)
+		return;
+	job_release_request(j);
+	free(j->key);
+	free(j->session_id);
+	free(j->channel_name);
+	free(j->recipient);
+	free(j->payload);
+	free(j);
+}
+
+static struct job *job_from_row(const struct ledger_row *row)
+{
+	struct job *j = calloc(1, sizeof(*j));
+
+	if (!j)
+		abort();
+	j->key = strdup(row->key);
+	j->session_id = strdup(row->session);
+	j->channel_name = strdup(row->channel);
+	j->recipient = strdup(row->recipient);
+	j->payload = row->payload ? strdup(row->payload) : NULL;
+	j->kind = row->kind;
+	j->due = row->due;
+	j->deadline = row->deadline;
+	j->next = row->next_attempt;
+	j->attempts = row->attempts;
+	j->heap = SIZE_MAX;
+	return j;
+}
+
+/* The offset field of a reminder's key ("id|start|15m|channel|who"). */
+static int64_t key_offset(const char *key)
+{
+	const char *p = key;
+	char buf[32];
+	int64_t v = 0;
+	size_t n;
+
+	for (int k = 0; k < 2 && p; k++)
+		p = strchr(p, '|') ? strchr(p, '|') + 1 : NULL;
+	if (!p || !strchr(p, '|'))
+		return 0;
+	n = (size_t)(strchr(p, '|') - p);
+	if (n >= sizeof(buf))
+		return 0;
+	memcpy(buf, p, n);
+	buf[n] = '\0';
+	return duration_parse(buf, &v) == 0 ? v : 0;
+}
+
+/* Stable ids from the key: the same after a crash, so a receiver can
+ * tell a repeat (webhook-id, Message-ID). */
+static void key_digest(const char *key, char out[33])
+{
+	unsigned char md[SHA256_DIGEST_LENGTH];
+
+	SHA256((const unsigned char *)key, strlen(key), md);
+	for (int i = 0; i < 16; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
+}
+
+/* --- secrets --------------------------------------------------------- */
+
+static char *read_secret(const char *path)
+{
+	char buf[4096];
+	FILE *f;
+	size_t n;
+
+	if (!path)
+		return NULL;
+	f = fopen(path, "re");
+	if (!f) {
+		log_err("cannot read %s: %s", path, strerror(errno));
+		return NULL;
+	}
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	buf[strcspn(buf, "\r\n")] = '\0'; /* the first line, as editors leave it */
+	return strdup(buf);
+}
+
+static void free_channels(struct remind *r)
+{
+	for (size_t i = 0; i < r->n_channels; i++) {
+		free(r->channels[i].secret);
+		free(r->channels[i].password);
+	}
+	free(r->channels);
+	r->channels = NULL;
+	r->n_channels = 0;
+}
+
+static int channel_index(const struct remind *r, const char *name, uint32_t *out)
+{
+	const struct conf *c = r->cat->conf;
+
+	for (uint32_t i = 0; i < c->n_channels; i++)
+		if (strcmp(c->channels[i].name, name) == 0) {
+			*out = i;
+			return 0;
+		}
+	return -ENOENT;
+}
+
+/* Channels of the new snapshot; in-flight counts carry over by name. */
+static void load_channels(struct remind *r, struct catalogue *cat)
+{
+	const struct conf *c = cat->conf;
+	struct channel_state *cs = calloc(c->n_channels + 1, sizeof(*cs));
+
+	if (!cs)
+		abort();
+	for (size_t i = 0; i < c->n_channels; i++) {
+		const struct conf_channel *ch = &c->channels[i];
+		uint32_t old;
+
+		cs[i].secret = read_secret(ch->secret_file);
+		cs[i].password = read_secret(ch->password_file);
+		if (r->cat && channel_index(r, ch->name, &old) == 0)
+			cs[i].in_flight = r->channels[old].in_flight;
+	}
+	free_channels(r);
+	r->channels = cs;
+	r->n_channels = c->n_channels;
+}
+
+static void clear_waiting(struct remind *r)
+{
+	while (r->n_heap)
+		job_free(heap_pop(r));
+	for (size_t i = 0; i < r->n_channels; i++)
+		while (r->channels[i].ready_head) {
+			struct job *j = r->channels[i].ready_head;
+
+			r->channels[i].ready_head = j->next_ready;
+			job_free(j);
+		}
+}
+
+static void arm(struct remind *r)
+{
+	struct itimerspec its = { { 0, 0 }, { 0, 0 } };
+
+	if (r->n_heap) {
+		int64_t ms = clock_real_delay_ms(r->heap[0]->next * 1000);
+
+		its.it_value.tv_sec = ms / 1000;
+		its.it_value.tv_nsec = (ms % 1000) * 1000000 + 1; /* 0 would disarm */
+	}
+	timerfd_settime(r->timerfd, 0, &its, NULL);
+}
+
+static void add_row(struct remind *r, struct catalogue *cat, const struct ledger_row *row)
+{
+	if (r->dry_run)
+		heap_push(r, job_from_row(row));
+	else if (ledger_add(r->ledger, cat->prog->event.id, row) < 0)
+		log_err("a change notification could not be recorded");
+}
+
+static void add_change(struct remind *r, struct catalogue *cat, const struct conf_channel *chan,
+		       const struct change *ch, const struct prog_session *s, int cancelled,
+		       char *payload, int64_t now)
+{
+	const struct programme *p = cat->prog;
+	char key[512];
+	struct ledger_row row = { .kind = cancelled ? LEDGER_CANCELLED : LEDGER_CHANGED,
+				  .session = ch->before.id,
+				  .channel = (char *)chan->name,
+				  .due = now,
+				  /* worth telling until a day after it would have ended */
+				  .deadline = (s ? s->end : ch->before.end) + 86400,
+				  .next_attempt = now,
+				  .payload = payload };
+
+	if (!chan->notify_changes)
+		return;
+	if (chan->type == CHANNEL_WEBHOOK) {
+		snprintf(key, sizeof(key), "change|%s|%lld|%s|hook", ch->before.id,
+			 (long long)ch->before.stamp.sequence, chan->name);
+		row.key = key;
+		row.recipient = (char *)"hook";
+		add_row(r, cat, &row);
+		return;
+	}
+	/* Speakers of the session now, or of the one removed. */
+	char *ids = strdup(ch->before.speakers), *save = NULL;
+
+	for (char *id = strtok_r(ids, " ", &save); id; id = strtok_r(NULL, " ", &save)) {
+		uint32_t who;
+
+		if (strmap_get(p->speaker_ids, id, &who) != 0 || !p->speakers[who].email)
+			continue;
+		snprintf(key, sizeof(key), "change|%s|%lld|%s|%s", ch->before.id,
+			 (long long)ch->before.stamp.sequence, chan->name, id);
+		row.key = key;
+		row.recipient = id;
+		add_row(r, cat, &row);
+	}
+	free(ids);
+}
+
+static int flying(const struct remind *r, const char *key)
+{
+	for (const struct job *j = r->flying; j; j = j->next_flying)
+		if (strcmp(j->key, key) == 0)
+			return 1;
+	return 0;
+}
+
+static void schedule_pending(struct remind *r)
+{
+	struct ledger_row *rows = NULL;
+	size_t n = 0;
+
+	if (ledger_rows(r->ledger, r->cat->prog->event.id, "pending", &rows, &n) < 0)
+		return;
+	for (size_t i = 0; i < n; i++)
+		if (!flying(r, rows[i].key))
+			heap_push(r, job_from_row(&rows[i]));
+	ledger_rows_free(rows, n);
+	metrics_reminders_pending(r->n_heap);
+}
+
+/* The session as it was published, for a change's "before". */
+static json_t *before_json(const struct programme *p, const struct change *ch)
+{
+	char start[32], end[32];
+	uint32_t room, track;
+	const char *status[] = { "confirmed", "tentative", "cancelled" };
+
+	plan_utc(ch->before.start, start, sizeof(start));
+	plan_utc(ch->before.end, end, sizeof(end));
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s?, s:s?, s:s}", "id", ch->before.id, "title",
+			 ch->before.title, "start", start, "end", end, "timezone", p->event.timezone,
+			 "room",
+			 strmap_get(p->room_ids, ch->before.room, &room) == 0 ? p->rooms[room].title
+			 : *ch->before.room ? ch->before.room : NULL,
+			 "track",
+			 strmap_get(p->track_ids, ch->before.track, &track) == 0 ? p->tracks[track].title
+										: NULL,
+			 "status", status[ch->status_before % 3]);
+}
+
+/* What changed, in words for people: "time, room, status". */
+static char *change_words(const struct programme *p, const struct change *ch)
+{
+	const struct prog_session *s = ch->removed ? NULL : &p->sessions[ch->session];
+	const char *room = s && s->room != PROG_NONE ? p->rooms[s->room].id : "";
+	char buf[128] = "";
+
+	if (!s)
+		return strdup("removed from the programme");
+	if (s->start != ch->before.start || s->end != ch->before.end)
+		strcat(buf, "time, ");
+	if (strcmp(room, ch->before.room) != 0)
+		strcat(buf, "room, ");
+	if (strcmp(s->title, ch->before.title) != 0)
+		strcat(buf, "title, ");
+	if ((int)s->status != ch->status_before)
+		strcat(buf, s->status == PROG_CANCELLED ? "cancelled, " : "status, ");
+	if (*buf)
+		buf[strlen(buf) - 2] = '\0';
+	return strdup(buf);
+}
+
+/* One notification per change, channel with notify_changes and recipient;
+ * keyed by the new SEQUENCE, so each change is sent once, also across
+ * restarts. */
+static void plan_changes(struct remind *r, struct catalogue *cat)
+{
+	const struct programme *p = cat->prog;
+	const struct conf *c = cat->conf;
+	const struct reconcile *h = &cat->fs->history;
+	int64_t now = clock_now();
+
+	for (size_t i = 0; i < h->n_changes; i++) {
+		const struct change *ch = &h->changes[i];
+		const struct prog_session *s = ch->removed ? NULL : &p->sessions[ch->session];
+		int cancelled = !s || s->status == PROG_CANCELLED;
+		json_t *payload = json_object();
+		char *words = change_words(p, ch), *text;
+
+		json_object_set_new(payload, "before", before_json(p, ch));
+		json_object_set_new(payload, "after",
+				    s ? message_session_json(p, c, s) : json_null());
+		json_object_set_new(payload, "changes", json_string(words));
+		text = json_dumps(payload, JSON_COMPACT | JSON_SORT_KEYS);
+		for (uint32_t k = 0; k < c->n_channels; k++)
+			add_change(r, cat, &c->channels[k], ch, s, cancelled, text, now);
+		free(text);
+		free(words);
+		json_decref(payload);
+	}
+}
+
+void remind_publish(struct remind *r, struct catalogue *cat)
+{
+	struct plan *pl = plan_build(cat->prog, cat->conf);
+
+	catalogue_ref(cat);
+	clear_waiting(r);
+	load_channels(r, cat);
+	catalogue_unref(r->cat);
+	r->cat = cat;
+	if (!r->dry_run && ledger_sync(r->ledger, cat->prog->event.id, pl, cat->prog) < 0)
+		log_err("the reminder plan could not be recorded; reminders wait for the next load");
+	plan_changes(r, cat);
+	if (r->dry_run) {
+		/* Nothing is recorded: the plan itself is what is scheduled. */
+		for (size_t i = 0; i < pl->n; i++) {
+			const struct plan_item *it = &pl->items[i];
+			struct ledger_row row = { .key = (char *)it->key,
+						  .session = (char *)cat->prog->sessions[it->session].id,
+						  .channel = (char *)it->channel_name,
+						  .recipient = (char *)plan_recipient(cat->prog, it->speaker),
+						  .due = it->due,
+						  .next_attempt = it->due,
+						  .deadline = cat->prog->sessions[it->session].start };
+
+			heap_push(r, job_from_row(&row));
+		}
+	} else {
+		schedule_pending(r);
+	}
+	log_info("%zu reminder%s planned, %zu pending", pl->n, pl->n == 1 ? "" : "s", r->n_heap);
+	plan_free(pl);
+	arm(r);
+}
+
+/* --- attempts ------------------------------------------------------------ */
+
+static const struct prog_session *find_session(const struct catalogue *cat, const char *id,
+					       uint32_t *index)
+{
+	return strmap_get(cat->prog->session_ids, id, index) == 0 ? &cat->prog->sessions[*index]
+								   : NULL;
+}
+
+static void common_options(CURL *easy, const struct conf_channel *ch)
+{
+	curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT, CONNECT_TIMEOUT);
+	curl_easy_setopt(easy, CURLOPT_TIMEOUT, TOTAL_TIMEOUT);
+	/* A 3xx is a failure: following it could send the payload elsewhere. */
+	curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);
+	if (ch->ca_file)
+		curl_easy_setopt(easy, CURLOPT_CAINFO, ch->ca_file);
+}
+
+static int setup_webhook(struct remind *r, struct job *j, const struct message *m,
+			 const struct channel_state *cs)
+{
+	char digest[33], id[40];
+
+	key_digest(j->key, digest);
+	snprintf(id, sizeof(id), "msg_%s", digest);
+	if (webhook_build(m, id, cs->secret, &j->wr) < 0)
+		return -EINVAL;
+	common_options(j->easy, m->channel);
+	curl_easy_setopt(j->easy, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(j->easy, CURLOPT_URL, j->wr.url);
+	curl_easy_setopt(j->easy, CURLOPT_POSTFIELDS, j->wr.body);
+	curl_easy_setopt(j->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)j->wr.len);
+	curl_easy_setopt(j->easy, CURLOPT_HTTPHEADER, j->wr.headers);
+	return 0;
+}
+
+static int setup_email(struct remind *r, struct job *j, const struct message *m,
+		       const struct channel_state *cs, uint32_t session)
+{
+	const struct conf_channel *ch = m->channel;
+	const struct programme *p = m->prog;
+	const struct piece *pc = &j->cat->fs->pieces[session];
+	char digest[33], msgid[128], *from = mail_address(ch->from);
+	const char *domain = from && strchr(from, '@') ? strchr(from, '@') + 1 : "agendad.invalid";
+	uint32_t who;
+
+	if (strmap_get(p->speaker_ids, j->recipient, &who) != 0 || !p->speakers[who].email) {
+		free(from);
+		return -ENOENT;
+	}
+	key_digest(j->key, digest);
+	snprintf(msgid, sizeof(msgid), "<%s@%s>", digest, domain);
+	free(from);
+	j->vevent = strndup(pc->text, pc->len);
+	if (!j->vevent ||
+	    mail_build(j->easy, m, &p->speakers[who], msgid, j->vevent, pc->len, &j->mr) < 0)
+		return -EINVAL;
+	common_options(j->easy, ch);
+	curl_easy_setopt(j->easy, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+	curl_easy_setopt(j->easy, CURLOPT_URL, ch->smtp_url);
+	/* STARTTLS that fails must not fall back to clear text. */
+	if (ch->tls != TLS_NONE)
+		curl_easy_setopt(j->easy, CURLOPT_USE_SSL, (long)CURLUSESSL_ALL);
+	if (ch->username)
+		curl_easy_setopt(j->easy, CURLOPT_USERNAME, ch->username);
+	if (cs->password)
+		curl_easy_setopt(j->easy, CURLOPT_PASSWORD, cs->password);
+	return 0;
+}
+
+static void redacted_target(const struct job *j, const struct catalogue *cat, char *out,
+			    size_t size)
+{
+	uint32_t ci;
+	const struct conf_channel *ch = NULL;
+
+	for (ci = 0; ci < cat->conf->n_channels; ci++)
+		if (strcmp(cat->conf->channels[ci].name, j->channel_name) == 0)
+			ch = &cat->conf->channels[ci];
+	if (ch && ch->type == CHANNEL_WEBHOOK) {
+		char *red = webhook_redact(ch->url);
+
+		snprintf(out, size, "%s", red ? red : "?");
+		free(red);
+	} else {
+		snprintf(out, size, "%s", j->recipient);
+	}
+}
+
+static const char *kind_word(const struct job *j)
+{
+	return j->kind == LEDGER_REMINDER ? "reminder" : "change";
+}
+
+/* One line per outcome: key, channel, recipient, result, timing. */
+static void record(struct remind *r, struct job *j, const char *state, const char *error)
+{
+	int64_t real = clock_real();
+	char target[256];
+
+	if (!r->dry_run)
+		ledger_outcome(r->ledger, j->key, state, j->next, error, real);
+	metrics_reminder(j->channel_name, state);
+	redacted_target(j, r->cat, target, sizeof(target));
+	if (strcmp(state, "sent") == 0)
+		log_info("%s %s via %s to %s: sent (attempt %d, %.3f s)", kind_word(j), j->key, j->channel_name,
+			 target, j->attempts, (double)(clock_now_ms() - j->started_ms) / 1000.0);
+	else
+		log_warn("%s %s via %s to %s: %s%s%s", kind_word(j), j->key, j->channel_name, target, state,
+			 error ? ": " : "", error ? error : "");
+}
+
+static void flying_add(struct remind *r, struct job *j)
+{
+	j->next_flying = r->flying;
+	j->prev_flying = NULL;
+	if (r->flying)
+		r->flying->prev_flying = j;
+	r->flying = j;
+	r->n_in_flight++;
+}
+
+static void flying_remove(struct remind *r, struct job *j)
+{
+	if (j->prev_flying)
+		j->prev_flying->next_flying = j->next_flying;
+	else
+		r->flying = j->next_flying;
+	if (j->next_flying)
+		j->next_flying->prev_flying = j->prev_flying;
+	r->n_in_flight--;
+}
+
+/* The session a job speaks of, and the index of its rendered piece: a
+ * removed session lives on as a tombstone, rendered as cancelled. */
+static const struct prog_session *session_for(const struct remind *r, const struct job *j,
+					      struct prog_session *scratch, uint32_t *piece)
+{
+	const struct catalogue *cat = r->cat;
+	const struct reconcile *h = &cat->fs->history;
+	const struct prog_session *s = find_session(cat, j->session_id, piece);
+
+	if (s || j->kind == LEDGER_REMINDER)
+		return s;
+	for (size_t t = 0; t < h->n_tombs; t++) {
+		if (strcmp(h->tombs[t].id, j->session_id) != 0)
+			continue;
+		memset(scratch, 0, sizeof(*scratch));
+		scratch->id = h->tombs[t].id;
+		scratch->title = h->tombs[t].title;
+		scratch->kind = h->tombs[t].kind;
+		scratch->start = h->tombs[t].start;
+		scratch->end = h->tombs[t].end;
+		scratch->status = PROG_CANCELLED;
+		scratch->track = scratch->room = PROG_NONE;
+		prog_localize(cat->prog->tz, scratch);
+		*piece = (uint32_t)(cat->prog->n_sessions + t);
+		return scratch;
+	}
+	return NULL;
+}
+
+static void fill_message(struct remind *r, struct job *j, const struct prog_session *s,
+			 struct message *m)
+{
+	const struct conf *c = r->cat->conf;
+	json_t *payload = j->payload ? json_loads(j->payload, 0, NULL) : NULL;
+
+	*m = (struct message){ .type = j->kind == LEDGER_CHANGED     ? MSG_CHANGED
+				       : j->kind == LEDGER_CANCELLED ? MSG_CANCELLED
+								     : MSG_REMINDER,
+			       .prog = r->cat->prog,
+			       .session = s,
+			       .conf = c,
+			       .channel = &c->channels[j->channel],
+			       .offset = j->kind == LEDGER_REMINDER ? key_offset(j->key) : 0,
+			       .now = clock_now() };
+	if (payload) {
+		m->before = json_incref(json_object_get(payload, "before"));
+		m->after = json_object_get(payload, "after");
+		m->after = json_is_null(m->after) ? NULL : json_incref(m->after);
+		m->changes = json_string_value(json_object_get(payload, "changes"));
+		j->payload_json = payload; /* keeps changes' text alive */
+	}
+}
+
+/* Builds the request and starts it; the attempt is in the ledger first. */
+static void start(struct remind *r, struct job *j)
+{
+	const struct conf_channel *ch;
+	const struct prog_session *s;
+	struct prog_session scratch;
+	struct message m;
+	uint32_t piece;
+	int rc;
+
+	if (channel_index(r, j->channel_name, &j->channel) < 0 ||
+	    !(s = session_for(r, j, &scratch, &piece))) {
+		record(r, j, "dropped", "its channel or session is gone");
+		job_free(j);
+		return;
+	}
+	ch = &r->cat->conf->channels[j->channel];
+	j->cat = catalogue_ref(r->cat);
+	j->easy = curl_easy_init();
+	fill_message(r, j, s, &m);
+	rc = !j->easy ? -ENOMEM
+	     : ch->type == CHANNEL_WEBHOOK ? setup_webhook(r, j, &m, &r->channels[j->channel])
+					  : setup_email(r, j, &m, &r->channels[j->channel], piece);
+	json_decref(m.before);
+	json_decref(m.after);
+	if (rc < 0) {
+		record(r, j, "failed", "the message could not be built");
+		job_free(j);
+		return;
+	}
+	j->started_ms = clock_now_ms();
+	j->attempts++;
+	if (r->dry_run) {
+		log_info("%s %s via %s to %s: would be sent now (dry run)",
+			 j->kind == LEDGER_REMINDER ? "reminder" : "change", j->key, ch->name,
+			 j->recipient);
+		job_free(j);
+		return;
+	}
+	ledger_attempt(r->ledger, j->key, clock_real(), j->started_ms - j->due * 1000);
+	if (j->attempts == 1 && j->kind == LEDGER_REMINDER)
+		metrics_lateness(j->started_ms - j->due * 1000);
+	metrics_attempt(ch->name);
+	if (deliver_start(r->deliver, j->easy, j) < 0) {
+		j->next = clock_now() + RETRY_FIRST;
+		record(r, j, "pending", "could not start the transfer");
+		job_release_request(j);
+		heap_push(r, j);
+		return;
+	}
+	r->channels[j->channel].in_flight++;
+	flying_add(r, j);
+}
+
+static void pump(struct remind *r)
+{
+	for (size_t i = 0; i < r->n_channels; i++) {
+		struct channel_state *cs = &r->channels[i];
+		unsigned max = r->cat->conf->channels[i].max_in_flight;
+
+		while (cs->ready_head && cs->in_flight < max) {
+			struct job *j = cs->ready_head;
+
+			cs->ready_head = j->next_ready;
+			if (!cs->ready_head)
+				cs->ready_tail = NULL;
+			start(r, j);
+		}
+	}
+}
+
+static void make_ready(struct remind *r, struct job *j)
+{
+	uint32_t ci;
+	struct channel_state *cs;
+
+	if (channel_index(r, j->channel_name, &ci) < 0) {
+		record(r, j, "dropped", "its channel is no longer configured");
+		job_free(j);
+		return;
+	}
+	cs = &r->channels[ci];
+	j->next_ready = NULL;
+	if (cs->ready_tail)
+		cs->ready_tail->next_ready = j;
+	else
+		cs->ready_head = j;
+	cs->ready_tail = j;
+}
+
+/* Everything due: missed when first tried too late (catch_up), failed
+ * when the session has started, otherwise queued on its channel. */
+static void tick(struct remind *r)
+{
+	int64_t now_ms = clock_now_ms();
+	int64_t catch_up_ms = r->cat->conf->catch_up * 1000;
+
+	while (r->n_heap && r->heap[0]->next * 1000 <= now_ms) {
+		struct job *j = heap_pop(r);
+
+		if (now_ms >= j->deadline * 1000) {
+			record(r, j, j->attempts ? "failed" : "missed", "the session has started");
+			job_free(j);
+		} else if (j->attempts == 0 && now_ms - j->due * 1000 > catch_up_ms) {
+			record(r, j, "missed", "it was due too long ago (reminders.catch_up)");
+			job_free(j);
+		} else {
+			make_ready(r, j);
+		}
+	}
+	pump(r);
+	metrics_reminders_pending(r->n_heap);
+}
+
+static int64_t backoff(int attempts)
+{
+	int64_t d = RETRY_FIRST;
+
+	for (int i = 1; i < attempts && d < RETRY_CAP; i++)
+		d *= 2;
+	if (d > RETRY_CAP)
+		d = RETRY_CAP;
+	/* 50-150 %: receivers that failed together are not all retried at once. */
+	return d / 2 + (int64_t)((double)d * ((double)random() / RAND_MAX));
+}
+
+/* RFC 9110 and SMTP: what is worth another try. */
+static int retryable(const struct deliver_result *res, int email)
+{
+	switch (res->curl) {
+	case CURLE_OK:
+		break;
+	case CURLE_USE_SSL_FAILED:
+	case CURLE_LOGIN_DENIED:
+	case CURLE_URL_MALFORMAT:
+	case CURLE_UNSUPPORTED_PROTOCOL:
+	case CURLE_PEER_FAILED_VERIFICATION:
+		return 0;
+	default:
+		/* SMTP refusals carry their reply code: 5xx is final. */
+		return !(email && res->status >= 500);
+	}
+	return res->status == 408 || res->status == 429 || res->status >= 500;
+}
+
+static void on_done(void *ctx, void *job, const struct deliver_result *res)
+{
+	struct remind *r = ctx;
+	struct job *j = job;
+	int email = j->mr.mime != NULL;
+	int ok = res->curl == CURLE_OK && (email || (res->status >= 200 && res->status < 300));
+	char why[320];
+	uint32_t ci;
+
+	flying_remove(r, j);
+	if (channel_index(r, j->channel_name, &ci) == 0 && r->channels[ci].in_flight)
+		r->channels[ci].in_flight--;
+	job_release_request(j);
+	if (ok) {
+		record(r, j, "sent", NULL);
+		job_free(j);
+		return;
+	}
+	if (res->curl != CURLE_OK)
+		snprintf(why, sizeof(why), "%s", res->error);
+	else
+		snprintf(why, sizeof(why), "%s %ld: %.200s", email ? "SMTP" : "HTTP", res->status,
+			 res->error);
+	if (!retryable(res, email)) {
+		record(r, j, "failed", why);
+		job_free(j);
+		return;
+	}
+	j->next = clock_now() + backoff(j->attempts);
+	if (res->retry_after >= 0 && clock_now() + res->retry_after > j->next)
+		j->next = clock_now() + res->retry_after;
+	if (j->next >= j->deadline) {
+		record(r, j, "failed", why);
+		job_free(j);
+		return;
+	}
+	record(r, j, "pending", why);
+	heap_push(r, j);
+}
+
+/* --- the loop's side ------------------------------------------------------ */
+
+/* Every batch of ledger writes is one transaction: attempts are on disk
+ * before the loop lets curl send them, outcomes right after. */
+static void batch_begin(struct remind *r)
+{
+	if (!r->dry_run)
+		ledger_begin(r->ledger);
+}
+
+static void batch_end(struct remind *r)
+{
+	if (!r->dry_run && ledger_commit(r->ledger) < 0)
+		log_err("the reminder ledger could not be written");
+	arm(r);
+}
+
+int remind_is_fd(const struct remind *r, int fd)
+{
+	return fd == r->timerfd || fd == r->clockfd || fd == deliver_timerfd(r->deliver);
+}
+
+/* A clock set (NTP step, suspend) cancels the CLOCK_REALTIME timer: then
+ * every due time is compared with the new time again. */
+static void arm_clock_watch(struct remind *r)
+{
+	struct itimerspec far = { { 0, 0 }, { INT32_MAX, 0 } };
+
+	timerfd_settime(r->clockfd, TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET, &far, NULL);
+}
+
+void remind_on_fd(struct remind *r, int fd)
+{
+	uint64_t v;
+
+	if (!r->cat)
+		return;
+	batch_begin(r);
+	if (fd == deliver_timerfd(r->deliver)) {
+		deliver_on_timer(r->deliver);
+		pump(r);
+	} else if (fd == r->clockfd) {
+		if (read(fd, &v, sizeof(v)) < 0 && errno == ECANCELED)
+			log_info("the clock was set: reminders are checked against the new time");
+		arm_clock_watch(r);
+		tick(r);
+	} else if (read(fd, &v, sizeof(v)) >= 0 || errno == EAGAIN) {
+		tick(r);
+	}
+	batch_end(r);
+}
+
+void remind_on_socket(struct remind *r, int fd, uint32_t events)
+{
+	batch_begin(r);
+	deliver_on_socket(r->deliver, fd, events);
+	pump(r);
+	batch_end(r);
+}
+
+static int add_fd(int epfd, int fd)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
+
+	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
+}
+
+int remind_new(int epfd, const char *state_dir, int dry_run, struct remind **out)
+{
+	struct remind *r = calloc(1, sizeof(*r));
+	int rc;
+
+	if (!r)
+		return -ENOMEM;
+	r->epfd = epfd;
+	r->dry_run = dry_run;
+	r->clockfd = -1;
+	r->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	r->clockfd = timerfd_create(CLOCK_REALTIME, TFD_CLOEXEC | TFD_NONBLOCK);
+	srandom((unsigned)clock_real() ^ (unsigned)getpid());
+	if (r->timerfd < 0 || r->clockfd < 0 || add_fd(epfd, r->timerfd) < 0 ||
+	    add_fd(epfd, r->clockfd) < 0) {
+		remind_free(r, 0);
+		return -errno;
+	}
+	arm_clock_watch(r);
+	if ((rc = ledger_open(state_dir, &r->ledger)) < 0 ||
+	    (rc = deliver_new(epfd, on_done, r, &r->deliver)) < 0) {
+		remind_free(r, 0);
+		return rc;
+	}
+	*out = r;
+	return 0;
+}
+
+/* SIGTERM: the deliveries in flight may finish, within a bound; what is
+ * cut off stays in the ledger as in flight and goes again after a start. */
+static void drain(struct remind *r, int64_t timeout_ms)
+{
+	double end = clock_elapsed() + (double)timeout_ms / 1000.0;
+
+	while (r->n_in_flight && clock_elapsed() < end) {
+		struct epoll_event evs[16];
+		int n = epoll_wait(r->epfd, evs, 16, 100);
+
+		for (int i = 0; i < n; i++) {
+			uint64_t tag = evs[i].data.u64;
+
+			if (tag & DELIVER_TAG)
+				remind_on_socket(r, (int)(uint32_t)tag, evs[i].events);
+			else if (evs[i].data.fd == deliver_timerfd(r->deliver))
+				remind_on_fd(r, evs[i].data.fd);
+		}
+	}
+}
+
+void remind_free(struct remind *r, int64_t timeout_ms)
+{
+	if (!r)
+		return;
+	if (r->deliver && r->cat && timeout_ms > 0)
+		drain(r, timeout_ms);
+	deliver_free(r->deliver);
+	while (r->flying) {
+		struct job *j = r->flying;
+
+		flying_remove(r, j);
+		job_free(j);
+	}
+	clear_waiting(r);
+	free(r->heap);
+	free_channels(r);
+	catalogue_unref(r->cat);
+	ledger_close(r->ledger);
+	if (r->timerfd >= 0)
+		close(r->timerfd);
+	if (r->clockfd >= 0)
+		close(r->clockfd);
+	free(r);
+}
