@@ -19,7 +19,7 @@ static const char *const reminders_keys[] = { "before", "catch_up", "skip_kinds"
 static const char *const channel_keys[] = { "name", "type", "to", "smtp_url", "from", "username",
 					    "password_file", "tls", "url", "format",
 					    "secret_file", "tracks", "kinds", "notify_changes",
-					    "max_in_flight", "ca_file", NULL };
+					    "max_in_flight", "ca_file", "timeout", NULL };
 static const char *const webhook_formats[] = { "standard", "slack", "discord", "mattermost",
 					       "teams", "ntfy", NULL };
 
@@ -142,6 +142,9 @@ static void load_channel(struct conf *c, struct lcfg *lc, const config_setting_t
 	ch->max_in_flight = bounded(lc, g, "max_in_flight", ch->type == CHANNEL_EMAIL ? 4 : 32, 1,
 				    1024);
 	ch->ca_file = conf_path(c, lcfg_string(lc, g, "ca_file", 0));
+	lcfg_duration(lc, g, "timeout", 30, &ch->timeout);
+	if (ch->timeout < 1)
+		ch->timeout = 1;
 }
 
 static void load_channels(struct conf *c, struct lcfg *lc, const config_setting_t *root)

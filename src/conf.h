@@ -27,6 +27,7 @@ struct conf_channel {
 	size_t n_kinds;
 	int notify_changes;
 	unsigned max_in_flight; /* deliveries at once on this channel */
+	int64_t timeout;        /* seconds an attempt may take */
 	const char *ca_file;    /* extra trusted CA certificates (PEM), or NULL */
 	int line;
 };

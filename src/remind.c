@@ -29,7 +29,6 @@
 #define RETRY_FIRST 10
 #define RETRY_CAP 600
 #define CONNECT_TIMEOUT 10L
-#define TOTAL_TIMEOUT 30L
 
 struct job {
 	char *key, *session_id, *channel_name, *recipient, *payload;
@@ -500,8 +499,9 @@ static const struct prog_session *find_session(const struct catalogue *cat, cons
 
 static void common_options(CURL *easy, const struct conf_channel *ch)
 {
-	curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT, CONNECT_TIMEOUT);
-	curl_easy_setopt(easy, CURLOPT_TIMEOUT, TOTAL_TIMEOUT);
+	curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT,
+			 ch->timeout < CONNECT_TIMEOUT ? (long)ch->timeout : CONNECT_TIMEOUT);
+	curl_easy_setopt(easy, CURLOPT_TIMEOUT, (long)ch->timeout);
 	/* A 3xx is a failure: following it could send the payload elsewhere. */
 	curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);
 	if (ch->ca_file)

@@ -1,0 +1,331 @@
+#!/usr/bin/python3
+"""Reminders end to end: the real daemon on a simulated clock, a real
+webhook receiver that checks signatures on its own, a real SMTP server
+(aiosmtpd), and the ledger read back from SQLite."""
+import datetime
+import email
+import email.policy
+import json
+import sqlite3
+import time
+import unittest
+from zoneinfo import ZoneInfo
+
+import icalendar  # Debian's python3-icalendar
+
+from agendadtest import TempDir, run
+from daemon import Daemon
+from peers import Mailbox, Receiver
+
+ZONE = ZoneInfo("Europe/Zurich")
+SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+SPEED = "1200"  # twenty simulated minutes per real second
+
+PROGRAMME = """
+event = { id = "rem"; title = "Reminder Test"; timezone = "Europe/Zurich"; location = "Genève"; };
+tracks = ( { id = "plenary"; title = "Plenary"; }, { id = "panels"; title = "Panels"; } );
+rooms = ( { id = "salle"; title = "Salle XIX"; } );
+speakers = (
+  { id = "helene"; name = "Hélène Bourgade"; email = "helene@example.org"; },
+  { id = "ada"; name = "Ada Lovelace"; email = "ada@example.org"; },
+  { id = "nomail"; name = "No Mail"; }
+);
+sessions = (
+  { id = "open"; title = "Opening"; start = "2030-06-10 10:00"; end = "2030-06-10 10:30";
+    track = "plenary"; room = "salle";
+    people = ( { speaker = "helene"; role = "Moderator"; }, { speaker = "ada"; role = "Speaker"; },
+               { speaker = "nomail"; role = "Guest"; } ); },
+  { id = "pause"; title = "Coffee"; start = "2030-06-10 10:30"; end = "2030-06-10 11:00"; kind = "break"; },
+  { id = "panel"; title = "Panel"; start = "2030-06-10 11:00"; end = "2030-06-10 11:30";
+    track = "panels"; people = ( { speaker = "ada"; role = "Panelist"; } ); },
+  { id = "gone"; title = "Cancelled one"; start = "2030-06-10 11:30"; end = "2030-06-10 12:00";
+    track = "plenary"; status = "cancelled"; people = ( { speaker = "ada"; } ); },
+  { id = "cafe"; title = "Café & Société — débat"; start = "2030-06-10 12:00"; end = "2030-06-10 12:30";
+    track = "plenary"; people = ( { speaker = "helene"; role = "Host"; } ); }
+);
+"""
+
+
+def local(text):
+    return datetime.datetime.strptime(text, "%Y-%m-%d %H:%M").replace(tzinfo=ZONE)
+
+
+def due(start):
+    return int(local(start).timestamp()) - 15 * 60
+
+
+def wait_until(predicate, timeout=15, what="condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def ledger(state):
+    db = sqlite3.connect(f"file:{state}/agendad.sqlite?mode=ro", uri=True)
+    try:
+        return {row[0]: dict(zip(("key", "state", "attempts", "last_error", "lateness_ms"), row))
+                for row in db.execute(
+                    "SELECT key, state, attempts, last_error, lateness_ms FROM deliveries")}
+    finally:
+        db.close()
+
+
+class ReminderCase(unittest.TestCase):
+    def setUp(self):
+        self._tmp = TempDir()
+        self.dir = self._tmp.__enter__()
+        self.receiver = Receiver(SECRET)
+        self.mailbox = None
+        (self.dir / "webhook.secret").write_text(SECRET + "\n")
+        self.daemons = []
+
+    def tearDown(self):
+        for d in self.daemons:
+            if d.proc and d.proc.poll() is None:
+                d.proc.kill()
+                d.proc.wait()
+            d.log.close()
+        self.receiver.close()
+        if self.mailbox:
+            self.mailbox.close()
+        self._tmp.__exit__(None, None, None)
+
+    def configure(self, channels, programme=PROGRAMME, extra=""):
+        (self.dir / "test.programme").write_text(programme, encoding="utf-8")
+        conf = self.dir / "agendad.conf"
+        conf.write_text(f"""programme = "test.programme";
+state_dir = "state";
+base_url = "http://feeds.example.org";
+reminders = {{ before = [ "15m" ]; catch_up = "10m"; }};
+channels = ( {channels} );
+{extra}""", encoding="utf-8")
+        return conf
+
+    def hook(self, name="hook", path="/hook", extra=""):
+        return (f'{{ name = "{name}"; type = "webhook"; url = "{self.receiver.url(path)}";'
+                f' format = "standard"; secret_file = "webhook.secret"; {extra} }}')
+
+    def start(self, conf, now, *extra):
+        d = Daemon(conf, extra=["--now", now, "--speed", SPEED, *extra])
+        self.daemons.append(d)
+        return d.__enter__()
+
+    def state(self):
+        return ledger(self.dir / "state")
+
+
+class Webhooks(ReminderCase):
+    def test_who_receives_what_and_when(self):
+        slack = f'{{ name = "plen"; type = "webhook"; url = "{self.receiver.url("/slack")}"; format = "slack"; tracks = [ "plenary" ]; }}'
+        conf = self.configure(self.hook() + ", " + slack)
+        self.start(conf, "2030-06-10 09:40")
+        wait_until(lambda: len(self.receiver.received("/hook")) >= 3, 20, "three reminders")
+        time.sleep(0.5)  # nothing more may come
+        hooks = self.receiver.received("/hook")
+        sessions = [json.loads(r["body"])["data"]["session"]["id"] for r in hooks]
+        self.assertEqual(sessions, ["open", "panel", "cafe"])  # no break, no cancelled one
+        self.assertTrue(all(r["verified"] for r in hooks), "every signature verifies")
+        ids = [r["headers"]["webhook-id"] for r in hooks]
+        self.assertEqual(len(set(ids)), 3)
+        for r, start in zip(hooks, ("2030-06-10 10:00", "2030-06-10 11:00", "2030-06-10 12:00")):
+            body = json.loads(r["body"])
+            self.assertEqual(body["type"], "session.reminder")
+            self.assertEqual(body["data"]["offset"], "15m")
+            lateness = int(r["headers"]["webhook-timestamp"]) - due(start)
+            self.assertGreaterEqual(lateness, 0)
+            self.assertLessEqual(lateness, 30, "simulated seconds late")
+            self.assertEqual(body["data"]["starts_in_seconds"], 900 - lateness)
+            self.assertNotIn(b"@example.org", r["body"])
+        open_body = json.loads(hooks[0]["body"])["data"]["session"]
+        self.assertEqual(open_body["room"], "Salle XIX")
+        self.assertEqual([p["id"] for p in open_body["people"]], ["helene", "ada", "nomail"])
+        # The track filter: only plenary sessions reach the slack channel.
+        slack_texts = [json.loads(r["body"])["text"] for r in self.receiver.received("/slack")]
+        self.assertEqual(len(slack_texts), 2)
+        self.assertIn("Opening", slack_texts[0])
+        self.assertIn("Café & Société", slack_texts[1])
+        states = self.state()
+        self.assertEqual(sorted(v["state"] for v in states.values()), ["sent"] * 5)
+        out = run("--reminders", "-c", conf, "--state-dir", self.dir / "state", check=0).stdout
+        self.assertRegex(out, r"2030-06-10 09:45\s+open\s+hook\s+hook\s+sent\s+1")
+
+    def test_retry_after_503_then_success(self):
+        self.receiver.script["/hook"] = [(503, {"Retry-After": "30"}, 0)] * 2
+        conf = self.configure(self.hook())
+        self.start(conf, "2030-06-10 09:44")
+        wait_until(lambda: len(self.receiver.received("/hook")) >= 3, 15, "three attempts")
+        first = self.receiver.received("/hook")[:3]
+        self.assertEqual(len({r["headers"]["webhook-id"] for r in first}), 1, "same id each try")
+        stamps = [int(r["headers"]["webhook-timestamp"]) for r in first]
+        self.assertGreaterEqual(stamps[1] - stamps[0], 30, "Retry-After is honoured")
+        key = next(k for k in self.state() if k.startswith("open|"))
+        row = wait_until(lambda: self.state()[key]["state"] == "sent" and self.state()[key], 5, "sent")
+        self.assertEqual(row["attempts"], 3)
+
+    def test_permanent_failure_on_400_and_on_redirect(self):
+        self.receiver.script["/hook"] = [(400, {}, 0)]
+        self.receiver.script["/moved"] = [(301, {"Location": self.receiver.url("/hook")}, 0)]
+        conf = self.configure(self.hook() + ", " + self.hook("moved", "/moved"))
+        self.start(conf, "2030-06-10 09:44")
+        key400 = "open|2030-06-10T08:00:00Z|15m|hook|hook"
+        key301 = "open|2030-06-10T08:00:00Z|15m|moved|hook"
+        wait_until(lambda: self.state().get(key400, {}).get("state") == "failed"
+                   and self.state().get(key301, {}).get("state") == "failed", 10, "failures")
+        time.sleep(0.3)
+        st = self.state()
+        self.assertEqual(st[key400]["attempts"], 1)
+        self.assertIn("400", st[key400]["last_error"])
+        self.assertEqual(st[key301]["attempts"], 1)
+        self.assertEqual(len(self.receiver.received("/hook")), 1, "the redirect is not followed")
+
+    def test_hanging_receiver_is_retried(self):
+        # The first answer comes after 4 real seconds: past the channel's 2 s.
+        self.receiver.script["/hook"] = [(200, {}, 4)]
+        conf = self.configure(self.hook(extra='timeout = "2s";'))
+        self.start(conf, "2030-06-10 09:44", "--speed", "10")
+        key = "open|2030-06-10T08:00:00Z|15m|hook|hook"
+        row = wait_until(lambda: self.state().get(key, {}).get("state") == "sent"
+                         and self.state()[key], 30, "delivery after a timeout")
+        self.assertEqual(row["attempts"], 2)
+
+    def test_catch_up_and_missed(self):
+        conf = self.configure(self.hook())
+        # 09:52: the 09:45 reminder is 7 minutes late (sent); 10:45 is ahead.
+        self.start(conf, "2030-06-10 09:52")
+        wait_until(lambda: self.receiver.received("/hook"), 10, "the late reminder")
+        self.assertEqual(self.state()["open|2030-06-10T08:00:00Z|15m|hook|hook"]["state"], "sent")
+
+    def test_missed_when_too_late(self):
+        conf = self.configure(self.hook())
+        self.start(conf, "2030-06-10 09:57")
+        key = "open|2030-06-10T08:00:00Z|15m|hook|hook"
+        wait_until(lambda: self.state().get(key, {}).get("state") == "missed", 10, "missed")
+        self.assertEqual(self.state()[key]["attempts"], 0)
+        time.sleep(0.2)
+        self.assertEqual(self.receiver.received("/hook"), [])
+
+    def test_dry_run_sends_and_records_nothing(self):
+        conf = self.configure(self.hook())
+        d = self.start(conf, "2030-06-10 09:44", "--dry-run")
+        wait_until(lambda: "would be sent now (dry run)" in d.stderr(), 10, "the dry run's log")
+        self.assertEqual(self.receiver.received(), [])
+        self.assertEqual(self.state(), {})
+
+    def test_moved_session_is_replanned_and_announced(self):
+        conf = self.configure(self.hook(extra="notify_changes = true;"))
+        d = self.start(conf, "2030-06-10 09:44", "--speed", "300")
+        wait_until(lambda: self.receiver.received("/hook"), 10, "the first reminder")
+        moved = PROGRAMME.replace('start = "2030-06-10 11:00"; end = "2030-06-10 11:30"',
+                                  'start = "2030-06-10 11:30"; end = "2030-06-10 12:00"; room = "salle"')
+        (self.dir / "test.programme").write_text(moved, encoding="utf-8")
+        d.wait_reloads(2)
+        old = "panel|2030-06-10T09:00:00Z|15m|hook|hook"
+        new = "panel|2030-06-10T09:30:00Z|15m|hook|hook"
+        self.assertEqual(self.state()[old]["state"], "dropped")
+        changed = wait_until(lambda: [r for r in self.receiver.received("/hook")
+                                      if json.loads(r["body"])["type"] == "session.changed"],
+                             10, "session.changed")
+        data = json.loads(changed[0]["body"])["data"]
+        self.assertEqual(data["before"]["start"], "2030-06-10T09:00:00Z")
+        self.assertEqual(data["after"]["start"], "2030-06-10T09:30:00Z")
+        self.assertIn("time", data["changes"])
+        self.assertTrue(changed[0]["verified"])
+        wait_until(lambda: self.state().get(new, {}).get("state") == "sent", 20, "the new reminder")
+        panel = [r for r in self.receiver.received("/hook")
+                 if json.loads(r["body"])["type"] == "session.reminder"
+                 and json.loads(r["body"])["data"]["session"]["id"] == "panel"]
+        self.assertEqual(len(panel), 1)
+        self.assertGreaterEqual(int(panel[0]["headers"]["webhook-timestamp"]), due("2030-06-10 11:30"))
+
+    def test_kill_9_during_a_burst_loses_nothing(self):
+        sessions = ",\n".join(
+            f'{{ id = "s{i:03d}"; title = "Session {i}"; start = "2030-06-10 10:00";'
+            f' end = "2030-06-10 10:30"; }}' for i in range(300))
+        programme = ('event = { id = "burst"; title = "Burst"; timezone = "Europe/Zurich"; };\n'
+                     f"sessions = ( {sessions} );\n")
+        self.receiver.script["/hook"] = [(200, {}, 0.05)] * 1000
+        conf = self.configure(self.hook(extra="max_in_flight = 16;"), programme)
+        first = self.start(conf, "2030-06-10 09:44")
+        wait_until(lambda: len(self.receiver.received("/hook")) >= 80, 20, "part of the burst")
+        first.proc.kill()
+        first.proc.wait()
+        got = len(self.receiver.received("/hook"))
+        self.assertLess(got, 300, "the kill came in the middle of the burst")
+        self.start(conf, "2030-06-10 09:47")
+        wait_until(lambda: len({json.loads(r["body"])["data"]["session"]["id"]
+                                for r in self.receiver.received("/hook")}) == 300, 30,
+                   "every reminder")
+        time.sleep(0.5)
+        by_session = {}
+        for r in self.receiver.received("/hook"):
+            sid = json.loads(r["body"])["data"]["session"]["id"]
+            by_session.setdefault(sid, set()).add(r["headers"]["webhook-id"])
+        self.assertEqual(len(by_session), 300)
+        self.assertTrue(all(len(ids) == 1 for ids in by_session.values()),
+                        "a repeat carries the same webhook-id")
+        duplicates = len(self.receiver.received("/hook")) - 300
+        self.assertLessEqual(duplicates, 16, "only those in flight may repeat")
+        self.assertEqual({v["state"] for v in self.state().values()}, {"sent"})
+
+
+class Email(ReminderCase):
+    def mail_channel(self, port, tls="none", extra=""):
+        return (f'{{ name = "mail"; type = "email"; smtp_url = "smtp://127.0.0.1:{port}";'
+                f' tls = "{tls}"; from = "Programme Ünited <programme@example.org>"; {extra} }}')
+
+    def test_one_message_per_speaker(self):
+        self.mailbox = Mailbox()
+        conf = self.configure(self.mail_channel(self.mailbox.port))
+        self.start(conf, "2030-06-10 09:44")
+        wait_until(lambda: len(self.mailbox.messages) >= 4, 20, "four messages")
+        time.sleep(0.3)
+        msgs = self.mailbox.messages
+        self.assertEqual(len(msgs), 4)
+        self.assertEqual(sorted(m["to"][0] for m in msgs),
+                         ["ada@example.org", "ada@example.org", "helene@example.org",
+                          "helene@example.org"])
+        for m in msgs:
+            self.assertEqual(len(m["to"]), 1)
+            self.assertEqual(m["from"], "programme@example.org")
+            parsed = email.message_from_bytes(m["raw"], policy=email.policy.default)
+            self.assertEqual(parsed.get_content_type(), "multipart/mixed")
+            self.assertEqual(len(parsed.get_all("To")), 1)
+            self.assertEqual(parsed["From"].addresses[0].display_name, "Programme Ünited")
+            types = [p.get_content_type() for p in parsed.walk()]
+            self.assertEqual(types, ["multipart/mixed", "multipart/alternative", "text/plain",
+                                     "text/calendar"])
+            cal_part = [p for p in parsed.walk() if p.get_content_type() == "text/calendar"][0]
+            self.assertEqual(cal_part.get_param("method"), "PUBLISH")
+            cal = icalendar.Calendar.from_ical(cal_part.get_content())
+            self.assertEqual(str(cal["METHOD"]), "PUBLISH")
+            (event,) = cal.walk("VEVENT")
+            text = parsed.get_body(("plain",)).get_content()
+            self.assertIn("Europe/Zurich", text)
+            self.assertIn("/sessions/", text)
+            if event["UID"] == "cafe@rem":
+                self.assertEqual(str(parsed["Subject"]).split(" starts")[0], "Café & Société — débat")
+                self.assertEqual(parsed["To"].addresses[0].display_name, "Hélène Bourgade")
+                self.assertIn("Your role: Host", text)
+            if event["UID"] == "open@rem" and m["to"] == ["ada@example.org"]:
+                self.assertIn("Hélène Bourgade, Moderator", text)  # co-speakers
+                self.assertNotIn("helene@example.org", text)
+        ids = {email.message_from_bytes(m["raw"])["Message-ID"] for m in msgs}
+        self.assertEqual(len(ids), 4)
+
+    def test_starttls_refused_means_nothing_sent(self):
+        self.mailbox = Mailbox()  # offers no STARTTLS
+        conf = self.configure(self.mail_channel(self.mailbox.port, tls="starttls"))
+        self.start(conf, "2030-06-10 09:44")
+        key = "open|2030-06-10T08:00:00Z|15m|mail|ada"
+        row = wait_until(lambda: self.state().get(key, {}).get("state") == "failed"
+                         and self.state()[key], 15, "a failure")
+        self.assertTrue(row["last_error"])
+        self.assertEqual(self.mailbox.messages, [])
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
