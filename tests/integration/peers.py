@@ -6,10 +6,37 @@ import hashlib
 import hmac
 import http.server
 import socket
+import ssl
+import subprocess
 import threading
 import time
 
 from aiosmtpd.controller import Controller  # Debian's python3-aiosmtpd
+from aiosmtpd.smtp import AuthResult
+
+
+def self_signed(folder):
+    """A certificate for 127.0.0.1 made with the openssl command; returns
+    (cert, key) paths.  The cert doubles as the client's ca_file."""
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    return cert, key
+
+
+def tls_context(cert, key):
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ctx.load_cert_chain(cert, key)
+    return ctx
+
+
+def password_check(user, password):
+    """An aiosmtpd authenticator accepting one user."""
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        ok = (auth_data.login == user.encode() and auth_data.password == password.encode())
+        return AuthResult(success=ok)
+    return authenticator
 
 
 def free_port():
@@ -101,7 +128,8 @@ class Mailbox:
                 return "250 OK"
 
         self.port = free_port()
-        self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port, **kwargs)
+        self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port,
+                                     server_hostname="127.0.0.1", **kwargs)
         self.controller.start()
 
     def close(self):

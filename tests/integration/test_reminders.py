@@ -15,7 +15,7 @@ import icalendar  # Debian's python3-icalendar
 
 from agendadtest import TempDir, run
 from daemon import Daemon
-from peers import Mailbox, Receiver
+from peers import Mailbox, Receiver, password_check, self_signed, tls_context
 
 ZONE = ZoneInfo("Europe/Zurich")
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
@@ -315,6 +315,36 @@ class Email(ReminderCase):
                 self.assertNotIn("helene@example.org", text)
         ids = {email.message_from_bytes(m["raw"])["Message-ID"] for m in msgs}
         self.assertEqual(len(ids), 4)
+
+    def test_starttls_and_auth(self):
+        cert, key = self_signed(self.dir)
+        self.mailbox = Mailbox(tls_context=tls_context(cert, key), require_starttls=True,
+                               authenticator=password_check("programme", "s3cret é"),
+                               auth_require_tls=True, auth_required=True)
+        (self.dir / "smtp.pass").write_text("s3cret é\n", encoding="utf-8")
+        conf = self.configure(self.mail_channel(
+            self.mailbox.port, tls="starttls",
+            extra=f'username = "programme"; password_file = "smtp.pass"; ca_file = "{cert}";'))
+        self.start(conf, "2030-06-10 09:44")
+        wait_until(lambda: len(self.mailbox.messages) >= 2, 15, "two messages over TLS")
+        self.assertEqual(sorted(m["to"][0] for m in self.mailbox.messages[:2]),
+                         ["ada@example.org", "helene@example.org"])
+
+    def test_wrong_password_fails_for_good(self):
+        cert, key = self_signed(self.dir)
+        self.mailbox = Mailbox(tls_context=tls_context(cert, key), require_starttls=True,
+                               authenticator=password_check("programme", "right"),
+                               auth_require_tls=True, auth_required=True)
+        (self.dir / "smtp.pass").write_text("wrong\n")
+        conf = self.configure(self.mail_channel(
+            self.mailbox.port, tls="starttls",
+            extra=f'username = "programme"; password_file = "smtp.pass"; ca_file = "{cert}";'))
+        self.start(conf, "2030-06-10 09:44")
+        key = "open|2030-06-10T08:00:00Z|15m|mail|ada"
+        row = wait_until(lambda: self.state().get(key, {}).get("state") == "failed"
+                         and self.state()[key], 15, "a failure")
+        self.assertEqual(row["attempts"], 1)
+        self.assertEqual(self.mailbox.messages, [])
 
     def test_starttls_refused_means_nothing_sent(self):
         self.mailbox = Mailbox()  # offers no STARTTLS
