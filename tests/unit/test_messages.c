@@ -1,0 +1,245 @@
+/* Webhook and e-mail message builders: the Standard Webhooks signature
+ * against the specification's own example, each format's JSON shape,
+ * redaction, RFC 2047 headers. */
+#include "config.h"
+
+#include <jansson.h>
+
+#include "testutil.h"
+
+#include "conf.h"
+#include "mail.h"
+#include "message.h"
+#include "programme.h"
+#include "webhook.h"
+
+struct fixture {
+	char *dir;
+	struct conf *c;
+	struct programme *p;
+};
+
+static const char programme[] =
+	"event = { id = \"ev\"; title = \"Évent\"; timezone = \"Europe/Zurich\"; };\n"
+	"rooms = ( { id = \"r\"; title = \"Salle XIX\"; } );\n"
+	"speakers = ( { id = \"h\"; name = \"Hélène Bourgade\"; email = \"h@example.org\"; } );\n"
+	"sessions = ( { id = \"s\"; title = \"Café & Société\"; start = \"2030-06-10 10:00\";\n"
+	"  end = \"2030-06-10 11:00\"; room = \"r\";\n"
+	"  people = ( { speaker = \"h\"; role = \"Host\"; } ); } );\n";
+
+static const char configuration[] =
+	"programme = \"p\";\nbase_url = \"https://feeds.example.org/\";\n"
+	"channels = (\n"
+	" { name = \"std\"; type = \"webhook\"; url = \"https://h.example.org/x\"; },\n"
+	" { name = \"slack\"; type = \"webhook\"; format = \"slack\";\n"
+	"   url = \"https://hooks.slack.com/services/T0/B0/SECRETTOKEN\"; },\n"
+	" { name = \"discord\"; type = \"webhook\"; format = \"discord\";\n"
+	"   url = \"https://discord.com/api/webhooks/1/TOKEN?thread_id=5\"; },\n"
+	" { name = \"teams\"; type = \"webhook\"; format = \"teams\";\n"
+	"   url = \"https://x.logic.azure.com/workflows/1?sig=SECRET\"; },\n"
+	" { name = \"ntfy\"; type = \"webhook\"; format = \"ntfy\"; url = \"https://ntfy.sh/topic\"; }\n"
+	");\n";
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	struct tu_diag td;
+	char *path;
+
+	assert_non_null(f);
+	f->dir = tu_tmpdir();
+	tu_diag_init(&td);
+	path = tu_write(f->dir, "p", programme);
+	free(path);
+	path = tu_write(f->dir, "agendad.conf", configuration);
+	f->c = conf_load(path, &td.d);
+	assert_non_null(f->c);
+	f->p = prog_load(f->c->programme, &td.d);
+	assert_non_null(f->p);
+	tu_diag_free(&td);
+	free(path);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	prog_free(f->p);
+	conf_free(f->c);
+	tu_rmtree(f->dir);
+	free(f->dir);
+	free(f);
+	return 0;
+}
+
+static struct message reminder(const struct fixture *f, size_t channel)
+{
+	return (struct message){ .type = MSG_REMINDER, .prog = f->p, .session = &f->p->sessions[0],
+				 .conf = f->c, .channel = &f->c->channels[channel], .offset = 900,
+				 .now = f->p->sessions[0].start - 900 };
+}
+
+static const char *header(const struct webhook_request *r, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (const struct curl_slist *l = r->headers; l; l = l->next)
+		if (strncmp(l->data, name, n) == 0 && l->data[n] == ':')
+			return l->data + n + 2;
+	return NULL;
+}
+
+/* The example of the Standard Webhooks specification. */
+static void test_signature_vector(void **state)
+{
+	const char body[] = "{\"test\": 2432232314}";
+	char *sig = webhook_sign("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+				 "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330, body, strlen(body));
+
+	assert_string_equal(sig, "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=");
+	free(sig);
+	assert_null(webhook_sign("whsec_not*base64", "id", 1, body, strlen(body)));
+}
+
+static void test_standard(void **state)
+{
+	struct fixture *f = *state;
+	struct message m = reminder(f, 0);
+	struct webhook_request r;
+	json_t *o, *s;
+
+	assert_int_equal(webhook_build(&m, "msg_1", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", &r), 0);
+	assert_string_equal(header(&r, "webhook-id"), "msg_1");
+	assert_int_equal(atoll(header(&r, "webhook-timestamp")), m.now);
+	assert_non_null(header(&r, "webhook-signature"));
+	assert_null(strstr(r.body, "@example.org"));
+	o = json_loads(r.body, 0, NULL);
+	assert_non_null(o);
+	assert_string_equal(json_string_value(json_object_get(o, "type")), "session.reminder");
+	assert_string_equal(json_string_value(json_object_get(o, "timestamp")),
+			    "2030-06-10T07:45:00Z");
+	s = json_object_get(json_object_get(o, "data"), "session");
+	assert_string_equal(json_string_value(json_object_get(s, "title")), "Café & Société");
+	assert_string_equal(json_string_value(json_object_get(s, "start")), "2030-06-10T08:00:00Z");
+	assert_string_equal(json_string_value(json_object_get(s, "room")), "Salle XIX");
+	assert_string_equal(json_string_value(json_object_get(s, "url")),
+			    "https://feeds.example.org/sessions/s.ics");
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(o, "data"),
+							    "starts_in_seconds")), 900);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(o, "data"), "offset")),
+			    "15m");
+	json_decref(o);
+	webhook_request_free(&r);
+}
+
+static void test_chat_formats(void **state)
+{
+	struct fixture *f = *state;
+	struct webhook_request r;
+	struct message m = reminder(f, 1);
+	json_t *o;
+
+	assert_int_equal(webhook_build(&m, "id", NULL, &r), 0);
+	o = json_loads(r.body, 0, NULL);
+	assert_non_null(strstr(json_string_value(json_object_get(o, "text")), "Café & Société"));
+	assert_null(header(&r, "webhook-signature"));
+	json_decref(o);
+	webhook_request_free(&r);
+
+	m = reminder(f, 2);
+	assert_int_equal(webhook_build(&m, "id", NULL, &r), 0);
+	assert_string_equal(r.url, "https://discord.com/api/webhooks/1/TOKEN?thread_id=5&wait=true");
+	o = json_loads(r.body, 0, NULL);
+	assert_non_null(json_string_value(json_object_get(o, "content")));
+	json_decref(o);
+	webhook_request_free(&r);
+
+	m = reminder(f, 3);
+	assert_int_equal(webhook_build(&m, "id", NULL, &r), 0);
+	o = json_loads(r.body, 0, NULL);
+	assert_string_equal(json_string_value(json_object_get(o, "type")), "message");
+	assert_string_equal(
+		json_string_value(json_object_get(
+			json_array_get(json_object_get(o, "attachments"), 0), "contentType")),
+		"application/vnd.microsoft.card.adaptive");
+	json_decref(o);
+	webhook_request_free(&r);
+
+	m = reminder(f, 4);
+	assert_int_equal(webhook_build(&m, "id", NULL, &r), 0);
+	assert_non_null(strstr(header(&r, "Title"), "Café & Société starts in 15 minutes"));
+	assert_string_equal(header(&r, "Tags"), "calendar");
+	assert_string_equal(header(&r, "Click"), "https://feeds.example.org/sessions/s.ics");
+	assert_null(strstr(r.body, "@example.org"));
+	webhook_request_free(&r);
+}
+
+static void test_redaction(void **state)
+{
+	static const char *const cases[][2] = {
+		{ "https://hooks.slack.com/services/T0/B0/SECRETTOKEN",
+		  "https://hooks.slack.com/services/T0/B0/REDACTED" },
+		{ "https://discord.com/api/webhooks/1/TOKEN?thread_id=5",
+		  "https://discord.com/api/webhooks/1/REDACTED?REDACTED" },
+		{ "https://x.logic.azure.com/workflows/1?sig=SECRET",
+		  "https://x.logic.azure.com/workflows/1?REDACTED" },
+		{ "https://chat.example.org/hooks/KEY", "https://chat.example.org/hooks/REDACTED" },
+		{ "http://user:pass@127.0.0.1:9000/hook", "http://127.0.0.1:9000/hook" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *r = webhook_redact(cases[i][0]);
+
+		assert_string_equal(r, cases[i][1]);
+		free(r);
+	}
+}
+
+static void test_rfc2047(void **state)
+{
+	char *plain = mail_encode_header("Opening Session"), *enc = mail_encode_header("Café & Société");
+	char long_value[400] = "";
+
+	assert_string_equal(plain, "Opening Session");
+	assert_string_equal(enc, "=?UTF-8?B?Q2Fmw6kgJiBTb2Npw6l0w6k=?=");
+	free(plain);
+	free(enc);
+	for (int i = 0; i < 60; i++)
+		strcat(long_value, "é€");
+	enc = mail_encode_header(long_value);
+	/* Several words, each at most 75 characters, each whole base64. */
+	for (char *w = enc, *end; w; w = end ? end + 3 : NULL) {
+		end = strstr(w, "\r\n ");
+		assert_true((size_t)(end ? end - w : (ptrdiff_t)strlen(w)) <= 75);
+		assert_true(strncmp(w, "=?UTF-8?B?", 10) == 0);
+	}
+	free(enc);
+}
+
+static void test_mail_address(void **state)
+{
+	char *a = mail_address("IDM Programme <programme@example.org>"), *b = mail_address("x@y.org");
+
+	assert_string_equal(a, "programme@example.org");
+	assert_string_equal(b, "x@y.org");
+	free(a);
+	free(b);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_signature_vector),
+		cmocka_unit_test_setup_teardown(test_standard, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_chat_formats, setup, teardown),
+		cmocka_unit_test(test_redaction),
+		cmocka_unit_test(test_rfc2047),
+		cmocka_unit_test(test_mail_address),
+	};
+	int rc = cmocka_run_group_tests(tests, NULL, NULL);
+
+	icaltimezone_free_builtin_timezones();
+	return rc;
+}
