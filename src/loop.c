@@ -293,14 +293,15 @@ static int on_signal(struct loop *l)
 static void run(struct loop *l)
 {
 	for (;;) {
-		struct epoll_event evs[8];
+		struct epoll_event evs[64];
 		uint64_t v;
-		int n = epoll_wait(l->epfd, evs, 8, -1);
+		int n = epoll_wait(l->epfd, evs, 64, -1);
 
 		if (n < 0 && errno != EINTR) {
 			log_err("event loop: %s", strerror(errno));
 			return;
 		}
+		remind_batch_begin(l->remind);
 		for (int i = 0; i < n; i++) {
 			int fd = evs[i].data.fd;
 
@@ -311,8 +312,10 @@ static void run(struct loop *l)
 			}
 			if (remind_is_fd(l->remind, fd))
 				remind_on_fd(l->remind, fd);
-			if (fd == l->sigfd && on_signal(l))
+			if (fd == l->sigfd && on_signal(l)) {
+				remind_batch_end(l->remind);
 				return;
+			}
 			if (fd == l->inofd)
 				on_file_change(l);
 			if (fd == l->settlefd && read(fd, &v, sizeof(v)) > 0)
@@ -322,6 +325,7 @@ static void run(struct loop *l)
 			if (fd == l->watchdogfd && read(fd, &v, sizeof(v)) > 0)
 				sd_notify(0, "WATCHDOG=1");
 		}
+		remind_batch_end(l->remind);
 	}
 }
 

@@ -22,6 +22,11 @@ void remind_free(struct remind *r, int64_t timeout_ms);
  * is pending.  Takes a reference to cat. */
 void remind_publish(struct remind *r, struct catalogue *cat);
 
+/* The loop brackets each wake-up with these: every ledger write of it is
+ * one transaction.  Accept NULL. */
+void remind_batch_begin(struct remind *r);
+void remind_batch_end(struct remind *r);
+
 /* The loop hands over events on these. */
 int remind_is_fd(const struct remind *r, int fd);
 void remind_on_fd(struct remind *r, int fd);
