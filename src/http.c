@@ -331,12 +331,20 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 				  const char *method, const char *version, const char *upload_data,
 				  size_t *upload_data_size, void **req_cls)
 {
+	static int started;
 	int head = strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
 
+	/* Other methods are answered at once (and the connection closed):
+	 * their bodies are never read. */
 	if (!head && strcmp(method, MHD_HTTP_METHOD_GET) != 0)
 		return text(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain", "method not allowed\n");
-	/* A GET with a body is odd but harmless: answer once it is read. */
-	if (*upload_data_size) {
+	/* Answering in the first call, before libmicrohttpd has seen the end
+	 * of the request, makes it close the connection: wait for the end. */
+	if (!*req_cls) {
+		*req_cls = &started;
+		return MHD_YES;
+	}
+	if (*upload_data_size) { /* a GET with a body: read and ignore it */
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
