@@ -69,22 +69,14 @@ static void log_diag(void *ctx, int is_error, const char *msg)
 
 /* Loads, renders and prepares a catalogue; NULL when anything failed
  * (everything is logged).  Runs in the loader thread, or before the loop. */
-static struct catalogue *build(struct loop *l)
+/* Renders and prepares a loaded snapshot (taking c and p). */
+static struct catalogue *prepare(struct loop *l, struct conf *c, struct programme *p)
 {
-	struct diag d;
-	struct conf *c;
-	struct programme *p;
 	struct feedset *fs;
 	struct catalogue *cat;
 	int64_t now = clock_real();
+	double t0 = clock_elapsed();
 
-	diag_init(&d);
-	d.emit = log_diag;
-	if (snapshot_load(l->o->config, &l->ov, &d, &c, &p) < 0) {
-		log_err("programme rejected: %zu error%s; still serving the last good one", d.errors,
-			d.errors == 1 ? "" : "s");
-		return NULL;
-	}
 	if (feedset_build(p, c, l->state, now, &fs) < 0) {
 		prog_free(p);
 		conf_free(c);
@@ -95,7 +87,25 @@ static struct catalogue *build(struct loop *l)
 	cat = catalogue_new(c, p, fs, now);
 	if (catalogue_stamp(cat, l->state, now) < 0)
 		log_warn("Last-Modified dates are those of the sessions only");
+	log_debug("prepared %zu feeds (%zu bytes, %zu gzip) in %.3f s", cat->n_entries,
+		  cat->total_plain, cat->total_gzip, clock_elapsed() - t0);
 	return cat;
+}
+
+static struct catalogue *build(struct loop *l)
+{
+	struct diag d;
+	struct conf *c;
+	struct programme *p;
+
+	diag_init(&d);
+	d.emit = log_diag;
+	if (snapshot_load(l->o->config, &l->ov, &d, &c, &p) < 0) {
+		log_err("programme rejected: %zu error%s; still serving the last good one", d.errors,
+			d.errors == 1 ? "" : "s");
+		return NULL;
+	}
+	return prepare(l, c, p);
 }
 
 static void *loader_main(void *arg)
@@ -406,12 +416,9 @@ static int start(struct loop *l, struct catalogue **first)
 		conf_free(c);
 		return EXIT_RUNTIME;
 	}
-	prog_free(p);
-	conf_free(c);
 	l->started = clock_elapsed();
-	/* Render through the same path as every reload. */
-	*first = build(l);
-	return *first ? 0 : EXIT_INVALID;
+	*first = prepare(l, c, p);
+	return *first ? 0 : EXIT_RUNTIME;
 }
 
 /* Without -f: the parent waits until the child serves (or fails) and
