@@ -122,7 +122,7 @@ class Webhooks(ReminderCase):
     def test_who_receives_what_and_when(self):
         slack = f'{{ name = "plen"; type = "webhook"; url = "{self.receiver.url("/slack")}"; format = "slack"; tracks = [ "plenary" ]; }}'
         conf = self.configure(self.hook() + ", " + slack)
-        self.start(conf, "2030-06-10 09:40")
+        daemon = self.start(conf, "2030-06-10 09:40")
         wait_until(lambda: len(self.receiver.received("/hook")) >= 3, 20, "three reminders")
         time.sleep(0.5)  # nothing more may come
         hooks = self.receiver.received("/hook")
@@ -150,6 +150,11 @@ class Webhooks(ReminderCase):
         self.assertIn("Café & Société", slack_texts[1])
         states = self.state()
         self.assertEqual(sorted(v["state"] for v in states.values()), ["sent"] * 5)
+        self.assertEqual(daemon.metric('agendad_reminders_total{channel="hook",state="sent"}'), 3)
+        self.assertEqual(daemon.metric('agendad_reminders_total{channel="plen",state="sent"}'), 2)
+        self.assertEqual(daemon.metric('agendad_reminder_attempts_total{channel="hook"}'), 3)
+        self.assertEqual(daemon.metric("agendad_reminder_lateness_seconds_count"), 5)
+        self.assertEqual(daemon.metric("agendad_reminders_pending"), 0)
         out = run("--reminders", "-c", conf, "--state-dir", self.dir / "state", check=0).stdout
         self.assertRegex(out, r"2030-06-10 09:45\s+open\s+hook\s+hook\s+sent\s+1")
 
@@ -165,6 +170,17 @@ class Webhooks(ReminderCase):
         key = next(k for k in self.state() if k.startswith("open|"))
         row = wait_until(lambda: self.state()[key]["state"] == "sent" and self.state()[key], 5, "sent")
         self.assertEqual(row["attempts"], 3)
+
+    def test_a_failing_channel_does_not_hold_up_the_others(self):
+        # Every request to /down hangs past the channel's timeout.
+        self.receiver.script["/down"] = [(200, {}, 3)] * 20
+        conf = self.configure(self.hook() + ", " +
+                              self.hook("down", "/down", 'timeout = "1s"; max_in_flight = 1;'))
+        self.start(conf, "2030-06-10 09:44")
+        down = wait_until(lambda: self.receiver.received("/down"), 5, "the failing channel")
+        hook = wait_until(lambda: self.receiver.received("/hook"), 5, "the healthy channel")
+        # Delivered while the other channel's attempt still hangs (1 s timeout).
+        self.assertLess(hook[0]["time"] - down[0]["time"], 0.9)
 
     def test_permanent_failure_on_400_and_on_redirect(self):
         self.receiver.script["/hook"] = [(400, {}, 0)]
