@@ -332,6 +332,26 @@ class Email(ReminderCase):
         ids = {email.message_from_bytes(m["raw"])["Message-ID"] for m in msgs}
         self.assertEqual(len(ids), 4)
 
+    def test_speakers_hear_of_a_moved_session(self):
+        self.mailbox = Mailbox()
+        conf = self.configure(self.mail_channel(self.mailbox.port, extra="notify_changes = true;"))
+        d = self.start(conf, "2030-06-10 08:00")  # long before any reminder
+        moved = PROGRAMME.replace('start = "2030-06-10 11:00"; end = "2030-06-10 11:30"',
+                                  'start = "2030-06-10 11:30"; end = "2030-06-10 12:00"')
+        (self.dir / "test.programme").write_text(moved, encoding="utf-8")
+        d.wait_reloads(2)
+        msg = wait_until(lambda: self.mailbox.messages, 10, "the change e-mail")[0]
+        parsed = email.message_from_bytes(msg["raw"], policy=email.policy.default)
+        self.assertEqual(msg["to"], ["ada@example.org"])
+        self.assertTrue(str(parsed["Subject"]).startswith("Changed: Panel"), parsed["Subject"])
+        self.assertIn("What changed: time", parsed.get_body(("plain",)).get_content())
+        cal_part = [p for p in parsed.walk() if p.get_content_type() == "text/calendar"][0]
+        (event,) = icalendar.Calendar.from_ical(cal_part.get_content()).walk("VEVENT")
+        self.assertEqual(event["DTSTART"].dt, local("2030-06-10 11:30"))
+        self.assertEqual(int(event["SEQUENCE"]), 1)
+        time.sleep(0.5)
+        self.assertEqual(len(self.mailbox.messages), 1, "sent once")
+
     def test_starttls_and_auth(self):
         cert, key = self_signed(self.dir)
         self.mailbox = Mailbox(tls_context=tls_context(cert, key), require_starttls=True,
