@@ -35,13 +35,9 @@ static uint32_t lookup(const struct strmap *m, const char *id)
 }
 
 /* A tombstone as a session, so that it renders through the same code. */
-static void tomb_session(struct feedset *fs, const struct tombstone *t, struct prog_session *s,
-			 struct member *m)
+void feeds_tomb_session(const struct programme *p, const struct tombstone *t,
+			struct prog_session *s)
 {
-	const struct programme *p = fs->prog;
-	uint32_t *spk = arena_alloc(fs->arena, sizeof(uint32_t) * (strlen(t->speakers) / 2 + 2));
-	char *ids = arena_strdup(fs->arena, t->speakers), *save = NULL;
-
 	memset(s, 0, sizeof(*s));
 	s->id = t->id;
 	s->title = t->title;
@@ -53,6 +49,16 @@ static void tomb_session(struct feedset *fs, const struct tombstone *t, struct p
 	s->track = lookup(p->track_ids, t->track);
 	s->room = lookup(p->room_ids, t->room);
 	prog_localize(p->tz, s);
+}
+
+static void tomb_session(struct feedset *fs, const struct tombstone *t, struct prog_session *s,
+			 struct member *m)
+{
+	const struct programme *p = fs->prog;
+	uint32_t *spk = arena_alloc(fs->arena, sizeof(uint32_t) * (strlen(t->speakers) / 2 + 2));
+	char *ids = arena_strdup(fs->arena, t->speakers), *save = NULL;
+
+	feeds_tomb_session(p, t, s);
 	m->day = prog_day_of(p, t->start);
 	m->track = s->track;
 	m->room = s->room;

@@ -46,6 +46,12 @@ void feedset_free(struct feedset *fs);
  * first non-zero value of emit, or 0. */
 int feedset_emit(const struct feedset *fs, const struct feed *f,
 		 int (*emit)(void *ctx, const void *data, size_t len), void *ctx);
+/* A removed session (tombstone) as a cancelled session of p, with no
+ * people: for rendering it and for messages about it.  Its strings are
+ * the tombstone's. */
+void feeds_tomb_session(const struct programme *p, const struct tombstone *t,
+			struct prog_session *out);
+
 /* The feed's total size in bytes. */
 size_t feedset_size(const struct feedset *fs, const struct feed *f);
 

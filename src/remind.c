@@ -639,15 +639,7 @@ static const struct prog_session *session_for(const struct remind *r, const stru
 	for (size_t t = 0; t < h->n_tombs; t++) {
 		if (strcmp(h->tombs[t].id, j->session_id) != 0)
 			continue;
-		memset(scratch, 0, sizeof(*scratch));
-		scratch->id = h->tombs[t].id;
-		scratch->title = h->tombs[t].title;
-		scratch->kind = h->tombs[t].kind;
-		scratch->start = h->tombs[t].start;
-		scratch->end = h->tombs[t].end;
-		scratch->status = PROG_CANCELLED;
-		scratch->track = scratch->room = PROG_NONE;
-		prog_localize(cat->prog->tz, scratch);
+		feeds_tomb_session(cat->prog, &h->tombs[t], scratch);
 		*piece = (uint32_t)(cat->prog->n_sessions + t);
 		return scratch;
 	}
