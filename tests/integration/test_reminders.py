@@ -182,6 +182,15 @@ class Webhooks(ReminderCase):
         # Delivered while the other channel's attempt still hangs (1 s timeout).
         self.assertLess(hook[0]["time"] - down[0]["time"], 0.9)
 
+    def test_sigterm_lets_deliveries_in_flight_finish(self):
+        self.receiver.script["/hook"] = [(200, {}, 2)]  # the answer takes 2 s
+        conf = self.configure(self.hook())
+        d = self.start(conf, "2030-06-10 09:44")
+        wait_until(lambda: self.receiver.received("/hook"), 5, "the request")
+        d.proc.terminate()
+        self.assertEqual(d.proc.wait(timeout=15), 0)
+        self.assertEqual(self.state()["open|2030-06-10T08:00:00Z|15m|hook|hook"]["state"], "sent")
+
     def test_permanent_failure_on_400_and_on_redirect(self):
         self.receiver.script["/hook"] = [(400, {}, 0)]
         self.receiver.script["/moved"] = [(301, {"Location": self.receiver.url("/hook")}, 0)]
@@ -365,6 +374,15 @@ class Email(ReminderCase):
         wait_until(lambda: len(self.mailbox.messages) >= 2, 15, "two messages over TLS")
         self.assertEqual(sorted(m["to"][0] for m in self.mailbox.messages[:2]),
                          ["ada@example.org", "helene@example.org"])
+
+    def test_implicit_tls(self):
+        cert, key = self_signed(self.dir)
+        self.mailbox = Mailbox(ssl_context=tls_context(cert, key))
+        conf = self.configure(
+            f'{{ name = "mail"; type = "email"; smtp_url = "smtps://127.0.0.1:{self.mailbox.port}";'
+            f' from = "programme@example.org"; ca_file = "{cert}"; }}')
+        self.start(conf, "2030-06-10 09:44")
+        wait_until(lambda: len(self.mailbox.messages) >= 2, 15, "two messages over smtps")
 
     def test_wrong_password_fails_for_good(self):
         cert, key = self_signed(self.dir)
