@@ -6,6 +6,7 @@ import datetime
 import email
 import email.policy
 import json
+import os
 import sqlite3
 import time
 import unittest
@@ -232,6 +233,17 @@ class Webhooks(ReminderCase):
         self.assertEqual(self.state()[key]["attempts"], 0)
         time.sleep(0.2)
         self.assertEqual(self.receiver.received("/hook"), [])
+
+    def test_clock_set_is_noticed(self):
+        if os.geteuid() != 0:
+            self.skipTest("setting the clock needs root (CI runs as root)")
+        conf = self.configure(self.hook())
+        d = self.start(conf, "2030-06-10 09:00")
+        # Set the clock to the time it has: a clock_settime all the same,
+        # which cancels agendad's CLOCK_REALTIME timer, and moves nothing.
+        time.clock_settime(time.CLOCK_REALTIME, time.clock_gettime(time.CLOCK_REALTIME))
+        wait_until(lambda: "the clock was set" in d.stderr(), 5, "the clock change noticed")
+        self.assertEqual(d.proc.poll(), None)
 
     def test_dry_run_sends_and_records_nothing(self):
         conf = self.configure(self.hook())
