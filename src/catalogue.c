@@ -234,6 +234,36 @@ static void alloc_bodies(struct catalogue *cat)
 	}
 }
 
+/* Feeds this large are also kept as one contiguous copy: one iovec per
+ * response instead of hundreds saves more per request than it costs in
+ * memory (the aggregate feeds: whole programme, days, tracks). */
+#define CONTIGUOUS_MIN (64 * 1024)
+
+static void flatten(struct cat_entry *e)
+{
+	char *all = malloc(e->plain.len ? e->plain.len : 1), *p = all;
+
+	if (!all)
+		return; /* the iovecs still serve */
+	for (size_t i = 0; i < e->plain.n_iov; i++) {
+		memcpy(p, e->plain.iov[i].iov_base, e->plain.iov[i].iov_len);
+		p += e->plain.iov[i].iov_len;
+	}
+	e->flat = all;
+	e->plain.iov[0].iov_base = all;
+	e->plain.iov[0].iov_len = e->plain.len;
+	e->plain.n_iov = 1;
+}
+
+static void flatten_range(void *ctx, size_t begin, size_t end)
+{
+	struct catalogue *cat = ctx;
+
+	for (size_t i = begin; i < end; i++)
+		if (cat->entries[i].plain.len >= CONTIGUOUS_MIN)
+			flatten(&cat->entries[i]);
+}
+
 struct catalogue *catalogue_new(struct conf *c, struct programme *p, struct feedset *fs,
 				int64_t now)
 {
@@ -264,6 +294,7 @@ struct catalogue *catalogue_new(struct conf *c, struct programme *p, struct feed
 	alloc_bodies(cat);
 	job = (struct feed_job){ cat, trailers };
 	parallel_for(n_feeds, 256, feed_range, &job);
+	parallel_for(n_feeds, 256, flatten_range, cat);
 	cat->html = html_index(fs, c, &html_len);
 	static_entry(cat, &cat->entries[n_feeds], "", "text/html; charset=utf-8", cat->html, html_len,
 		     &cat->gz[cat->n_gz - 1], trailers + 8 * n_feeds);
@@ -320,6 +351,7 @@ void catalogue_unref(struct catalogue *cat)
 	for (size_t i = 0; i < cat->n_entries; i++) {
 		free(cat->entries[i].plain.iov);
 		free(cat->entries[i].gzip.iov);
+		free(cat->entries[i].flat);
 	}
 	for (size_t i = 0; i < cat->n_gz; i++)
 		free(cat->gz[i].data);

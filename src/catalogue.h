@@ -23,6 +23,7 @@ struct cat_entry {
 	const char *path; /* without the leading '/': "calendar.ics", "" for the index */
 	const char *content_type;
 	struct cat_body plain, gzip;
+	char *flat; /* large feeds: the plain bytes in one piece (plain's only iovec) */
 	/* Strong validators, one per representation (RFC 9110 8.8.3): the
 	 * gzip bytes differ from the plain ones, so their tag does too. */
 	char etag[24];    /* "\"<16 hex>\"" */
