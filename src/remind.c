@@ -68,7 +68,8 @@ struct remind {
 	size_t n_heap, cap_heap;
 	struct job *flying; /* jobs in flight (a short list: bounded per channel) */
 	size_t n_in_flight;
-	int in_batch; /* a ledger transaction is open */
+	int batch_wanted; /* inside a wake-up of the loop */
+	int in_batch;     /* a ledger transaction is open */
 };
 
 /* --- the waiting heap ------------------------------------------------ */
@@ -581,6 +582,14 @@ static void redacted_target(const struct job *j, const struct catalogue *cat, ch
 	}
 }
 
+/* The transaction opens with the first write of a wake-up, so that
+ * wake-ups that write nothing never wait for the loader's write lock. */
+static void before_write(struct remind *r)
+{
+	if (!r->dry_run && r->batch_wanted && !r->in_batch)
+		r->in_batch = ledger_begin(r->ledger) == 0;
+}
+
 static const char *kind_word(const struct job *j)
 {
 	return j->kind == LEDGER_REMINDER ? "reminder" : "change";
@@ -592,8 +601,10 @@ static void record(struct remind *r, struct job *j, const char *state, const cha
 	int64_t real = clock_real();
 	char target[256];
 
-	if (!r->dry_run)
+	if (!r->dry_run) {
+		before_write(r);
 		ledger_outcome(r->ledger, j->key, state, j->next, error, real);
+	}
 	metrics_reminder(j->channel_name, state);
 	redacted_target(j, r->cat, target, sizeof(target));
 	if (strcmp(state, "sent") == 0)
@@ -709,6 +720,7 @@ static void start(struct remind *r, struct job *j)
 		job_free(j);
 		return;
 	}
+	before_write(r);
 	ledger_attempt(r->ledger, j->key, clock_real(), j->started_ms - j->due * 1000);
 	if (j->attempts == 1 && j->kind == LEDGER_REMINDER)
 		metrics_lateness(j->started_ms - j->due * 1000);
@@ -863,9 +875,10 @@ static void on_done(void *ctx, void *job, const struct deliver_result *res)
  * possible with synchronous=FULL. */
 void remind_batch_begin(struct remind *r)
 {
-	if (r && !r->dry_run && !r->in_batch)
-		r->in_batch = ledger_begin(r->ledger) == 0;
+	if (r)
+		r->batch_wanted = 1;
 }
+
 
 void remind_batch_end(struct remind *r)
 {
@@ -874,6 +887,7 @@ void remind_batch_end(struct remind *r)
 	if (r->in_batch && ledger_commit(r->ledger) < 0)
 		log_err("the reminder ledger could not be written");
 	r->in_batch = 0;
+	r->batch_wanted = 0;
 	if (r->cat)
 		arm(r);
 }
