@@ -3,9 +3,11 @@
 #include "deliver.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
 
@@ -15,6 +17,12 @@ struct transfer {
 	struct transfer *prev, *next; /* every running transfer, for shutdown */
 	CURL *easy;
 	void *job;
+	/* a transfer on its own thread (see deliver_start_thread) */
+	struct deliver *owner;
+	pthread_t thread;
+	int threaded;
+	struct deliver_result result;
+	struct transfer *next_done;
 	char head[200]; /* the start of the response body, for the log */
 	size_t head_len;
 };
@@ -26,6 +34,9 @@ struct deliver {
 	void *ctx;
 	size_t running;
 	struct transfer *transfers;
+	int donefd;                /* threads say "done" here */
+	pthread_mutex_t done_lock; /* guards done_head */
+	struct transfer *done_head;
 };
 
 static void unlink_transfer(struct deliver *d, struct transfer *t)
@@ -86,10 +97,19 @@ int deliver_new(int epfd, deliver_done_fn done, void *ctx, struct deliver **out)
 	d->done = done;
 	d->ctx = ctx;
 	d->timerfd = -1;
+	d->donefd = -1;
+	pthread_mutex_init(&d->done_lock, NULL);
 	d->multi = curl_multi_init();
 	d->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	d->donefd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	ev.data.fd = d->timerfd;
-	if (!d->multi || d->timerfd < 0 || epoll_ctl(epfd, EPOLL_CTL_ADD, d->timerfd, &ev) < 0) {
+	if (!d->multi || d->timerfd < 0 || d->donefd < 0 ||
+	    epoll_ctl(epfd, EPOLL_CTL_ADD, d->timerfd, &ev) < 0) {
+		deliver_free(d);
+		return -EIO;
+	}
+	ev.data.fd = d->donefd;
+	if (epoll_ctl(epfd, EPOLL_CTL_ADD, d->donefd, &ev) < 0) {
 		deliver_free(d);
 		return -EIO;
 	}
@@ -104,6 +124,11 @@ int deliver_new(int epfd, deliver_done_fn done, void *ctx, struct deliver **out)
 int deliver_timerfd(const struct deliver *d)
 {
 	return d->timerfd;
+}
+
+int deliver_donefd(const struct deliver *d)
+{
+	return d->donefd;
 }
 
 size_t deliver_running(const struct deliver *d)
@@ -213,14 +238,92 @@ void deliver_on_socket(struct deliver *d, int fd, uint32_t events)
 	drain(d);
 }
 
+/* libcurl 7.88 waits for the answer to an SMTP DATA inside its "done"
+ * phase with a blocking poll, even in the multi interface (the pingpong
+ * protocols' block_statemach): a slow mail server would stall the whole
+ * loop.  So e-mail goes out on threads of its own, curl_easy_perform
+ * each, bounded by the channel's max_in_flight, and reports back through
+ * an eventfd. */
+static void *perform(void *arg)
+{
+	struct transfer *t = arg;
+	struct deliver *d = t->owner;
+	uint64_t one = 1;
+
+	t->result.retry_after = -1;
+	t->result.curl = curl_easy_perform(t->easy);
+	curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &t->result.status);
+	snprintf(t->result.error, sizeof(t->result.error), "%s",
+		 t->result.curl == CURLE_OK ? t->head : curl_easy_strerror(t->result.curl));
+	pthread_mutex_lock(&d->done_lock);
+	t->next_done = d->done_head;
+	d->done_head = t;
+	pthread_mutex_unlock(&d->done_lock);
+	if (write(d->donefd, &one, sizeof(one)) < 0)
+		log_err("deliver: cannot wake the loop: %s", strerror(errno));
+	return NULL;
+}
+
+int deliver_start_thread(struct deliver *d, CURL *easy, void *job)
+{
+	struct transfer *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return -ENOMEM;
+	t->job = job;
+	t->easy = easy;
+	t->owner = d;
+	t->threaded = 1;
+	curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(easy, CURLOPT_WRITEDATA, t);
+	curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+	if (pthread_create(&t->thread, NULL, perform, t) != 0) {
+		free(t);
+		return -EAGAIN;
+	}
+	t->next = d->transfers;
+	if (t->next)
+		t->next->prev = t;
+	d->transfers = t;
+	d->running++;
+	return 0;
+}
+
+void deliver_on_done(struct deliver *d)
+{
+	struct transfer *list;
+	uint64_t v;
+
+	if (read(d->donefd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+		log_warn("deliver: %s", strerror(errno));
+	pthread_mutex_lock(&d->done_lock);
+	list = d->done_head;
+	d->done_head = NULL;
+	pthread_mutex_unlock(&d->done_lock);
+	while (list) {
+		struct transfer *t = list;
+
+		list = t->next_done;
+		pthread_join(t->thread, NULL);
+		unlink_transfer(d, t);
+		d->done(d->ctx, t->job, &t->result);
+		free(t);
+	}
+}
+
 void deliver_free(struct deliver *d)
 {
 	if (!d)
 		return;
+	/* Threads cannot be interrupted: they end within their timeout. */
+	for (struct transfer *t = d->transfers; t; t = t->next)
+		if (t->threaded)
+			pthread_join(t->thread, NULL);
 	while (d->transfers) {
 		struct transfer *t = d->transfers;
 
-		curl_multi_remove_handle(d->multi, t->easy);
+		if (!t->threaded)
+			curl_multi_remove_handle(d->multi, t->easy);
 		unlink_transfer(d, t);
 		free(t);
 	}
@@ -228,5 +331,8 @@ void deliver_free(struct deliver *d)
 		curl_multi_cleanup(d->multi);
 	if (d->timerfd >= 0)
 		close(d->timerfd);
+	if (d->donefd >= 0)
+		close(d->donefd);
+	pthread_mutex_destroy(&d->done_lock);
 	free(d);
 }

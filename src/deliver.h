@@ -31,8 +31,15 @@ void deliver_free(struct deliver *d);
  * callbacks, which deliver owns.  easy is the caller's to clean up once
  * done has been called for job.  Returns 0 or -EIO. */
 int deliver_start(struct deliver *d, CURL *easy, void *job);
-/* The timerfd the loop watches for curl's timeouts. */
+/* Like deliver_start, on a thread of its own (curl_easy_perform): for
+ * protocols whose libcurl code blocks (SMTP waits for the answer to DATA
+ * with a blocking poll).  done is called from the loop, as for the rest. */
+int deliver_start_thread(struct deliver *d, CURL *easy, void *job);
+/* The timerfd the loop watches for curl's timeouts, and the eventfd the
+ * threads wake it with (then call deliver_on_done). */
 int deliver_timerfd(const struct deliver *d);
+int deliver_donefd(const struct deliver *d);
+void deliver_on_done(struct deliver *d);
 void deliver_on_timer(struct deliver *d);
 void deliver_on_socket(struct deliver *d, int fd, uint32_t epoll_events);
 size_t deliver_running(const struct deliver *d);

@@ -110,6 +110,21 @@ static const struct prog_person *role_of(const struct prog_session *s, const str
 	return NULL;
 }
 
+/* RFC 5322 lines end in CRLF; a bare LF would be encoded as "=0A" by the
+ * quoted-printable encoder instead of being a line break. */
+static char *crlf(struct buf *b)
+{
+	struct buf out = { 0 };
+
+	for (size_t i = 0; i < b->len; i++) {
+		if (b->data[i] == '\n' && (i == 0 || b->data[i - 1] != '\r'))
+			buf_add(&out, "\r", 1);
+		buf_add(&out, &b->data[i], 1);
+	}
+	buf_free(b);
+	return buf_steal(&out, NULL);
+}
+
 static char *body_text(const struct message *m, const struct prog_speaker *to)
 {
 	const struct programme *p = m->prog;
@@ -144,7 +159,7 @@ static char *body_text(const struct message *m, const struct prog_speaker *to)
 	buf_printf(&b, "\nAdd the session to your calendar: %s\n\n-- \n%s\n", url, p->event.title);
 	free(head);
 	free(url);
-	return buf_steal(&b, NULL);
+	return crlf(&b);
 }
 
 static char *calendar_text(const struct message *m, const char *vevent, size_t len)

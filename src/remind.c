@@ -725,7 +725,8 @@ static void start(struct remind *r, struct job *j)
 	if (j->attempts == 1 && j->kind == LEDGER_REMINDER)
 		metrics_lateness(j->started_ms - j->due * 1000);
 	metrics_attempt(ch->name);
-	if (deliver_start(r->deliver, j->easy, j) < 0) {
+	if ((ch->type == CHANNEL_EMAIL ? deliver_start_thread : deliver_start)(r->deliver, j->easy, j) <
+	    0) {
 		j->next = clock_now() + RETRY_FIRST;
 		record(r, j, "pending", "could not start the transfer");
 		job_release_request(j);
@@ -845,7 +846,9 @@ static void on_done(void *ctx, void *job, const struct deliver_result *res)
 		job_free(j);
 		return;
 	}
-	if (res->curl != CURLE_OK)
+	if (res->curl != CURLE_OK && res->status)
+		snprintf(why, sizeof(why), "%s (the server answered %ld)", res->error, res->status);
+	else if (res->curl != CURLE_OK)
 		snprintf(why, sizeof(why), "%s", res->error);
 	else
 		snprintf(why, sizeof(why), "%s %ld: %.200s", email ? "SMTP" : "HTTP", res->status,
@@ -855,9 +858,9 @@ static void on_done(void *ctx, void *job, const struct deliver_result *res)
 		job_free(j);
 		return;
 	}
-	j->next = clock_now() + backoff(j->attempts);
-	if (res->retry_after >= 0 && clock_now() + res->retry_after > j->next)
-		j->next = clock_now() + res->retry_after;
+	/* The server's Retry-After is its word on when to come back; without
+	 * it, exponential backoff. */
+	j->next = clock_now() + (res->retry_after >= 0 ? res->retry_after : backoff(j->attempts));
 	if (j->next >= j->deadline) {
 		record(r, j, "failed", why);
 		job_free(j);
@@ -894,7 +897,8 @@ void remind_batch_end(struct remind *r)
 
 int remind_is_fd(const struct remind *r, int fd)
 {
-	return fd == r->timerfd || fd == r->clockfd || fd == deliver_timerfd(r->deliver);
+	return fd == r->timerfd || fd == r->clockfd || fd == deliver_timerfd(r->deliver) ||
+	       fd == deliver_donefd(r->deliver);
 }
 
 /* A clock set (NTP step, suspend) cancels the CLOCK_REALTIME timer: then
@@ -914,6 +918,9 @@ void remind_on_fd(struct remind *r, int fd)
 		return;
 	if (fd == deliver_timerfd(r->deliver)) {
 		deliver_on_timer(r->deliver);
+		pump(r);
+	} else if (fd == deliver_donefd(r->deliver)) {
+		deliver_on_done(r->deliver);
 		pump(r);
 	} else if (fd == r->clockfd) {
 		if (read(fd, &v, sizeof(v)) < 0 && errno == ECANCELED)
@@ -982,7 +989,8 @@ static void drain(struct remind *r, int64_t timeout_ms)
 
 			if (tag & DELIVER_TAG)
 				remind_on_socket(r, (int)(uint32_t)tag, evs[i].events);
-			else if (evs[i].data.fd == deliver_timerfd(r->deliver))
+			else if (evs[i].data.fd == deliver_timerfd(r->deliver) ||
+				 evs[i].data.fd == deliver_donefd(r->deliver))
 				remind_on_fd(r, evs[i].data.fd);
 		}
 		remind_batch_end(r);
