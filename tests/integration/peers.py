@@ -1,5 +1,6 @@
 """Real peers for the reminder tests: a webhook receiver that checks
 Standard Webhooks signatures on its own, and an SMTP server (aiosmtpd)."""
+import asyncio
 import base64
 import collections
 import hashlib
@@ -118,10 +119,17 @@ class Mailbox:
 
     def __init__(self, **kwargs):
         self.messages = []
+        self.delay = 0       # seconds before answering DATA
+        self.active = self.max_active = 0
         outer = self
 
         class Handler:
             async def handle_DATA(self, server, session, envelope):
+                outer.active += 1
+                outer.max_active = max(outer.max_active, outer.active)
+                if outer.delay:
+                    await asyncio.sleep(outer.delay)
+                outer.active -= 1
                 outer.messages.append({"from": envelope.mail_from, "to": list(envelope.rcpt_tos),
                                        "raw": envelope.original_content or envelope.content,
                                        "time": time.time()})

@@ -373,6 +373,22 @@ class Email(ReminderCase):
         time.sleep(0.5)
         self.assertEqual(len(self.mailbox.messages), 1, "sent once")
 
+    def test_a_slow_mail_server_holds_up_nothing(self):
+        # libcurl's SMTP waits for the answer to DATA with a blocking poll:
+        # e-mail must not stall the loop, and messages go out in parallel.
+        self.mailbox = Mailbox()
+        self.mailbox.delay = 2
+        conf = self.configure(self.mail_channel(self.mailbox.port) + ", " +
+                              ReminderCase.hook(self))
+        self.start(conf, "2030-06-10 09:44", "--speed", "60")
+        hook = wait_until(lambda: self.receiver.received("/hook"), 10, "the webhook")
+        lateness = int(hook[0]["headers"]["webhook-timestamp"]) - due("2030-06-10 10:00")
+        self.assertLessEqual(lateness, 10, "simulated seconds late behind a slow SMTP server")
+        wait_until(lambda: len(self.mailbox.messages) >= 2, 10, "both messages")
+        self.assertEqual(self.mailbox.max_active, 2, "the two messages went out at once")
+        raw = self.mailbox.messages[0]["raw"]
+        self.assertNotIn(b"=0A", raw, "text lines end in CRLF, not an encoded LF")
+
     def test_starttls_and_auth(self):
         cert, key = self_signed(self.dir)
         self.mailbox = Mailbox(tls_context=tls_context(cert, key), require_starttls=True,
