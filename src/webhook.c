@@ -105,6 +105,25 @@ static char *chat_text(const struct message *m)
 	return buf_steal(&b, NULL);
 }
 
+/* Slack reads "<!channel>" or "<https://...|label>" in text as mentions
+ * and links: a title must not make them, so angle brackets are escaped
+ * (Slack's own escaping; a bare "&" shows as it is). Consumes text. */
+static char *slack_escape(char *text)
+{
+	struct buf b = { 0 };
+
+	for (const char *p = text; *p; p++) {
+		if (*p == '<')
+			buf_adds(&b, "&lt;");
+		else if (*p == '>')
+			buf_adds(&b, "&gt;");
+		else
+			buf_add(&b, p, 1);
+	}
+	free(text);
+	return buf_steal(&b, NULL);
+}
+
 static json_t *teams_body(const struct message *m)
 {
 	const struct prog_session *s = m->session;
@@ -218,13 +237,18 @@ int webhook_build(const struct message *m, const char *id, const char *secret,
 	r.url = strcmp(format, "discord") == 0 ? discord_url(m->channel->url) : strdup(m->channel->url);
 	if (!r.url)
 		return -ENOMEM;
-	if (strcmp(format, "slack") == 0 || strcmp(format, "mattermost") == 0 ||
-	    strcmp(format, "discord") == 0) {
+	if (strcmp(format, "slack") == 0) {
+		text = slack_escape(chat_text(m));
+		rc = set_json(&r, json_pack("{s:s}", "text", text));
+	} else if (strcmp(format, "mattermost") == 0) {
 		text = chat_text(m);
-		rc = set_json(&r, json_pack("{s:s}", strcmp(format, "discord") == 0 ? "content" : "text",
-					    text));
-	}
-	else if (strcmp(format, "teams") == 0)
+		rc = set_json(&r, json_pack("{s:s}", "text", text));
+	} else if (strcmp(format, "discord") == 0) {
+		/* "@everyone" in a session title must not ping anybody. */
+		text = chat_text(m);
+		rc = set_json(&r, json_pack("{s:s, s:{s:[]}}", "content", text, "allowed_mentions",
+					    "parse"));
+	} else if (strcmp(format, "teams") == 0)
 		rc = set_json(&r, teams_body(m));
 	else if (strcmp(format, "ntfy") == 0)
 		rc = ntfy(m, &r);

@@ -153,6 +153,10 @@ static void test_chat_formats(void **state)
 	assert_string_equal(r.url, "https://discord.com/api/webhooks/1/TOKEN?thread_id=5&wait=true");
 	o = json_loads(r.body, 0, NULL);
 	assert_non_null(json_string_value(json_object_get(o, "content")));
+	/* No mentions, whatever a title says. */
+	assert_int_equal(json_array_size(json_object_get(json_object_get(o, "allowed_mentions"),
+							 "parse")), 0);
+	assert_non_null(json_object_get(json_object_get(o, "allowed_mentions"), "parse"));
 	json_decref(o);
 	webhook_request_free(&r);
 
@@ -173,6 +177,26 @@ static void test_chat_formats(void **state)
 	assert_string_equal(header(&r, "Tags"), "calendar");
 	assert_string_equal(header(&r, "Click"), "https://feeds.example.org/sessions/s.ics");
 	assert_null(strstr(r.body, "@example.org"));
+	webhook_request_free(&r);
+}
+
+static void test_slack_cannot_mention(void **state)
+{
+	struct fixture *f = *state;
+	struct prog_session s = f->p->sessions[0];
+	struct message m = reminder(f, 1);
+	struct webhook_request r;
+	const char *text;
+	json_t *o;
+
+	s.title = "Q&A <!channel> <https://evil.example|click>";
+	m.session = &s;
+	assert_int_equal(webhook_build(&m, "id", NULL, &r), 0);
+	o = json_loads(r.body, 0, NULL);
+	text = json_string_value(json_object_get(o, "text"));
+	assert_null(strchr(text, '<'));
+	assert_non_null(strstr(text, "Q&A &lt;!channel&gt; &lt;https://evil.example|click&gt;"));
+	json_decref(o);
 	webhook_request_free(&r);
 }
 
@@ -234,6 +258,7 @@ int main(void)
 		cmocka_unit_test(test_signature_vector),
 		cmocka_unit_test_setup_teardown(test_standard, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_chat_formats, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_slack_cannot_mention, setup, teardown),
 		cmocka_unit_test(test_redaction),
 		cmocka_unit_test(test_rfc2047),
 		cmocka_unit_test(test_mail_address),
