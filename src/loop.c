@@ -494,11 +494,13 @@ int loop_run(const struct loop_options *o)
 		cleanup(&l);
 		return fail(report, rc);
 	}
-	http_publish(l.http, cat);
+	/* Watch, plan and count before /healthz can say ok: a change made
+	 * the moment the daemon answers must not go unnoticed. */
+	watch(&l, cat->conf->programme);
 	remind_publish(l.remind, cat);
 	metrics_reload(1, clock_real(), clock_elapsed() - l.started, cat->prog->n_sessions,
 		       cat->fs->n_feeds, cat->total_plain);
-	watch(&l, cat->conf->programme);
+	http_publish(l.http, cat);
 	log_info("serving %zu sessions in %zu feeds on %s", cat->prog->n_sessions, cat->fs->n_feeds,
 		 cat->conf->listen);
 	catalogue_unref(cat);
