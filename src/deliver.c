@@ -147,27 +147,42 @@ static size_t on_body(char *data, size_t size, size_t n, void *userp)
 	return len;
 }
 
-int deliver_start(struct deliver *d, CURL *easy, void *job)
+/* A transfer for easy, whose body head it collects; NULL without memory. */
+static struct transfer *new_transfer(CURL *easy, void *job)
 {
 	struct transfer *t = calloc(1, sizeof(*t));
 
 	if (!t)
-		return -ENOMEM;
+		return NULL;
 	t->job = job;
 	t->easy = easy;
-	curl_easy_setopt(easy, CURLOPT_PRIVATE, t);
 	curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(easy, CURLOPT_WRITEDATA, t);
 	curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
-	if (curl_multi_add_handle(d->multi, easy) != CURLM_OK) {
-		free(t);
-		return -EIO;
-	}
+	return t;
+}
+
+static void link_transfer(struct deliver *d, struct transfer *t)
+{
 	t->next = d->transfers;
 	if (t->next)
 		t->next->prev = t;
 	d->transfers = t;
 	d->running++;
+}
+
+int deliver_start(struct deliver *d, CURL *easy, void *job)
+{
+	struct transfer *t = new_transfer(easy, job);
+
+	if (!t)
+		return -ENOMEM;
+	curl_easy_setopt(easy, CURLOPT_PRIVATE, t);
+	if (curl_multi_add_handle(d->multi, easy) != CURLM_OK) {
+		free(t);
+		return -EIO;
+	}
+	link_transfer(d, t);
 	return 0;
 }
 
@@ -266,26 +281,17 @@ static void *perform(void *arg)
 
 int deliver_start_thread(struct deliver *d, CURL *easy, void *job)
 {
-	struct transfer *t = calloc(1, sizeof(*t));
+	struct transfer *t = new_transfer(easy, job);
 
 	if (!t)
 		return -ENOMEM;
-	t->job = job;
-	t->easy = easy;
 	t->owner = d;
 	t->threaded = 1;
-	curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(easy, CURLOPT_WRITEDATA, t);
-	curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
 	if (pthread_create(&t->thread, NULL, perform, t) != 0) {
 		free(t);
 		return -EAGAIN;
 	}
-	t->next = d->transfers;
-	if (t->next)
-		t->next->prev = t;
-	d->transfers = t;
-	d->running++;
+	link_transfer(d, t); /* the list is the loop's alone: perform() never touches it */
 	return 0;
 }
 
