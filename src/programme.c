@@ -394,14 +394,10 @@ static void load_sessions(struct loader *L)
 		}
 		p->n_sessions++;
 	}
-	if (!ok)
-		return;
-	/* Feeds list sessions in time order; the index must follow the sort. */
-	qsort(p->sessions, p->n_sessions, sizeof(*p->sessions), cmp_session);
-	strmap_free(p->session_ids);
-	p->session_ids = strmap_new(p->n_sessions);
-	for (size_t i = 0; i < p->n_sessions; i++)
-		strmap_put(p->session_ids, p->sessions[i].id, (uint32_t)i, NULL);
+	if (!ok) {
+		strmap_free(p->session_ids);
+		p->session_ids = NULL;
+	}
 }
 
 static int cmp_day(const void *a, const void *b)
@@ -487,12 +483,42 @@ static int cmp_booking(const void *a, const void *b)
 	return x->session < y->session ? -1 : x->session > y->session;
 }
 
+/* Where a session is, for messages: its line, or for an imported
+ * programme (no lines) its place in the document. */
+static const char *place(const struct prog_session *s, char *buf, size_t size)
+{
+	if (s->line > 0)
+		snprintf(buf, size, "line %d", s->line);
+	else
+		snprintf(buf, size, "%s", s->where ? s->where : "?");
+	return buf;
+}
+
+static void warn_at(struct programme *p, struct diag *d, const struct prog_session *s,
+		    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static void warn_at(struct programme *p, struct diag *d, const struct prog_session *s,
+		    const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (s->line > 0)
+		diag_warn(d, p->path, s->line, "%s", msg);
+	else
+		diag_warn(d, p->path, 0, "%s: %s", s->where ? s->where : "?", msg);
+	p->warnings++;
+}
+
 /* Sessions are sorted by start, so within one resource the pairs are in
  * time order and an overlap is a start before the latest end so far. */
-static void warn_overlaps(struct loader *L, struct booking *b, size_t n, const char *what)
+static void warn_overlaps(struct programme *p, struct diag *d, struct booking *b, size_t n,
+			  const char *what)
 {
-	const struct programme *p = L->p;
 	size_t latest = 0;
+	char at[256];
 
 	qsort(b, n, sizeof(*b), cmp_booking);
 	for (size_t i = 1; i < n; i++) {
@@ -505,21 +531,20 @@ static void warn_overlaps(struct loader *L, struct booking *b, size_t n, const c
 		}
 		if (s->start < prev->end) {
 			if (strcmp(what, "room") == 0)
-				warnf(L, s->line, "session '%s' overlaps '%s' (line %d) in room '%s'",
-				      s->id, prev->id, prev->line, p->rooms[b[i].who].id);
+				warn_at(p, d, s, "session '%s' overlaps '%s' (%s) in room '%s'", s->id,
+					prev->id, place(prev, at, sizeof(at)), p->rooms[b[i].who].id);
 			else
-				warnf(L, s->line,
-				      "speaker '%s' is in session '%s' and in '%s' (line %d) at once",
-				      p->speakers[b[i].who].id, s->id, prev->id, prev->line);
+				warn_at(p, d, s, "speaker '%s' is in session '%s' and in '%s' (%s) at once",
+					p->speakers[b[i].who].id, s->id, prev->id,
+					place(prev, at, sizeof(at)));
 		}
 		if (s->end > prev->end)
 			latest = i;
 	}
 }
 
-static void check_overlaps(struct loader *L)
+static void check_overlaps(struct programme *p, struct diag *d)
 {
-	const struct programme *p = L->p;
 	size_t n_people = 0, nr = 0, ns = 0;
 	struct booking *rooms, *speakers;
 
@@ -537,15 +562,77 @@ static void check_overlaps(struct loader *L)
 		for (uint32_t j = 0; j < s->n_people; j++)
 			speakers[ns++] = (struct booking){ s->people[j].speaker, (uint32_t)i };
 	}
-	warn_overlaps(L, rooms, nr, "room");
-	warn_overlaps(L, speakers, ns, "speaker");
+	warn_overlaps(p, d, rooms, nr, "room");
+	warn_overlaps(p, d, speakers, ns, "speaker");
 	free(rooms);
 	free(speakers);
 }
 
-struct programme *prog_load(const char *path, struct diag *d)
+static void sort_sessions(struct programme *p)
+{
+	/* Feeds list sessions in time order; the index must follow the sort. */
+	qsort(p->sessions, p->n_sessions, sizeof(*p->sessions), cmp_session);
+	strmap_free(p->session_ids);
+	p->session_ids = strmap_new(p->n_sessions);
+	for (size_t i = 0; i < p->n_sessions; i++)
+		strmap_put(p->session_ids, p->sessions[i].id, (uint32_t)i, NULL);
+}
+
+struct programme *prog_new(const char *path)
 {
 	struct programme *p = calloc(1, sizeof(*p));
+
+	if (!p)
+		return NULL;
+	p->arena = arena_new();
+	p->path = arena_strdup(p->arena, path);
+	return p;
+}
+
+/* One id map of an imported programme; a duplicate is an error. */
+static struct strmap *index_ids(struct programme *p, struct diag *d, const char *what,
+				const void *base, size_t n, size_t stride)
+{
+	struct strmap *m = strmap_new(n);
+
+	for (size_t i = 0; i < n; i++) {
+		const char *id = *(const char *const *)((const char *)base + i * stride);
+
+		if (strmap_put(m, id, (uint32_t)i, NULL) == -EEXIST)
+			diag_error(d, p->path, 0, "duplicate %s id '%s'", what, id);
+	}
+	return m;
+}
+
+int prog_finish(struct programme *p, struct diag *d)
+{
+	size_t errors = d->errors;
+
+	if (!p->tz) {
+		diag_error(d, p->path, 0, "the programme has no time zone");
+		return -1;
+	}
+	if (!p->track_ids)
+		p->track_ids = index_ids(p, d, "track", p->tracks, p->n_tracks, sizeof(*p->tracks));
+	if (!p->room_ids)
+		p->room_ids = index_ids(p, d, "room", p->rooms, p->n_rooms, sizeof(*p->rooms));
+	if (!p->speaker_ids)
+		p->speaker_ids = index_ids(p, d, "speaker", p->speakers, p->n_speakers,
+					   sizeof(*p->speakers));
+	if (!p->session_ids)
+		p->session_ids = index_ids(p, d, "session", p->sessions, p->n_sessions,
+					   sizeof(*p->sessions));
+	if (d->errors > errors)
+		return -1;
+	sort_sessions(p);
+	build_days(p);
+	check_overlaps(p, d);
+	return 0;
+}
+
+struct programme *prog_load(const char *path, struct diag *d)
+{
+	struct programme *p = prog_new(path);
 	struct loader L = { { d, path, NULL }, p, NULL };
 	size_t errors = d->errors;
 	int *lines[3] = { NULL, NULL, NULL };
@@ -553,8 +640,6 @@ struct programme *prog_load(const char *path, struct diag *d)
 
 	if (!p)
 		return NULL;
-	p->arena = arena_new();
-	p->path = arena_strdup(p->arena, path);
 	L.lc.a = p->arena;
 	config_init(&cfg);
 	if (lcfg_read(&L.lc, &cfg) == 0) {
@@ -565,10 +650,8 @@ struct programme *prog_load(const char *path, struct diag *d)
 		lines[1] = load_rooms(&L);
 		lines[2] = load_speakers(&L);
 		load_sessions(&L);
-		if (d->errors == errors) {
-			build_days(p);
-			check_overlaps(&L);
-		}
+		if (d->errors == errors)
+			prog_finish(p, d);
 	}
 	config_destroy(&cfg);
 	for (int i = 0; i < 3; i++)

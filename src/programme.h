@@ -57,7 +57,8 @@ struct prog_session {
 	uint32_t n_people;
 	struct prog_document *docs;
 	uint32_t n_docs;
-	int line;
+	int line;          /* in a libconfig programme; 0 when imported */
+	const char *where; /* imported: its place in the document, for messages */
 };
 
 struct prog_day {
@@ -84,6 +85,14 @@ struct programme {
  * NULL when there was any error.  Free with prog_free. */
 struct programme *prog_load(const char *path, struct diag *d);
 void prog_free(struct programme *p);
+
+/* Building a programme from another format (import.c): prog_new, then
+ * open p->tz, fill the event and the arrays from p->arena (references as
+ * indices), and call prog_finish, which indexes the ids (a duplicate is
+ * an error), sorts the sessions, finds the days and warns about double
+ * bookings, as prog_load does.  Returns 0, or -1 after errors in d. */
+struct programme *prog_new(const char *path);
+int prog_finish(struct programme *p, struct diag *d);
 
 /* The affiliation printed for a person in a session (override or the speaker's). */
 const char *prog_person_affiliation(const struct programme *p, const struct prog_person *pp);

@@ -3,6 +3,7 @@
 #include "snapshot.h"
 
 #include "clock.h"
+#include "import.h"
 #include "log.h"
 
 int snapshot_load(const char *config, const struct overrides *ov, struct diag *d,
@@ -21,7 +22,7 @@ int snapshot_load(const char *config, const struct overrides *ov, struct diag *d
 		(*c)->listens[0] = ov->listen;
 		(*c)->n_listens = 1;
 	}
-	*p = prog_load((*c)->programme, d);
+	*p = import_programme((*c)->programme, d);
 	if (!*p) {
 		conf_free(*c);
 		*c = NULL;

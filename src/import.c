@@ -1,0 +1,85 @@
+#include "config.h"
+
+#include "import.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "import_util.h"
+
+enum import_format import_sniff(const char *data, size_t len)
+{
+	size_t i = 0;
+
+	if (len >= 3 && memcmp(data, "\xef\xbb\xbf", 3) == 0)
+		i = 3; /* a UTF-8 byte order mark */
+	while (i < len && strchr(" \t\r\n", data[i]))
+		i++;
+	if (i < len && data[i] == '{')
+		return IMPORT_JSON;
+	if (i < len && data[i] == '<')
+		return IMPORT_XML;
+	return IMPORT_LIBCONFIG;
+}
+
+static char *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *data = NULL;
+	size_t cap = 0, n = 0, got;
+
+	if (!f)
+		return NULL;
+	do {
+		if (n + 65536 > cap) {
+			char *more = realloc(data, cap = cap * 2 + 65536);
+
+			if (!more) {
+				free(data);
+				fclose(f);
+				errno = ENOMEM;
+				return NULL;
+			}
+			data = more;
+		}
+		got = fread(data + n, 1, cap - n - 1, f);
+		n += got;
+	} while (got > 0);
+	if (ferror(f)) {
+		free(data);
+		fclose(f);
+		errno = EIO;
+		return NULL;
+	}
+	fclose(f);
+	data[n] = '\0';
+	*len = n;
+	return data;
+}
+
+struct programme *import_programme(const char *path, struct diag *d)
+{
+	struct programme *p = NULL;
+	size_t len = 0;
+	char *data = slurp(path, &len);
+
+	if (!data) {
+		diag_error(d, path, 0, "cannot read the programme: %s", strerror(errno));
+		return NULL;
+	}
+	switch (import_sniff(data, len)) {
+	case IMPORT_JSON:
+		p = import_json(path, data, len, d);
+		break;
+	case IMPORT_XML:
+		p = import_xml(path, data, len, d);
+		break;
+	case IMPORT_LIBCONFIG:
+		p = prog_load(path, d);
+		break;
+	}
+	free(data);
+	return p;
+}

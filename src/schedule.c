@@ -1,0 +1,4 @@
+/* What both schedule shapes share. */
+#include "config.h"
+
+#include "schedule.h"
