@@ -20,13 +20,6 @@
  * runs, a final block and a trailer whose CRC is combined from the
  * pieces' CRCs (zlib's crc32_combine): compression cost is linear in the
  * programme, not in the sum of all feeds. */
-struct gz_chunk {
-	unsigned char *data;
-	size_t len;
-	uint32_t crc;
-	size_t plain_len;
-};
-
 static const unsigned char gzip_magic[10] = { 0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3 };
 
 static void deflate_chunk(z_stream *z, const void *data, size_t len, int flush,
@@ -142,29 +135,26 @@ struct feed_job {
 	unsigned char *trailers; /* 8 bytes per feed */
 };
 
-/* One feed's entry: plain and gzip bodies, ETag from what it holds. */
-static void feed_entry(struct catalogue *cat, size_t fi, unsigned char *trailer)
+void catalogue_assemble(const struct catalogue *cat, const char *name_text, size_t name_len,
+			const struct gz_chunk *name, const uint32_t *items, size_t n_items,
+			struct cat_entry *e, unsigned char *trailer)
 {
 	const struct feedset *fs = cat->fs;
-	const struct feed *f = &fs->feeds[fi];
-	struct cat_entry *e = &cat->entries[fi];
-	const struct gz_chunk *name = &cat->gz[GZ_FIXED + fs->n_pieces + fi];
-	uint64_t hash = hash_bytes(HASH_SEED, f->name_text, f->name_len);
+	uint64_t hash = hash_bytes(HASH_SEED, name_text, name_len);
 	int64_t modified = 0;
 	uint32_t crc = 0;
 	size_t plain = 0;
 
-	e->path = f->path;
 	e->content_type = "text/calendar; charset=utf-8";
 	add_iov(&e->plain, fs->head, fs->head_len);
-	add_iov(&e->plain, f->name_text, f->name_len);
+	add_iov(&e->plain, name_text, name_len);
 	add_iov(&e->plain, fs->vtimezone, fs->vtimezone_len);
 	add_iov(&e->gzip, gzip_magic, sizeof(gzip_magic));
 	add_gz(&e->gzip, &cat->gz[GZ_HEAD], &crc, &plain);
 	add_gz(&e->gzip, name, &crc, &plain);
 	add_gz(&e->gzip, &cat->gz[GZ_VTZ], &crc, &plain);
-	for (size_t k = 0; k < f->n_items; k++) {
-		uint32_t i = f->items[k];
+	for (size_t k = 0; k < n_items; k++) {
+		uint32_t i = items[k];
 		const struct piece *pc = &fs->pieces[i];
 
 		add_iov(&e->plain, pc->text, pc->len);
@@ -186,6 +176,19 @@ static void feed_entry(struct catalogue *cat, size_t fi, unsigned char *trailer)
 	set_stamp(e, hash, modified ? modified : cat->loaded_at);
 }
 
+/* One feed's entry: plain and gzip bodies, ETag from what it holds. */
+static void feed_entry(struct catalogue *cat, size_t fi, unsigned char *trailer)
+{
+	const struct feedset *fs = cat->fs;
+	const struct feed *f = &fs->feeds[fi];
+	struct cat_entry *e = &cat->entries[fi];
+
+	e->path = f->path;
+	e->feed = f;
+	catalogue_assemble(cat, f->name_text, f->name_len, &cat->gz[GZ_FIXED + fs->n_pieces + fi],
+			   f->items, f->n_items, e, trailer);
+}
+
 static void feed_range(void *ctx, size_t begin, size_t end)
 {
 	struct feed_job *job = ctx;
@@ -194,10 +197,8 @@ static void feed_range(void *ctx, size_t begin, size_t end)
 		feed_entry(job->cat, i, job->trailers + 8 * i);
 }
 
-/* A single document (the index page): one chunk, compressed whole. */
-static void static_entry(struct catalogue *cat, struct cat_entry *e, const char *path,
-			 const char *type, const char *data, size_t len, struct gz_chunk *gz,
-			 unsigned char *trailer)
+void catalogue_document(struct cat_entry *e, const char *path, const char *type, const char *data,
+			size_t len, struct gz_chunk *gz, unsigned char *trailer, int64_t modified)
 {
 	z_stream z;
 
@@ -218,7 +219,16 @@ static void static_entry(struct catalogue *cat, struct cat_entry *e, const char 
 		trailer[4 + k] = (unsigned char)(len >> (8 * k));
 	}
 	add_iov(&e->gzip, trailer, 8);
-	set_stamp(e, hash_bytes(HASH_SEED, data, len), cat->loaded_at);
+	set_stamp(e, hash_bytes(HASH_SEED, data, len), modified);
+}
+
+void catalogue_name_chunk(const char *text, size_t len, struct gz_chunk *out)
+{
+	z_stream z;
+
+	z_open(&z);
+	deflate_chunk(&z, text, len, Z_SYNC_FLUSH, out);
+	deflateEnd(&z);
 }
 
 static void alloc_bodies(struct catalogue *cat)
@@ -264,6 +274,8 @@ static void flatten_range(void *ctx, size_t begin, size_t end)
 			flatten(&cat->entries[i]);
 }
 
+static uint64_t generations;
+
 struct catalogue *catalogue_new(struct conf *c, struct programme *p, struct feedset *fs,
 				int64_t now)
 {
@@ -279,6 +291,7 @@ struct catalogue *catalogue_new(struct conf *c, struct programme *p, struct feed
 	cat->fs = fs;
 	cat->refs = 1;
 	cat->loaded_at = now;
+	cat->generation = __atomic_add_fetch(&generations, 1, __ATOMIC_RELAXED);
 	snprintf(cat->cache_control, sizeof(cat->cache_control), "max-age=%lld",
 		 (long long)c->refresh);
 	cat->n_entries = n_feeds + 1;
@@ -296,8 +309,8 @@ struct catalogue *catalogue_new(struct conf *c, struct programme *p, struct feed
 	parallel_for(n_feeds, 256, feed_range, &job);
 	parallel_for(n_feeds, 256, flatten_range, cat);
 	cat->html = html_index(fs, c, &html_len);
-	static_entry(cat, &cat->entries[n_feeds], "", "text/html; charset=utf-8", cat->html, html_len,
-		     &cat->gz[cat->n_gz - 1], trailers + 8 * n_feeds);
+	catalogue_document(&cat->entries[n_feeds], "", "text/html; charset=utf-8", cat->html,
+			   html_len, &cat->gz[cat->n_gz - 1], trailers + 8 * n_feeds, cat->loaded_at);
 	cat->paths = strmap_new(cat->n_entries);
 	for (size_t i = 0; i < cat->n_entries; i++) {
 		strmap_put(cat->paths, cat->entries[i].path, (uint32_t)i, NULL);

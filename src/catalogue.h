@@ -21,6 +21,7 @@ struct cat_body {
 
 struct cat_entry {
 	const char *path; /* without the leading '/': "calendar.ics", "" for the index */
+	const struct feed *feed; /* NULL for documents (the index page) */
 	const char *content_type;
 	struct cat_body plain, gzip;
 	char *flat; /* large feeds: the plain bytes in one piece (plain's only iovec) */
@@ -33,6 +34,14 @@ struct cat_entry {
 	int64_t modified;
 };
 
+/* A run of raw deflate output: see catalogue.c for how runs concatenate. */
+struct gz_chunk {
+	unsigned char *data;
+	size_t len;
+	uint32_t crc;
+	size_t plain_len;
+};
+
 struct catalogue {
 	struct conf *conf;      /* owned */
 	struct programme *prog; /* owned */
@@ -40,6 +49,7 @@ struct catalogue {
 	struct cat_entry *entries;
 	size_t n_entries;
 	int64_t loaded_at;
+	uint64_t generation; /* unique per catalogue, for caches of derived feeds */
 	char cache_control[32]; /* from feeds.refresh */
 	size_t total_plain, total_gzip;
 	/* private */
@@ -61,6 +71,18 @@ struct catalogue *catalogue_new(struct conf *c, struct programme *p, struct feed
  * negative errno; on failure the dates of the rendered pieces stay. */
 struct state;
 int catalogue_stamp(struct catalogue *cat, struct state *st, int64_t now);
+/* Fills e (allocating its iovec arrays) with a feed of cat's pieces
+ * items, named by name_text whose deflated run is name: the bodies point
+ * into cat and name_text, which must outlive e. */
+void catalogue_assemble(const struct catalogue *cat, const char *name_text, size_t name_len,
+			const struct gz_chunk *name, const uint32_t *items, size_t n_items,
+			struct cat_entry *e, unsigned char *trailer);
+/* Fills e with one document of len bytes at data, compressed whole into
+ * gz (the caller frees gz->data and e's iovec arrays). */
+void catalogue_document(struct cat_entry *e, const char *path, const char *type, const char *data,
+			size_t len, struct gz_chunk *gz, unsigned char *trailer, int64_t modified);
+/* The deflated run of a feed's name lines, for catalogue_assemble. */
+void catalogue_name_chunk(const char *text, size_t len, struct gz_chunk *out);
 /* NULL when the path is not published. */
 const struct cat_entry *catalogue_find(const struct catalogue *cat, const char *path);
 struct catalogue *catalogue_ref(struct catalogue *cat);

@@ -13,7 +13,9 @@
 
 static const char *const top_keys[] = { "programme", "state_dir", "base_url", "export_dir", "http",
 					"feeds", "reminders", "channels", NULL };
-static const char *const http_keys[] = { "listen", "max_connections", "timeout", "threads", NULL };
+static const char *const http_keys[] = { "listen", "max_connections", "timeout", "threads",
+					 "selection_max_sessions", "selections_per_hour",
+					 "view_cache_mb", NULL };
 static const char *const feeds_keys[] = { "refresh", "alarms", NULL };
 static const char *const reminders_keys[] = { "before", "catch_up", "skip_kinds", NULL };
 static const char *const channel_keys[] = { "name", "type", "to", "smtp_url", "from", "username",
@@ -213,6 +215,9 @@ static void load_http(struct conf *c, struct lcfg *lc, const config_setting_t *g
 	c->listen = c->listens[0];
 	c->max_connections = bounded(lc, g, "max_connections", 512, 1, 100000);
 	c->http_threads = bounded(lc, g, "threads", 2, 1, 64);
+	c->selection_max_sessions = bounded(lc, g, "selection_max_sessions", 500, 1, 10000);
+	c->selections_per_hour = bounded(lc, g, "selections_per_hour", 30, 1, 1000000);
+	c->view_cache_mb = bounded(lc, g, "view_cache_mb", 64, 1, 65536);
 	c->http_timeout = 30;
 	if (g)
 		lcfg_duration(lc, g, "timeout", 30, &c->http_timeout);

@@ -46,6 +46,9 @@ struct conf {
 	unsigned max_connections;
 	int64_t http_timeout;
 	unsigned http_threads;
+	unsigned selection_max_sessions; /* sessions in one personal selection */
+	unsigned selections_per_hour;    /* new selections per client address */
+	unsigned view_cache_mb;          /* filtered and personal feeds kept */
 	int64_t refresh;
 	int64_t *alarms;
 	size_t n_alarms;

@@ -13,16 +13,7 @@ static const char *const months[] = { "January", "February", "March",     "April
 				      "May",     "June",     "July",      "August",
 				      "September", "October", "November", "December" };
 
-/* Where a piece belongs, whatever it came from: a session names its
- * speakers through people, a tombstone through speakers. */
-struct member {
-	uint32_t day, track, room;
-	const struct prog_person *people;
-	const uint32_t *speakers;
-	uint32_t n_speakers;
-};
-
-static uint32_t member_speaker(const struct member *m, uint32_t j)
+uint32_t feed_member_speaker(const struct feed_member *m, uint32_t j)
 {
 	return m->people ? m->people[j].speaker : m->speakers[j];
 }
@@ -52,13 +43,17 @@ void feeds_tomb_session(const struct programme *p, const struct tombstone *t,
 }
 
 static void tomb_session(struct feedset *fs, const struct tombstone *t, struct prog_session *s,
-			 struct member *m)
+			 struct feed_member *m)
 {
 	const struct programme *p = fs->prog;
 	uint32_t *spk = arena_alloc(fs->arena, sizeof(uint32_t) * (strlen(t->speakers) / 2 + 2));
 	char *ids = arena_strdup(fs->arena, t->speakers), *save = NULL;
 
 	feeds_tomb_session(p, t, s);
+	m->id = t->id;
+	m->title = t->title;
+	m->kind = t->kind;
+	m->alarmable = 0;
 	m->day = prog_day_of(p, t->start);
 	m->track = s->track;
 	m->room = s->room;
@@ -75,7 +70,7 @@ struct render_job {
 	const struct conf *c;
 	struct piece *bodies;
 	uint64_t *hashes;
-	struct member *members;
+	struct feed_member *members;
 };
 
 static void render_bodies(void *ctx, size_t begin, size_t end)
@@ -96,13 +91,14 @@ static void render_pieces(void *ctx, size_t begin, size_t end)
 		const struct prog_session *s = &fs->prog->sessions[i];
 
 		render_piece(&job->bodies[i], &fs->history.stamps[i], &fs->pieces[i]);
-		job->members[i] = (struct member){ s->day, s->track, s->room, s->people, NULL,
-						   s->n_people };
+		job->members[i] = (struct feed_member){ s->id, s->title, s->kind, s->day, s->track,
+							s->room, s->people, NULL, s->n_people,
+							!s->is_break && s->status != PROG_CANCELLED };
 	}
 }
 
 static void render_all(struct feedset *fs, const struct conf *c, struct piece *bodies,
-		       struct member *members)
+		       struct feed_member *members)
 {
 	const struct programme *p = fs->prog;
 	size_t n = p->n_sessions;
@@ -190,7 +186,7 @@ static void name_feeds(struct feedset *fs, const struct layout *l)
 }
 
 /* Calls add(feed) for every feed piece i belongs to. */
-static void place(const struct layout *l, const struct member *m, uint32_t i,
+static void place(const struct layout *l, const struct feed_member *m, uint32_t i,
 		  void (*add)(struct feedset *, size_t, uint32_t), struct feedset *fs)
 {
 	add(fs, 0, i);
@@ -201,11 +197,11 @@ static void place(const struct layout *l, const struct member *m, uint32_t i,
 	if (m->room != PROG_NONE)
 		add(fs, l->room0 + m->room, i);
 	for (uint32_t j = 0; j < m->n_speakers; j++) {
-		uint32_t who = member_speaker(m, j);
+		uint32_t who = feed_member_speaker(m, j);
 		int again = 0;
 
 		for (uint32_t k = 0; k < j; k++)
-			again |= member_speaker(m, k) == who;
+			again |= feed_member_speaker(m, k) == who;
 		if (!again)
 			add(fs, l->speaker0 + who, i);
 	}
@@ -225,7 +221,7 @@ static void store_item(struct feedset *fs, size_t feed, uint32_t piece)
 	f->items[f->n_items++] = piece;
 }
 
-static void fill_feeds(struct feedset *fs, const struct member *members)
+static void fill_feeds(struct feedset *fs, const struct feed_member *members)
 {
 	struct layout l;
 
@@ -271,7 +267,7 @@ int feedset_build(const struct programme *p, const struct conf *c, struct state 
 	struct feedset *fs = calloc(1, sizeof(*fs));
 	struct piece *bodies = calloc(p->n_sessions + 1, sizeof(*bodies));
 	uint64_t *hashes = calloc(p->n_sessions + 1, sizeof(*hashes));
-	struct member *members = NULL;
+	struct feed_member *members = NULL;
 	int64_t from, to;
 	double t0, t1, t2, t3;
 	struct render_job job;
@@ -308,7 +304,7 @@ int feedset_build(const struct programme *p, const struct conf *c, struct state 
 	fs->vtimezone = render_vtimezone(p, from, to, &fs->vtimezone_len);
 	t3 = clock_elapsed();
 	fill_feeds(fs, members);
-	free(members);
+	fs->members = members;
 	log_debug("feeds: rendered %zu sessions in %.3f s, state %.3f s, pieces %.3f s, %zu feeds %.3f s",
 		  p->n_sessions, t1 - t0, t2 - t1, t3 - t2, fs->n_feeds, clock_elapsed() - t3);
 	*out = fs;
@@ -324,6 +320,7 @@ void feedset_free(struct feedset *fs)
 	for (size_t i = 0; i < fs->n_feeds; i++)
 		free(fs->feeds[i].name_text);
 	free(fs->pieces);
+	free(fs->members);
 	free(fs->head);
 	free(fs->vtimezone);
 	reconcile_free(&fs->history);

@@ -24,10 +24,25 @@ struct feed {
 	size_t n_items;
 };
 
+/* What a piece is about, whatever it came from (a session names its
+ * speakers through people, a tombstone through speakers): for placing it
+ * in feeds, and for filters and selections (view.c). */
+struct feed_member {
+	const char *id, *title, *kind;
+	uint32_t day, track, room; /* PROG_NONE when absent */
+	const struct prog_person *people;
+	const uint32_t *speakers;
+	uint32_t n_speakers;
+	int alarmable; /* neither a break nor cancelled: may carry alarms */
+};
+
+uint32_t feed_member_speaker(const struct feed_member *m, uint32_t j);
+
 struct feedset {
 	const struct programme *prog;
 	struct arena *arena;
 	struct piece *pieces; /* sessions, in programme order, then tombstones */
+	struct feed_member *members; /* one per piece */
 	size_t n_pieces, n_tombs;
 	struct reconcile history;
 	struct feed *feeds;

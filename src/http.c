@@ -15,18 +15,47 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "html.h"
 #include "log.h"
 #include "metrics.h"
+#include "query.h"
+#include "selections.h"
+#include "view.h"
 
 #define MAX_LISTEN 8
 /* Longer paths are answered 404 without a look-up; no feed path is near it. */
 #define MAX_PATH 512
+/* Query arguments read per request; a feed takes at most six keys. */
+#define MAX_ARGS 64
+/* A selection's form: session=ID, a few hundred times at most. */
+#define MAX_ID 200
+/* Buckets for counting new selections per client address and hour. */
+#define RATE_SLOTS 4096
+
+struct rate_slot {
+	uint64_t who;
+	int64_t hour;
+	unsigned count;
+};
 
 struct http {
 	struct MHD_Daemon *daemons[MAX_LISTEN];
 	size_t n_daemons;
-	pthread_mutex_t lock; /* guards current */
+	pthread_mutex_t lock; /* guards current and rates */
 	struct catalogue *current;
+	struct view_cache *views;
+	struct selections *selections;
+	unsigned max_sessions, per_hour;
+	struct rate_slot rates[RATE_SLOTS];
+};
+
+/* The state of a POST /my while its body arrives. */
+struct post {
+	struct MHD_PostProcessor *pp;
+	char **ids;
+	size_t n, cap, bytes, max_bytes;
+	unsigned status; /* an error found so far, or 0 */
+	char why[256];
 };
 
 int http_split_listen(const char *listen, char *host, size_t hsize, char *port, size_t psize)
@@ -125,6 +154,10 @@ static enum MHD_Result queue(struct MHD_Connection *conn, unsigned status, struc
 
 /* Counted when a request ends, so that the answers libmicrohttpd gives
  * by itself (414, 431, 400 for a malformed request) count too. */
+static int started; /* *req_cls of a GET or HEAD once its first call is done */
+
+static void post_free(struct post *p);
+
 static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 			 enum MHD_RequestTerminationCode toe)
 {
@@ -133,10 +166,13 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 
 	if (info && info->http_status)
 		metrics_request(info->http_status);
+	if (*req_cls && *req_cls != &started)
+		post_free(*req_cls);
+	*req_cls = NULL;
 }
 
-static enum MHD_Result text(struct MHD_Connection *conn, unsigned status, const char *type,
-			    const char *body)
+static enum MHD_Result text_allow(struct MHD_Connection *conn, unsigned status, const char *type,
+				  const char *body, const char *allow)
 {
 	struct MHD_Response *r =
 		MHD_create_response_from_buffer(strlen(body), (void *)body, MHD_RESPMEM_MUST_COPY);
@@ -145,9 +181,24 @@ static enum MHD_Result text(struct MHD_Connection *conn, unsigned status, const 
 		return MHD_NO;
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
 	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
-		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
 	return queue(conn, status, r, strlen(body));
+}
+
+static enum MHD_Result text(struct MHD_Connection *conn, unsigned status, const char *type,
+			    const char *body)
+{
+	return text_allow(conn, status, type, body, "GET, HEAD");
+}
+
+/* An error a client caused, with the reason on its own line. */
+static enum MHD_Result client_error(struct MHD_Connection *conn, unsigned status, const char *why)
+{
+	char body[512];
+
+	snprintf(body, sizeof(body), "%s\n", why);
+	return text(conn, status, "text/plain; charset=utf-8", body);
 }
 
 /* The list members of a header such as Accept-Encoding or If-None-Match,
@@ -247,6 +298,29 @@ static void free_catalogue_ref(void *cls)
 	catalogue_unref(cls);
 }
 
+static void free_view_ref(void *cls)
+{
+	view_unref(cls);
+}
+
+/* What keeps a response's bytes alive until libmicrohttpd has sent them:
+ * the catalogue, or a view (which holds its catalogue). */
+struct holder {
+	void *(*ref)(void *);
+	void (*release)(void *);
+	void *obj;
+};
+
+static void *ref_catalogue(void *cat)
+{
+	return catalogue_ref(cat);
+}
+
+static void *ref_view(void *v)
+{
+	return view_ref(v);
+}
+
 static void common_headers(const struct catalogue *cat, struct MHD_Response *r,
 			   const struct cat_entry *e, const char *etag)
 {
@@ -256,8 +330,19 @@ static void common_headers(const struct catalogue *cat, struct MHD_Response *r,
 	MHD_add_response_header(r, MHD_HTTP_HEADER_VARY, MHD_HTTP_HEADER_ACCEPT_ENCODING);
 }
 
+static enum MHD_Result serve_held(struct MHD_Connection *conn, struct catalogue *cat,
+				  const struct cat_entry *e, int head, const struct holder *hold);
+
 static enum MHD_Result serve_entry(struct MHD_Connection *conn, struct catalogue *cat,
 				   const struct cat_entry *e, int head)
+{
+	const struct holder hold = { ref_catalogue, free_catalogue_ref, cat };
+
+	return serve_held(conn, cat, e, head, &hold);
+}
+
+static enum MHD_Result serve_held(struct MHD_Connection *conn, struct catalogue *cat,
+				  const struct cat_entry *e, int head, const struct holder *hold)
 {
 	int gz = wants_gzip(conn);
 	const struct cat_body *body = gz ? &e->gzip : &e->plain;
@@ -274,10 +359,10 @@ static enum MHD_Result serve_entry(struct MHD_Connection *conn, struct catalogue
 	/* The response points into the catalogue: it keeps a reference
 	 * until MHD has sent the last byte, even across a reload. */
 	r = MHD_create_response_from_iovec((const struct MHD_IoVec *)body->iov,
-					   (unsigned int)body->n_iov, free_catalogue_ref,
-					   catalogue_ref(cat));
+					   (unsigned int)body->n_iov, hold->release,
+					   hold->ref(hold->obj));
 	if (!r) {
-		catalogue_unref(cat);
+		hold->release(hold->obj);
 		return MHD_NO;
 	}
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, e->content_type);
@@ -302,6 +387,331 @@ static enum MHD_Result serve_metrics(struct MHD_Connection *conn)
 	return queue(conn, MHD_HTTP_OK, r, len);
 }
 
+
+struct args {
+	struct query_arg a[MAX_ARGS];
+	size_t n;
+	int overflow;
+};
+
+static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+				   const char *value)
+{
+	struct args *args = cls;
+
+	if (args->n == MAX_ARGS) {
+		args->overflow = 1;
+		return MHD_NO;
+	}
+	args->a[args->n++] = (struct query_arg){ key, value };
+	return MHD_YES;
+}
+
+/* Reads the query of a feed request into q; answers 400 itself (and
+ * returns -1) when the query is wrong. */
+static int read_query(struct MHD_Connection *conn, const struct programme *p, int filters,
+		      struct query *q, enum MHD_Result *ret)
+{
+	struct args args = { .n = 0 };
+	char why[300];
+
+	MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, collect_arg, &args);
+	if (args.overflow) {
+		memset(q, 0, sizeof(*q));
+		*ret = client_error(conn, MHD_HTTP_BAD_REQUEST, "too many query parameters");
+		return -1;
+	}
+	if (query_parse(p, args.a, args.n, filters, q, why, sizeof(why)) < 0) {
+		*ret = client_error(conn, MHD_HTTP_BAD_REQUEST, why);
+		query_free(q);
+		return -1;
+	}
+	return 0;
+}
+
+static enum MHD_Result serve_view(struct MHD_Connection *conn, struct catalogue *cat,
+				  struct view *v, int head)
+{
+	const struct holder hold = { ref_view, free_view_ref, v };
+	enum MHD_Result ret;
+
+	if (!v)
+		return text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain", "out of memory\n");
+	ret = serve_held(conn, cat, &v->entry, head, &hold);
+	view_unref(v);
+	return ret;
+}
+
+/* A feed with a query: filtered (the whole programme only) or with the
+ * subscriber's alarms.  Without a query the catalogue's entry serves. */
+static enum MHD_Result serve_feed(struct http *h, struct MHD_Connection *conn,
+				  struct catalogue *cat, const struct cat_entry *e, int head)
+{
+	struct query q;
+	enum MHD_Result ret;
+	char *key;
+
+	if (MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, NULL, NULL) == 0)
+		return serve_entry(conn, cat, e, head);
+	if (read_query(conn, cat->prog, e->feed->kind == FEED_ALL, &q, &ret) < 0)
+		return ret;
+	if (!*q.canon) {
+		query_free(&q);
+		return serve_entry(conn, cat, e, head);
+	}
+	if (asprintf(&key, "%s?%s", e->path, q.canon) < 0)
+		key = NULL;
+	ret = key ? serve_view(conn, cat, view_feed(h->views, cat, e->feed, &q, key), head)
+		  : MHD_NO;
+	free(key);
+	query_free(&q);
+	return ret;
+}
+
+/* The selection's page, or with ".ics" its feed. */
+static enum MHD_Result serve_my(struct http *h, struct MHD_Connection *conn, struct catalogue *cat,
+				const char *rest, int head)
+{
+	size_t len = strlen(rest), n = 0, page_len;
+	int feed = len > 4 && strcmp(rest + len - 4, ".ics") == 0;
+	char token[SELECTION_TOKEN_LEN + 1], **ids = NULL, *key = NULL, *page;
+	enum MHD_Result ret;
+	struct query q;
+	int rc;
+
+	if (feed)
+		len -= 4;
+	if (!h->selections || !selection_token_valid(rest, len))
+		return text(conn, MHD_HTTP_NOT_FOUND, "text/plain; charset=utf-8", "not found\n");
+	memcpy(token, rest, len);
+	token[len] = '\0';
+	rc = selections_get(h->selections, token, &ids, &n);
+	if (rc == -ENOENT)
+		return text(conn, MHD_HTTP_NOT_FOUND, "text/plain; charset=utf-8",
+			    "no such selection\n");
+	if (rc < 0)
+		return text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain",
+			    "cannot read the selection\n");
+	if (!feed) {
+		struct MHD_Response *r;
+
+		page = html_selection(cat->fs, cat->conf, token, ids, n, &page_len);
+		free(ids);
+		r = MHD_create_response_from_buffer(page_len, page, MHD_RESPMEM_MUST_FREE);
+		if (!r) {
+			free(page);
+			return MHD_NO;
+		}
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/html; charset=utf-8");
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "private, no-cache");
+		/* The address is the only key to the selection: keep it out of Referer. */
+		MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+		return queue(conn, MHD_HTTP_OK, r, head ? 0 : page_len);
+	}
+	if (read_query(conn, cat->prog, 0, &q, &ret) < 0) {
+		free(ids);
+		return ret;
+	}
+	if (asprintf(&key, "my/%s.ics?%s", token, q.canon) < 0)
+		key = NULL;
+	ret = key ? serve_view(conn, cat,
+			       view_selection(h->views, cat, (const char *const *)ids, n, &q, key),
+			       head)
+		  : MHD_NO;
+	free(key);
+	free(ids);
+	query_free(&q);
+	return ret;
+}
+
+/* IPv4 addresses count one by one, IPv6 ones by /64: one household or
+ * host holds a whole /64. */
+static uint64_t client_key(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *info =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const struct sockaddr *sa = info ? info->client_addr : NULL;
+
+	if (sa && sa->sa_family == AF_INET)
+		return hash_bytes(HASH_SEED, &((const struct sockaddr_in *)sa)->sin_addr, 4);
+	if (sa && sa->sa_family == AF_INET6)
+		return hash_bytes(HASH_SEED, &((const struct sockaddr_in6 *)sa)->sin6_addr, 8);
+	return 0;
+}
+
+/* Counts a new selection of this client; 0, or the seconds to wait. */
+static int64_t rate_limit(struct http *h, struct MHD_Connection *conn, int64_t now)
+{
+	uint64_t who = client_key(conn);
+	struct rate_slot *slot = &h->rates[who % RATE_SLOTS];
+	int64_t wait = 0;
+
+	pthread_mutex_lock(&h->lock);
+	if (slot->who != who || slot->hour != now / 3600)
+		*slot = (struct rate_slot){ who, now / 3600, 0 };
+	if (slot->count >= h->per_hour)
+		wait = 3600 - now % 3600;
+	else
+		slot->count++;
+	pthread_mutex_unlock(&h->lock);
+	return wait;
+}
+
+static enum MHD_Result post_field(void *cls, enum MHD_ValueKind kind, const char *key,
+				  const char *filename, const char *content_type,
+				  const char *transfer_encoding, const char *data, uint64_t off,
+				  size_t size)
+{
+	struct post *p = cls;
+	size_t have;
+
+	if (strcmp(key, "session") != 0 || p->status)
+		return MHD_YES; /* other fields (a button's name) mean nothing */
+	if (off == 0) {
+		if (p->n == p->cap) {
+			snprintf(p->why, sizeof(p->why), "a selection holds at most %zu sessions",
+				 p->cap);
+			p->status = MHD_HTTP_CONTENT_TOO_LARGE;
+			return MHD_YES;
+		}
+		p->ids[p->n++] = calloc(1, MAX_ID + 1);
+	}
+	have = strlen(p->ids[p->n - 1]);
+	if (have + size > MAX_ID) {
+		snprintf(p->why, sizeof(p->why), "a session id is at most %d characters", MAX_ID);
+		p->status = MHD_HTTP_BAD_REQUEST;
+		return MHD_YES;
+	}
+	memcpy(p->ids[p->n - 1] + have, data, size);
+	return MHD_YES;
+}
+
+static void post_free(struct post *p)
+{
+	if (!p)
+		return;
+	if (p->pp)
+		MHD_destroy_post_processor(p->pp);
+	for (size_t i = 0; i < p->n; i++)
+		free(p->ids[i]);
+	free(p->ids);
+	free(p);
+}
+
+/* The first call of a POST /my: refuse a body too large before reading it. */
+static enum MHD_Result post_begin(struct http *h, struct MHD_Connection *conn, void **req_cls)
+{
+	const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+						     MHD_HTTP_HEADER_CONTENT_LENGTH);
+	struct post *p = calloc(1, sizeof(*p));
+	char why[128];
+
+	if (!p || !(p->ids = calloc(h->max_sessions + 1, sizeof(char *)))) {
+		free(p);
+		return MHD_NO;
+	}
+	p->cap = h->max_sessions;
+	p->max_bytes = (size_t)h->max_sessions * (MAX_ID / 4 + 10) + 4096;
+	*req_cls = p;
+	if (cl && strtoull(cl, NULL, 10) > p->max_bytes) {
+		snprintf(why, sizeof(why), "the form is larger than %zu bytes", p->max_bytes);
+		return client_error(conn, MHD_HTTP_CONTENT_TOO_LARGE, why);
+	}
+	p->pp = MHD_create_post_processor(conn, 4096, post_field, p);
+	if (!p->pp)
+		return client_error(conn, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
+				    "send a form: application/x-www-form-urlencoded or "
+				    "multipart/form-data with session=ID fields");
+	return MHD_YES;
+}
+
+/* Every id must name a session now; duplicates are dropped. */
+static int check_ids(struct post *p, const struct programme *prog)
+{
+	size_t kept = 0;
+	uint32_t index;
+
+	for (size_t i = 0; i < p->n; i++) {
+		int again = 0;
+
+		if (strmap_get(prog->session_ids, p->ids[i], &index) != 0) {
+			snprintf(p->why, sizeof(p->why), "unknown session '%.100s'", p->ids[i]);
+			return -1;
+		}
+		for (size_t j = 0; j < kept && !again; j++)
+			again = strcmp(p->ids[j], p->ids[i]) == 0;
+		if (again)
+			free(p->ids[i]);
+		else
+			p->ids[kept++] = p->ids[i];
+	}
+	p->n = kept;
+	return 0;
+}
+
+static enum MHD_Result post_end(struct http *h, struct MHD_Connection *conn, struct post *p)
+{
+	struct catalogue *cat = current(h);
+	char token[SELECTION_TOKEN_LEN + 1], where[64], why[128];
+	int64_t now = (int64_t)time(NULL), wait;
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+
+	if (!cat || !h->selections)
+		ret = text(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain", "no programme loaded\n");
+	else if (p->status)
+		ret = client_error(conn, p->status, p->why);
+	else if (p->n == 0)
+		ret = client_error(conn, MHD_HTTP_BAD_REQUEST, "choose at least one session");
+	else if (check_ids(p, cat->prog) < 0)
+		ret = client_error(conn, MHD_HTTP_BAD_REQUEST, p->why);
+	else if ((wait = rate_limit(h, conn, now)) > 0) {
+		snprintf(why, sizeof(why), "too many new selections from your address: try again in "
+			 "%lld minutes\n", (long long)(wait + 59) / 60);
+		r = MHD_create_response_from_buffer(strlen(why), why, MHD_RESPMEM_MUST_COPY);
+		snprintf(where, sizeof(where), "%lld", (long long)wait);
+		MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, where);
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
+		ret = queue(conn, MHD_HTTP_TOO_MANY_REQUESTS, r, strlen(why));
+	} else if (selections_create(h->selections, (const char *const *)p->ids, p->n, now,
+				     token) < 0)
+		ret = text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain",
+			   "cannot store the selection\n");
+	else {
+		metrics_selection_created();
+		/* Relative to /my, so that it holds behind a proxy's path prefix. */
+		snprintf(where, sizeof(where), "my/%s", token);
+		r = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+		MHD_add_response_header(r, MHD_HTTP_HEADER_LOCATION, where);
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+		ret = queue(conn, MHD_HTTP_SEE_OTHER, r, 0);
+	}
+	catalogue_unref(cat);
+	return ret;
+}
+
+static enum MHD_Result post_my(struct http *h, struct MHD_Connection *conn, const char *data,
+			       size_t *size, void **req_cls)
+{
+	struct post *p = *req_cls;
+
+	if (!p)
+		return post_begin(h, conn, req_cls);
+	if (*size) {
+		p->bytes += *size;
+		if (p->bytes > p->max_bytes && !p->status) {
+			snprintf(p->why, sizeof(p->why), "the form is larger than %zu bytes",
+				 p->max_bytes);
+			p->status = MHD_HTTP_CONTENT_TOO_LARGE;
+		}
+		if (!p->status)
+			MHD_post_process(p->pp, data, *size);
+		*size = 0;
+		return MHD_YES;
+	}
+	return post_end(h, conn, p);
+}
+
 static enum MHD_Result route(struct http *h, struct MHD_Connection *conn, const char *url, int head)
 {
 	struct catalogue *cat;
@@ -317,9 +727,16 @@ static enum MHD_Result route(struct http *h, struct MHD_Connection *conn, const 
 		catalogue_unref(cat);
 		return ret;
 	}
+	if (cat && strncmp(url, "/my/", 4) == 0 && strlen(url) < MAX_PATH) {
+		ret = serve_my(h, conn, cat, url + 4, head);
+		catalogue_unref(cat);
+		return ret;
+	}
 	if (cat && url[0] == '/' && strlen(url) < MAX_PATH)
 		e = catalogue_find(cat, url + 1);
-	if (e)
+	if (e && e->feed)
+		ret = serve_feed(h, conn, cat, e, head);
+	else if (e)
 		ret = serve_entry(conn, cat, e, head);
 	else
 		ret = text(conn, MHD_HTTP_NOT_FOUND, "text/plain; charset=utf-8", "not found\n");
@@ -331,9 +748,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 				  const char *method, const char *version, const char *upload_data,
 				  size_t *upload_data_size, void **req_cls)
 {
-	static int started;
 	int head = strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
+	int post = strcmp(method, MHD_HTTP_METHOD_POST) == 0;
 
+	if (strcmp(url, "/my") == 0) {
+		if (post)
+			return post_my(cls, conn, upload_data, upload_data_size, req_cls);
+		return text_allow(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain",
+				  "method not allowed: POST a form of session=ID fields\n", "POST");
+	}
 	/* Other methods are answered at once (and the connection closed):
 	 * their bodies are never read. */
 	if (!head && strcmp(method, MHD_HTTP_METHOD_GET) != 0)
@@ -375,6 +798,13 @@ int http_start(const struct http_options *o, struct http **out)
 	if (!h)
 		return -ENOMEM;
 	pthread_mutex_init(&h->lock, NULL);
+	h->max_sessions = o->selection_max_sessions ? o->selection_max_sessions : 500;
+	h->per_hour = o->selections_per_hour ? o->selections_per_hour : 30;
+	h->views = view_cache_new(1024, o->view_cache_bytes ? o->view_cache_bytes : 64 << 20);
+	if (!h->views || (o->state_dir && (rc = selections_open(o->state_dir, &h->selections)) < 0)) {
+		http_stop(h);
+		return h->views ? rc : -ENOMEM;
+	}
 	for (size_t i = 0; i < o->n_listen && i < MAX_LISTEN && rc == 0; i++) {
 		int fd = bind_socket(o->listen[i]);
 
@@ -418,6 +848,8 @@ void http_stop(struct http *h)
 	for (size_t i = 0; i < h->n_daemons; i++)
 		MHD_stop_daemon(h->daemons[i]);
 	catalogue_unref(h->current);
+	view_cache_free(h->views);
+	selections_close(h->selections);
 	pthread_mutex_destroy(&h->lock);
 	free(h);
 }

@@ -14,6 +14,10 @@ struct http_options {
 	unsigned max_connections;
 	unsigned timeout; /* seconds a connection may stay idle */
 	unsigned threads;
+	const char *state_dir;           /* where personal selections are kept */
+	unsigned selection_max_sessions; /* per selection */
+	unsigned selections_per_hour;    /* new selections per client address */
+	size_t view_cache_bytes;         /* filtered and personal feeds kept */
 };
 
 struct http;

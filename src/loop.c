@@ -403,8 +403,15 @@ static int start(struct loop *l, struct catalogue **first)
 	diag_init(&d);
 	if (snapshot_load(l->o->config, &l->ov, &d, &c, &p) < 0)
 		return EXIT_INVALID;
-	ho = (struct http_options){ c->listens, c->n_listens, c->max_connections,
-				    (unsigned)c->http_timeout, c->http_threads };
+	ho = (struct http_options){ c->listens,
+				    c->n_listens,
+				    c->max_connections,
+				    (unsigned)c->http_timeout,
+				    c->http_threads,
+				    c->state_dir,
+				    c->selection_max_sessions,
+				    c->selections_per_hour,
+				    (size_t)c->view_cache_mb << 20 };
 	if (l->o->now && simulate(l->o, p) < 0) {
 		prog_free(p);
 		conf_free(c);

@@ -10,7 +10,7 @@
 #include "buf.h"
 
 /* Status codes agendad answers with; anything else is counted as "other". */
-static const unsigned codes[] = { 200, 303, 304, 400, 404, 405, 413, 414, 429, 431, 500, 503 };
+static const unsigned codes[] = { 200, 303, 304, 400, 404, 405, 413, 414, 415, 429, 431, 500, 503 };
 #define N_CODES (sizeof(codes) / sizeof(codes[0]))
 
 static uint64_t requests[N_CODES + 1];
@@ -20,6 +20,7 @@ static int64_t last_reload_time;
 static int64_t last_reload_ok = -1;
 static double last_reload_seconds;
 static uint64_t sessions, feeds, feed_bytes;
+static uint64_t views, view_bytes, selections_created;
 
 /* Reminder counters per channel: few channels, updated by the loop,
  * read by /metrics, so a mutex is cheap enough. */
@@ -120,6 +121,17 @@ void metrics_lateness(int64_t ms)
 	pthread_mutex_unlock(&reminder_lock);
 }
 
+void metrics_views(size_t entries, size_t bytes)
+{
+	SET(views, (uint64_t)entries);
+	SET(view_bytes, (uint64_t)bytes);
+}
+
+void metrics_selection_created(void)
+{
+	ADD(selections_created, 1);
+}
+
 void metrics_reminders_pending(size_t n)
 {
 	SET(reminders_pending, (uint64_t)n);
@@ -213,6 +225,18 @@ char *metrics_render(size_t *len)
 		   (long long)(GET(last_reload_ok) > 0), last_reload_seconds,
 		   (unsigned long long)GET(sessions), (unsigned long long)GET(feeds),
 		   (unsigned long long)GET(feed_bytes));
+	buf_printf(&b,
+		   "# HELP agendad_view_cache_entries Filtered, re-alarmed and personal feeds cached.\n"
+		   "# TYPE agendad_view_cache_entries gauge\n"
+		   "agendad_view_cache_entries %llu\n"
+		   "# HELP agendad_view_cache_bytes Bytes those cached feeds hold.\n"
+		   "# TYPE agendad_view_cache_bytes gauge\n"
+		   "agendad_view_cache_bytes %llu\n"
+		   "# HELP agendad_selections_created_total Personal selections stored (POST /my).\n"
+		   "# TYPE agendad_selections_created_total counter\n"
+		   "agendad_selections_created_total %llu\n",
+		   (unsigned long long)GET(views), (unsigned long long)GET(view_bytes),
+		   (unsigned long long)GET(selections_created));
 	render_reminders(&b);
 	return buf_steal(&b, len);
 }

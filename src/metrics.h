@@ -19,6 +19,9 @@ void metrics_reminder(const char *channel, const char *state);
 void metrics_attempt(const char *channel);
 void metrics_lateness(int64_t ms);
 void metrics_reminders_pending(size_t n);
+/* The cache of derived feeds (view.c) and personal selections. */
+void metrics_views(size_t entries, size_t bytes);
+void metrics_selection_created(void);
 /* The whole exposition text; caller frees. */
 char *metrics_render(size_t *len);
 

@@ -578,6 +578,16 @@ static void sort_sessions(struct programme *p)
 		strmap_put(p->session_ids, p->sessions[i].id, (uint32_t)i, NULL);
 }
 
+/* Filters name kinds; the set is small, so it is listed once here. */
+static void build_kinds(struct programme *p)
+{
+	p->kinds = arena_alloc(p->arena, sizeof(*p->kinds) * (p->n_sessions + 1));
+	p->kind_ids = strmap_new(16);
+	for (size_t i = 0; i < p->n_sessions; i++)
+		if (strmap_put(p->kind_ids, p->sessions[i].kind, (uint32_t)p->n_kinds, NULL) == 0)
+			p->kinds[p->n_kinds++] = p->sessions[i].kind;
+}
+
 struct programme *prog_new(const char *path)
 {
 	struct programme *p = calloc(1, sizeof(*p));
@@ -626,6 +636,7 @@ int prog_finish(struct programme *p, struct diag *d)
 		return -1;
 	sort_sessions(p);
 	build_days(p);
+	build_kinds(p);
 	check_overlaps(p, d);
 	return 0;
 }
@@ -672,6 +683,7 @@ void prog_free(struct programme *p)
 	strmap_free(p->speaker_ids);
 	strmap_free(p->session_ids);
 	strmap_free(p->day_ids);
+	strmap_free(p->kind_ids);
 	tz_free(p->tz);
 	arena_free(p->arena);
 	free(p);

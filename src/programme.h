@@ -77,7 +77,9 @@ struct programme {
 	struct prog_session *sessions; /* sorted by start, end, id */
 	struct prog_day *days;         /* sorted */
 	size_t n_tracks, n_rooms, n_speakers, n_sessions, n_days;
-	struct strmap *track_ids, *room_ids, *speaker_ids, *session_ids, *day_ids;
+	const char **kinds; /* the distinct session kinds, in order of first use */
+	size_t n_kinds;
+	struct strmap *track_ids, *room_ids, *speaker_ids, *session_ids, *day_ids, *kind_ids;
 	size_t warnings;
 };
 

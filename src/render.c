@@ -146,22 +146,27 @@ static void text_props(const struct programme *p, const struct conf *c,
 	free(loc);
 }
 
+void render_alarms(struct buf *b, const char *title, const int64_t *before, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct icaltriggertype trig = { icaltime_null_time(),
+						icaldurationtype_from_int(-(int)before[i]) };
+
+		buf_adds(b, "BEGIN:VALARM\r\n");
+		add_prop(b, icalproperty_new_action(ICAL_ACTION_DISPLAY));
+		add_prop(b, icalproperty_new_trigger(trig));
+		ics_text_line(b, "DESCRIPTION", title);
+		buf_adds(b, "END:VALARM\r\n");
+	}
+}
+
 /* Breaks and cancelled sessions get no alarm: nobody needs to be called
  * to a coffee break or to a session that will not happen. */
 static void add_alarms(const struct conf *c, const struct prog_session *s, struct buf *b)
 {
 	if (s->is_break || s->status == PROG_CANCELLED)
 		return;
-	for (size_t i = 0; i < c->n_alarms; i++) {
-		struct icaltriggertype trig = { icaltime_null_time(),
-						icaldurationtype_from_int(-(int)c->alarms[i]) };
-
-		buf_adds(b, "BEGIN:VALARM\r\n");
-		add_prop(b, icalproperty_new_action(ICAL_ACTION_DISPLAY));
-		add_prop(b, icalproperty_new_trigger(trig));
-		ics_text_line(b, "DESCRIPTION", s->title);
-		buf_adds(b, "END:VALARM\r\n");
-	}
+	render_alarms(b, s->title, c->alarms, c->n_alarms);
 }
 
 uint64_t render_body(const struct programme *p, const struct conf *c, const struct prog_session *s,

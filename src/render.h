@@ -27,6 +27,11 @@ uint64_t render_body(const struct programme *p, const struct conf *c, const stru
 /* Completes a body into the published VEVENT with its stamp; consumes body. */
 void render_piece(struct piece *body, const struct stamp *stamp, struct piece *out);
 
+/* Appends one display VALARM per entry of before (seconds before the
+ * start), each saying title. */
+struct buf;
+void render_alarms(struct buf *b, const char *title, const int64_t *before, size_t n);
+
 /* VCALENDAR properties shared by every feed (VERSION ... X-PUBLISHED-TTL),
  * after "BEGIN:VCALENDAR\r\n".  Caller frees. */
 char *render_calendar_head(const struct programme *p, const struct conf *c, size_t *len);

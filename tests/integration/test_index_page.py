@@ -3,14 +3,18 @@
 renders, lists every feed with https and webcal links, and screenshots
 at phone and desktop widths go to tests/out/ for a person to look at."""
 import html.parser
+import json
 import os
 import pathlib
 import shutil
 import subprocess
 import unittest
 
-from agendadtest import BUILDDIR, TempDir
-from daemon import Daemon, copy_shipped
+import html5lib  # Debian's python3-html5lib: a conforming HTML5 parser
+
+from agendadtest import BUILDDIR, SRCDIR, TempDir
+from daemon import Daemon, copy_shipped, free_port
+from parsers import JSDIR, fetch
 
 OUT = BUILDDIR / "tests" / "out"
 # Flags that keep Chromium off the network and out of a sandbox that root
@@ -72,6 +76,88 @@ class IndexPage(unittest.TestCase):
                             f"--window-size={size}")
                 self.assertTrue(target.exists() and target.stat().st_size > 10000, name)
                 self.assertEqual(target.read_bytes()[:8], b"\x89PNG\r\n\x1a\n")
+
+    def assert_valid_html(self, page, what):
+        parser = html5lib.HTMLParser(strict=True, namespaceHTMLElements=False)
+        try:
+            parser.parse(page)
+        except html5lib.html5parser.ParseError as e:
+            self.fail(f"{what} is not valid HTML: {e}")
+
+    def test_pages_are_valid_html_without_external_assets(self):
+        with TempDir() as d, Daemon(copy_shipped(d)) as daemon:
+            _, _, index = fetch(daemon.url + "/")
+            self.assert_valid_html(index, "the index page")
+            text = index.decode()
+            self.assertNotRegex(text, r'<(script|link|img|iframe)\b[^>]*\b(src|href)=')
+            self.assertNotIn("@import", text)
+            self.assertNotIn("url(", text)
+            self.assertIn('<form method="post" action="my">', text)
+            self.assertEqual(text.count('name="session"'), 8)  # 11 sessions, 3 of them breaks
+
+    def test_tick_three_sessions_and_subscribe_with_vdirsyncer(self):
+        OUT.mkdir(parents=True, exist_ok=True)
+        port = free_port()
+        with TempDir() as d:
+            conf = copy_shipped(d)
+            conf.write_text(conf.read_text().replace('"http://127.0.0.1:8080"',
+                                                     f'"http://127.0.0.1:{port}"'))
+            with Daemon(conf, port=port) as daemon:
+                picked = ["d1-opening", "d1-fair-recruitment", "d2-closing"]
+                proc = subprocess.run(["node", str(JSDIR / "select_sessions.mjs"), daemon.url,
+                                       str(OUT), *picked], cwd=JSDIR, capture_output=True,
+                                      text=True, timeout=180)
+                self.assertEqual(proc.returncode, 0, proc.stderr[-3000:])
+                got = json.loads(proc.stdout)
+                self.assertRegex(got["page"], daemon.url + r"/my/[A-Za-z0-9_-]{22}$")
+                self.assertEqual(got["feed"], got["page"] + ".ics")
+                self.assertGreater(got["copyButtons"], 40, "the script shows the copy buttons")
+                for name in ("index-phone.png", "index-desktop.png", "selection-phone.png",
+                             "selection-desktop.png"):
+                    self.assertEqual((OUT / name).read_bytes()[:8], b"\x89PNG\r\n\x1a\n", name)
+                _, _, page = fetch(got["page"])
+                self.assert_valid_html(page, "the selection page")
+                self.assertEqual(sorted(self.vdirsyncer(d, got["feed"])),
+                                 sorted(f"{i}@idm2014-south-south" for i in picked))
+
+    def vdirsyncer(self, d, url):
+        """The UIDs... vdirsyncer 0.19 renames UIDs to hashes, so read SUMMARY
+        and map back through the feed itself."""
+        import icalendar
+        local = d / "local"
+        local.mkdir()
+        config = d / "vdirsyncer.conf"
+        config.write_text(f"""
+[general]
+status_path = "{d}/status/"
+
+[pair mine]
+a = "agendad"
+b = "local"
+collections = null
+
+[storage agendad]
+type = "http"
+url = "{url}"
+
+[storage local]
+type = "filesystem"
+path = "{local}/"
+fileext = ".ics"
+""")
+        env = {"PATH": "/usr/bin:/bin", "HOME": str(d), "LC_ALL": "C.UTF-8"}
+        for step in (["discover"], ["sync"]):
+            proc = subprocess.run(["vdirsyncer", "-c", str(config), *step], capture_output=True,
+                                  text=True, env=env, timeout=120)
+            self.assertEqual(proc.returncode, 0, proc.stdout + proc.stderr)
+        _, _, feed = fetch(url)
+        by_summary = {str(ev["SUMMARY"]): str(ev["UID"])
+                      for ev in icalendar.Calendar.from_ical(feed).walk("VEVENT")}
+        found = []
+        for f in sorted(local.glob("*.ics")):
+            for ev in icalendar.Calendar.from_ical(f.read_bytes()).walk("VEVENT"):
+                found.append(by_summary[str(ev["SUMMARY"])])
+        return found
 
 
 if __name__ == "__main__":

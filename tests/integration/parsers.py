@@ -1,0 +1,46 @@
+"""Reading feeds with both independent parsers: Mozilla's ical.js
+(tests/js/check_ical.mjs) and python3-icalendar (check_ical.py).  Each
+prints, per .ics file of a folder, what it read as JSON."""
+import json
+import os
+import pathlib
+import shutil
+import subprocess
+import urllib.request
+
+from agendadtest import SRCDIR
+
+JSDIR = pathlib.Path(os.environ.get("AGENDAD_TEST_SUPPORT") or SRCDIR) / "tests" / "js"
+PY_CHECKER = SRCDIR / "tests" / "integration" / "check_ical.py"
+
+
+def fetch(url, headers=None, method="GET", data=None):
+    """(status, headers, body) of one request; errors are answers too."""
+    req = urllib.request.Request(url, headers=headers or {}, method=method, data=data)
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return r.status, r.headers, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.headers, e.read()
+
+
+def read_both(testcase, folder):
+    """Both parsers' readings of every .ics under folder, which must
+    succeed and agree on every event; returns the ical.js one."""
+    node = shutil.which("node")
+    testcase.assertIsNotNone(node, "node is not on PATH")
+    js = subprocess.run([node, str(JSDIR / "check_ical.mjs"), str(folder)], cwd=JSDIR,
+                        capture_output=True, text=True, timeout=120)
+    py = subprocess.run(["/usr/bin/python3", str(PY_CHECKER), str(folder)],
+                        capture_output=True, text=True, timeout=120)
+    testcase.assertEqual(js.returncode, 0, "ical.js rejected a feed:\n" + js.stderr[-3000:])
+    testcase.assertEqual(py.returncode, 0, "python3-icalendar rejected a feed:\n" + py.stderr[-3000:])
+    js_out, py_out = json.loads(js.stdout), json.loads(py.stdout)
+    testcase.assertEqual(sorted(js_out), sorted(py_out))
+    for name in js_out:
+        js_events = [(e["uid"], e["dtstart_utc"], e["dtend_utc"], e["status"], e["alarms"])
+                     for e in js_out[name]["events"]]
+        py_events = [(e["uid"], e["dtstart_utc"], e["dtend_utc"], e["status"], e["alarms"])
+                     for e in py_out[name]["events"]]
+        testcase.assertEqual(js_events, py_events, f"the parsers disagree on {name}")
+    return js_out
