@@ -11,8 +11,9 @@
 #define LOCALSTATEDIR "/var"
 #endif
 
-static const char *const top_keys[] = { "programme", "state_dir", "base_url", "export_dir", "http",
-					"feeds", "reminders", "channels", NULL };
+static const char *const top_keys[] = { "programme", "programme_url", "programme_poll",
+					"speakers_overlay", "state_dir", "base_url", "export_dir",
+					"http", "feeds", "reminders", "channels", NULL };
 static const char *const http_keys[] = { "listen", "max_connections", "timeout", "threads",
 					 "selection_max_sessions", "selections_per_hour",
 					 "view_cache_mb", NULL };
@@ -223,16 +224,40 @@ static void load_http(struct conf *c, struct lcfg *lc, const config_setting_t *g
 		lcfg_duration(lc, g, "timeout", 30, &c->http_timeout);
 }
 
+/* Where the programme comes from: a file, or a URL polled into the
+ * state directory (snapshot.c then points programme at the copy). */
+static void load_source(struct conf *c, struct lcfg *lc, const config_setting_t *root)
+{
+	const config_setting_t *s = config_setting_get_member(root, "programme_url");
+	const char *url = lcfg_string(lc, root, "programme_url", 0);
+
+	c->programme = conf_path(c, lcfg_string(lc, root, "programme", !s));
+	if (url && strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0)
+		bad_value(lc, root, "programme_url", url, "an http:// or https:// URL");
+	if (url && c->programme)
+		diag_error(lc->d, lcfg_file(lc, s), lcfg_line(s),
+			   "give either 'programme' (a file) or 'programme_url', not both");
+	c->programme_url = url;
+	c->programme_poll = 300;
+	lcfg_duration(lc, root, "programme_poll", 300, &c->programme_poll);
+	if (c->programme_poll < 2) {
+		s = config_setting_get_member(root, "programme_poll");
+		diag_error(lc->d, lcfg_file(lc, s), lcfg_line(s),
+			   "'programme_poll' must be at least \"2s\"");
+	}
+	s = config_setting_get_member(root, url ? "programme_url" : "programme");
+	c->programme_line = s ? lcfg_line(s) : 0;
+	c->speakers_overlay = conf_path(c, lcfg_string(lc, root, "speakers_overlay", 0));
+}
+
 static void load_top(struct conf *c, struct lcfg *lc, const config_setting_t *root)
 {
-	const config_setting_t *g, *s;
+	const config_setting_t *g;
 	const char *base;
 	size_t len;
 
 	lcfg_check_keys(lc, root, "the configuration", top_keys);
-	c->programme = conf_path(c, lcfg_string(lc, root, "programme", 1));
-	s = config_setting_get_member(root, "programme");
-	c->programme_line = s ? lcfg_line(s) : 0;
+	load_source(c, lc, root);
 	c->state_dir = conf_path(c, lcfg_string(lc, root, "state_dir", 0));
 	if (!c->state_dir)
 		c->state_dir = LOCALSTATEDIR "/lib/agendad";

@@ -37,6 +37,9 @@ struct conf {
 	const char *path;
 	const char *programme; /* resolved against the configuration's folder */
 	int programme_line;
+	const char *programme_url;    /* or fetched from here, into the state directory */
+	int64_t programme_poll;       /* seconds between fetches */
+	const char *speakers_overlay; /* e-mail addresses and more, by speaker id */
 	const char *state_dir;
 	const char *base_url; /* without a trailing '/' */
 	const char *export_dir;

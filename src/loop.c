@@ -46,15 +46,18 @@ struct loop {
 	struct state *state;
 	struct http *http;
 	struct remind *remind;
-	int epfd, sigfd, inofd, settlefd, watchdogfd, donefd;
+	int epfd, sigfd, inofd, settlefd, watchdogfd, donefd, pollfd;
 	/* the watched folders and the names in them that matter */
 	char *watch_conf_dir, *watch_conf_name, *watch_prog_dir, *watch_prog_name;
 	int wd_conf, wd_prog;
 	/* the background load: one at a time, another queued at most */
 	pthread_t loader;
 	int loading, queued;
+	/* What the next load does: read the files, fetch programme_url, or both. */
+	int want_reload, want_fetch, next_reload, next_fetch;
 	struct catalogue *result; /* set by the loader, taken by the loop */
-	int result_ok;
+	int result_ok, result_same;
+	int64_t poll_every; /* programme_poll of the published snapshot, 0 without a URL */
 	double started;
 	char *programme_path; /* of the published snapshot */
 };
@@ -92,15 +95,25 @@ static struct catalogue *prepare(struct loop *l, struct conf *c, struct programm
 	return cat;
 }
 
-static struct catalogue *build(struct loop *l)
+static struct catalogue *build(struct loop *l, int *same)
 {
+	enum snapshot_mode mode = !l->want_fetch ? SNAPSHOT_SAVED
+				  : l->want_reload ? SNAPSHOT_FRESH
+						   : SNAPSHOT_POLL;
 	struct diag d;
 	struct conf *c;
 	struct programme *p;
+	int rc;
 
 	diag_init(&d);
 	d.emit = log_diag;
-	if (snapshot_load(l->o->config, &l->ov, &d, &c, &p) < 0) {
+	*same = 0;
+	rc = snapshot_load(l->o->config, &l->ov, mode, &d, &c, &p);
+	if (rc == 1) {
+		*same = 1;
+		return NULL;
+	}
+	if (rc < 0) {
 		log_err("programme rejected: %zu error%s; still serving the last good one", d.errors,
 			d.errors == 1 ? "" : "s");
 		return NULL;
@@ -113,7 +126,7 @@ static void *loader_main(void *arg)
 	struct loop *l = arg;
 	uint64_t one = 1;
 
-	l->result = build(l);
+	l->result = build(l, &l->result_same);
 	l->result_ok = l->result != NULL;
 	/* The eventfd write publishes result to the loop (a full barrier). */
 	if (write(l->donefd, &one, sizeof(one)) < 0)
@@ -132,14 +145,24 @@ static void notify_reloading(void)
 	sd_notify(0, msg);
 }
 
-static void start_reload(struct loop *l, const char *why)
+/* fetch: programme_url is fetched first; a poll (fetch without reload)
+ * that finds nothing new changes nothing. */
+static void start_reload(struct loop *l, const char *why, int reload, int fetch)
 {
 	if (l->loading) {
 		l->queued = 1;
+		l->next_reload |= reload;
+		l->next_fetch |= fetch;
 		return;
 	}
-	log_info("reloading (%s)", why);
-	notify_reloading();
+	l->want_reload = reload;
+	l->want_fetch = fetch;
+	if (reload) {
+		log_info("reloading (%s)", why);
+		notify_reloading();
+	} else {
+		log_debug("fetching the programme (%s)", why);
+	}
 	l->started = clock_elapsed();
 	l->loading = 1;
 	if (pthread_create(&l->loader, NULL, loader_main, l) != 0) {
@@ -172,9 +195,12 @@ static void split_path(const char *path, char **dir, char **name)
 
 /* Watches the folders, not the files: an editor that saves by renaming
  * a new file over the old one would leave a file watch behind. */
-static void watch(struct loop *l, const char *programme)
+static void watch(struct loop *l, const struct conf *c)
 {
 	const uint32_t mask = IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_DELETE | IN_ATTRIB;
+	/* A fetched copy changes by our own hand, after a load: only the
+	 * configuration is watched then. */
+	const char *programme = c->programme_url ? c->path : c->programme;
 
 	if (l->programme_path && strcmp(l->programme_path, programme) == 0)
 		return;
@@ -213,6 +239,19 @@ static void on_file_change(struct loop *l)
 		timerfd_settime(l->settlefd, 0, &settle, NULL);
 }
 
+/* Polls programme_url every `every` seconds (0: never), the first time
+ * after `first` seconds when that is set. */
+static void arm_poll(struct loop *l, int64_t every, int64_t first)
+{
+	struct itimerspec t = { { (time_t)every, 0 }, { (time_t)(first ? first : every), 0 } };
+
+	if (every == l->poll_every && !first)
+		return;
+	l->poll_every = every;
+	if (timerfd_settime(l->pollfd, 0, &t, NULL) < 0)
+		log_warn("cannot arm the programme_url poll: %s", strerror(errno));
+}
+
 static void on_loaded(struct loop *l)
 {
 	uint64_t v;
@@ -230,18 +269,21 @@ static void on_loaded(struct loop *l)
 		remind_publish(l->remind, cat);
 		metrics_reload(1, clock_real(), took, cat->prog->n_sessions, cat->fs->n_feeds,
 			       cat->total_plain);
-		watch(l, cat->conf->programme);
+		watch(l, cat->conf);
+		arm_poll(l, cat->conf->programme_url ? cat->conf->programme_poll : 0, 0);
 		log_info("published %zu sessions in %zu feeds (%.3f s)", cat->prog->n_sessions,
 			 cat->fs->n_feeds, took);
 		catalogue_unref(cat);
-	} else {
+	} else if (!l->result_same) {
 		metrics_reload(0, clock_real(), took, 0, 0, 0);
 	}
 	l->result = NULL;
-	sd_notify(0, "READY=1");
+	if (l->want_reload)
+		sd_notify(0, "READY=1");
 	if (l->queued) {
 		l->queued = 0;
-		start_reload(l, "changed again while loading");
+		start_reload(l, "changed again while loading", l->next_reload, l->next_fetch);
+		l->next_reload = l->next_fetch = 0;
 	}
 }
 
@@ -263,9 +305,11 @@ static int setup_fds(struct loop *l)
 	l->inofd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
 	l->settlefd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	l->donefd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	l->pollfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	l->watchdogfd = -1;
 	if (l->epfd < 0 || l->sigfd < 0 || l->inofd < 0 || l->settlefd < 0 || l->donefd < 0 ||
-	    add_fd(l, l->sigfd) || add_fd(l, l->inofd) || add_fd(l, l->settlefd) || add_fd(l, l->donefd)) {
+	    l->pollfd < 0 || add_fd(l, l->sigfd) || add_fd(l, l->inofd) || add_fd(l, l->settlefd) ||
+	    add_fd(l, l->donefd) || add_fd(l, l->pollfd)) {
 		log_err("cannot set up the event loop: %s", strerror(errno));
 		return -1;
 	}
@@ -291,7 +335,7 @@ static int on_signal(struct loop *l)
 
 	while (read(l->sigfd, &si, sizeof(si)) == sizeof(si)) {
 		if (si.ssi_signo == SIGHUP) {
-			start_reload(l, "SIGHUP");
+			start_reload(l, "SIGHUP", 1, 1);
 		} else {
 			log_info("stopping (%s)", si.ssi_signo == SIGTERM ? "SIGTERM" : "SIGINT");
 			return 1;
@@ -329,7 +373,9 @@ static void run(struct loop *l)
 			if (fd == l->inofd)
 				on_file_change(l);
 			if (fd == l->settlefd && read(fd, &v, sizeof(v)) > 0)
-				start_reload(l, "file changed");
+				start_reload(l, "file changed", 1, 0);
+			if (fd == l->pollfd && read(fd, &v, sizeof(v)) > 0)
+				start_reload(l, "programme_poll", 0, 1);
 			if (fd == l->donefd)
 				on_loaded(l);
 			if (fd == l->watchdogfd && read(fd, &v, sizeof(v)) > 0)
@@ -361,6 +407,7 @@ static void cleanup(struct loop *l)
 	close_fd(l->inofd);
 	close_fd(l->settlefd);
 	close_fd(l->donefd);
+	close_fd(l->pollfd);
 	close_fd(l->watchdogfd);
 	free(l->watch_conf_dir);
 	free(l->watch_conf_name);
@@ -401,7 +448,7 @@ static int start(struct loop *l, struct catalogue **first)
 	struct http_options ho;
 
 	diag_init(&d);
-	if (snapshot_load(l->o->config, &l->ov, &d, &c, &p) < 0)
+	if (snapshot_load(l->o->config, &l->ov, SNAPSHOT_SAVED, &d, &c, &p) < 0)
 		return EXIT_INVALID;
 	ho = (struct http_options){ c->listens,
 				    c->n_listens,
@@ -484,7 +531,7 @@ int loop_run(const struct loop_options *o)
 {
 	int report = -1;
 	struct loop l = { .o = o, .wd_conf = -1, .wd_prog = -1, .epfd = -1, .sigfd = -1,
-			  .inofd = -1, .settlefd = -1, .donefd = -1, .watchdogfd = -1 };
+			  .inofd = -1, .settlefd = -1, .donefd = -1, .pollfd = -1, .watchdogfd = -1 };
 	struct catalogue *cat = NULL;
 	int rc;
 
@@ -503,7 +550,10 @@ int loop_run(const struct loop_options *o)
 	}
 	/* Watch, plan and count before /healthz can say ok: a change made
 	 * the moment the daemon answers must not go unnoticed. */
-	watch(&l, cat->conf->programme);
+	watch(&l, cat->conf);
+	/* A saved copy of programme_url may be old: ask upstream at once. */
+	if (cat->conf->programme_url)
+		arm_poll(&l, cat->conf->programme_poll, 1);
 	remind_publish(l.remind, cat);
 	metrics_reload(1, clock_real(), clock_elapsed() - l.started, cat->prog->n_sessions,
 		       cat->fs->n_feeds, cat->total_plain);

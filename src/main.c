@@ -124,7 +124,7 @@ static int load(const struct options *o, struct conf **c, struct programme **p)
 	struct diag d;
 
 	diag_init(&d);
-	return snapshot_load(o->config, &ov, &d, c, p) == 0 ? 0 : EXIT_INVALID;
+	return snapshot_load(o->config, &ov, SNAPSHOT_FRESH, &d, c, p) == 0 ? 0 : EXIT_INVALID;
 }
 
 static int run_test(const struct conf *c, const struct programme *p)

@@ -21,6 +21,8 @@ static int64_t last_reload_ok = -1;
 static double last_reload_seconds;
 static uint64_t sessions, feeds, feed_bytes;
 static uint64_t views, view_bytes, selections_created;
+static const char *const fetch_results[] = { "new", "unchanged", "failed", "rejected" };
+static uint64_t fetches[4];
 
 /* Reminder counters per channel: few channels, updated by the loop,
  * read by /metrics, so a mutex is cheap enough. */
@@ -125,6 +127,13 @@ void metrics_views(size_t entries, size_t bytes)
 {
 	SET(views, (uint64_t)entries);
 	SET(view_bytes, (uint64_t)bytes);
+}
+
+void metrics_fetch(const char *result)
+{
+	for (size_t i = 0; i < 4; i++)
+		if (strcmp(result, fetch_results[i]) == 0)
+			ADD(fetches[i], 1);
 }
 
 void metrics_selection_created(void)
@@ -237,6 +246,11 @@ char *metrics_render(size_t *len)
 		   "agendad_selections_created_total %llu\n",
 		   (unsigned long long)GET(views), (unsigned long long)GET(view_bytes),
 		   (unsigned long long)GET(selections_created));
+	buf_adds(&b, "# HELP agendad_programme_fetches_total Fetches of programme_url, by result.\n"
+		     "# TYPE agendad_programme_fetches_total counter\n");
+	for (size_t i = 0; i < 4; i++)
+		buf_printf(&b, "agendad_programme_fetches_total{result=\"%s\"} %llu\n",
+			   fetch_results[i], (unsigned long long)GET(fetches[i]));
 	render_reminders(&b);
 	return buf_steal(&b, len);
 }

@@ -22,6 +22,8 @@ void metrics_reminders_pending(size_t n);
 /* The cache of derived feeds (view.c) and personal selections. */
 void metrics_views(size_t entries, size_t bytes);
 void metrics_selection_created(void);
+/* A fetch of programme_url: "new", "unchanged", "failed" or "rejected". */
+void metrics_fetch(const char *result);
 /* The whole exposition text; caller frees. */
 char *metrics_render(size_t *len);
 

@@ -1,5 +1,6 @@
 /* Loading one snapshot: the configuration (with command-line overrides)
- * and the programme it names, as -t, --export and every reload do. */
+ * and the programme it names (a file, or programme_url's copy), with the
+ * speakers overlay applied, as -t, --export and every reload do. */
 #ifndef AGENDAD_SNAPSHOT_H
 #define AGENDAD_SNAPSHOT_H
 
@@ -11,8 +12,16 @@ struct overrides {
 	const char *state_dir, *listen; /* NULL: as configured */
 };
 
-/* Every problem goes to d.  Returns 0 with both set, or -1 with neither. */
-int snapshot_load(const char *config, const struct overrides *ov, struct diag *d,
-		  struct conf **c, struct programme **p);
+enum snapshot_mode {
+	SNAPSHOT_SAVED, /* programme_url: its saved copy if there is one, else fetch */
+	SNAPSHOT_FRESH, /* fetch first; the saved copy when nothing new comes */
+	SNAPSHOT_POLL,  /* fetch first; 1 when nothing new comes */
+};
+
+/* Every problem goes to d.  Returns 0 with both set, -1 with neither, or
+ * 1 with neither when a poll found nothing new (unchanged, or upstream
+ * unreachable: the last good programme stays). */
+int snapshot_load(const char *config, const struct overrides *ov, enum snapshot_mode mode,
+		  struct diag *d, struct conf **c, struct programme **p);
 
 #endif

@@ -43,7 +43,7 @@ static const char *const migrations[] = {
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
-static int mkdirs(const char *dir)
+int state_mkdirs(const char *dir)
 {
 	char *p = strdup(dir);
 	int rc = 0;
@@ -114,7 +114,7 @@ static int migrate(struct state *st)
 int state_open(const char *dir, struct state **out)
 {
 	struct state *st;
-	int rc = mkdirs(dir);
+	int rc = state_mkdirs(dir);
 
 	if (rc < 0) {
 		log_err("cannot create state directory %s: %s", dir, strerror(-rc));

@@ -12,6 +12,8 @@
 
 struct state;
 
+/* Creates dir and its parents (mode 0750).  Returns 0 or a negative errno. */
+int state_mkdirs(const char *dir);
 /* Opens (creating dir and the database if needed) and migrates the
  * schema.  Returns 0 or a negative errno; logs why. */
 int state_open(const char *dir, struct state **out);
