@@ -778,13 +778,16 @@ static const char *speaker_id(struct imp *I, const struct imp_person *pp, const 
 static uint32_t speaker(struct imp *I, const struct imp_person *pp, const char *name)
 {
 	struct programme *p = I->p;
-	const char *key = !blank(pp->guid)   ? arena_printf(p->arena, "g:%s", pp->guid)
-			  : !blank(pp->code) ? arena_printf(p->arena, "c:%s", pp->code)
-			  : !blank(pp->id)   ? arena_printf(p->arena, "i:%s", pp->id)
-					     : arena_printf(p->arena, "n:%s", name);
+	char *key = !blank(pp->guid)   ? arena_printf(p->arena, "g:%s", pp->guid)
+		    : !blank(pp->code) ? arena_printf(p->arena, "c:%s", pp->code)
+		    : !blank(pp->id)   ? arena_printf(p->arena, "i:%s", pp->id)
+				       : arena_printf(p->arena, "n:%s", name);
 	struct prog_speaker *sp;
 	uint32_t index;
 
+	if (key[0] != 'n') /* guids and pretalx codes are case-insensitive */
+		for (char *c = key; *c; c++)
+			*c = (char)(*c >= 'A' && *c <= 'Z' ? *c - 'A' + 'a' : *c);
 	if (strmap_get(I->speaker_keys, key, &index) == 0)
 		return index;
 	GROW(I->speakers, p->n_speakers, I->cap_speakers);

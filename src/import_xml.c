@@ -6,6 +6,8 @@
 
 #include <libxml/parser.h>
 #include <libxml/tree.h>
+#include <limits.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "import_util.h"
@@ -182,6 +184,27 @@ static void schedule(struct imp *I, const xmlNode *root)
 	}
 }
 
+/* The first error libxml2 reports (the last one is often only "Premature
+ * end of data" at the end of the file). */
+struct first_error {
+	int set, line;
+	char msg[512];
+};
+
+static void first_error(void *data, xmlErrorPtr e)
+{
+	struct first_error *f = ((xmlParserCtxtPtr)data)->_private;
+	size_t n;
+
+	if (f->set || !e || e->level < XML_ERR_ERROR)
+		return;
+	f->set = 1;
+	f->line = e->line;
+	snprintf(f->msg, sizeof(f->msg), "%s", e->message ? e->message : "not well-formed XML");
+	for (n = strlen(f->msg); n > 0 && (f->msg[n - 1] == '\n' || f->msg[n - 1] == ' '); n--)
+		f->msg[n - 1] = '\0'; /* libxml2's messages end with a newline */
+}
+
 struct programme *import_xml(const char *path, const char *data, size_t len, struct diag *d)
 {
 	/* No network, no entity expansion (XML_PARSE_NOENT stays off), and
@@ -191,22 +214,20 @@ struct programme *import_xml(const char *path, const char *data, size_t len, str
 	xmlParserCtxtPtr ctxt = xmlNewParserCtxt();
 	xmlDocPtr doc;
 	struct programme *p;
+	struct first_error err = { 0, 0, "" };
 	struct imp I;
 
 	if (!ctxt) {
 		diag_error(d, path, 0, "out of memory");
 		return NULL;
 	}
-	doc = xmlCtxtReadMemory(ctxt, data, (int)len, path, NULL, options);
-	if (!doc) {
-		const xmlError *e = xmlCtxtGetLastError(ctxt);
-		char msg[1024];
-		size_t n;
-
-		snprintf(msg, sizeof(msg), "%s", e && e->message ? e->message : "not well-formed XML");
-		for (n = strlen(msg); n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' '); n--)
-			msg[n - 1] = '\0'; /* libxml2's messages end with a newline */
-		diag_error(d, path, e ? e->line : 0, "%s", msg);
+	ctxt->_private = &err;
+	ctxt->sax->serror = first_error;
+	doc = len > INT_MAX ? NULL : xmlCtxtReadMemory(ctxt, data, (int)len, path, NULL, options);
+	if (!doc || err.set) {
+		diag_error(d, path, err.set ? err.line : 0, "%s",
+			   err.set ? err.msg : "too big or not well-formed XML");
+		xmlFreeDoc(doc);
 		xmlFreeParserCtxt(ctxt);
 		return NULL;
 	}
