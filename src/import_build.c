@@ -650,7 +650,7 @@ static int event_times(struct imp *I, const struct imp_event *ev, struct prog_se
 		return -1;
 	}
 	if (!blank(ev->duration)) {
-		if ((dur = duration_seconds(ev->duration, ev->line == 0)) < 0) {
+		if ((dur = duration_seconds(ev->duration, !I->xml)) < 0) {
 			imp_event_error(I, "bad duration \"%s\": expected \"HH:MM\"", ev->duration);
 			return -1;
 		}

@@ -58,6 +58,7 @@ struct imp {
 	struct prog_session *sessions;
 	size_t cap_rooms, cap_tracks, cap_speakers, cap_sessions;
 	struct strmap *room_names, *track_names, *speaker_keys, *used_ids, *session_keys;
+	int xml;          /* three-field durations are HH:MM:SS (else D:HH:MM) */
 	int64_t timeslot; /* seconds */
 	int day_change;   /* seconds after midnight, or -1 */
 	int offset_warned;

@@ -232,6 +232,7 @@ struct programme *import_xml(const char *path, const char *data, size_t len, str
 		return NULL;
 	}
 	imp_init(&I, path, d);
+	I.xml = 1;
 	schedule(&I, xmlDocGetRootElement(doc));
 	p = imp_finish(&I);
 	imp_done(&I);
