@@ -292,6 +292,17 @@ static void test_json_time_zones(void **state)
 	done(p, &td, path);
 	free(text);
 
+	/* No time_zone_name and an offset no Etc/GMT zone has: an error. */
+	text = tu_strdup("{\"schedule\": {\"conference\": {\"title\": \"I\", \"days\": [{\"date\": "
+			 "\"2025-12-27\", \"rooms\": {\"R\": ["
+			 EV("a", "A", "2025-12-27T11:00:00+05:30", "00:30") "]}}]}}}");
+	p = import(text, &td, &path);
+	assert_null(p);
+	assert_diag(&td, path, 0, "no time_zone_name, and the offset +05:30 of the times has no "
+				  "fixed-offset zone: add time_zone_name");
+	done(p, &td, path);
+	free(text);
+
 	/* A name that disagrees with the offsets: the offsets win, said once. */
 	text = json_doc(", \"time_zone_name\": \"UTC\"",
 			"\"R\": [" EV("a", "A", "2025-12-27T11:00:00+01:00", "00:30") ","
@@ -546,6 +557,35 @@ static void test_xml_no_entities(void **state)
 	done(p, &td, path);
 }
 
+/* Entities that expand a billion times are refused by libxml2's parser. */
+static void test_xml_entity_bomb(void **state)
+{
+	struct tu_diag td;
+	char *path, *text = tu_strdup("<?xml version=\"1.0\"?>\n<!DOCTYPE schedule [<!ENTITY l0 \"lol\">");
+	struct programme *p;
+
+	(void)state;
+	for (int i = 1; i < 10; i++) {
+		char *more = tu_printf("%s<!ENTITY l%d \"%s\">", text, i,
+				       "&lx;&lx;&lx;&lx;&lx;&lx;&lx;&lx;&lx;&lx;");
+		for (char *x = strstr(more + strlen(text), "&lx;"); x; x = strstr(x, "&lx;"))
+			x[2] = (char)('0' + i - 1);
+		free(text);
+		text = more;
+	}
+	{
+		char *doc = tu_printf("%s]>\n<schedule><conference><title>&l9;</title></conference>"
+				      "</schedule>\n", text);
+		free(text);
+		text = doc;
+	}
+	p = import(text, &td, &path);
+	assert_null(p);
+	assert_int_equal(td.d.errors, 1);
+	done(p, &td, path);
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -561,6 +601,7 @@ int main(void)
 		cmocka_unit_test(test_xml_mapping),
 		cmocka_unit_test(test_xml_errors),
 		cmocka_unit_test(test_xml_no_entities),
+		cmocka_unit_test(test_xml_entity_bomb),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
