@@ -318,6 +318,32 @@ static void test_json_time_zones(void **state)
 	free(text);
 }
 
+/* Room and track ids: slugs of the names, made unique with -2, -3. */
+static void test_json_room_ids(void **state)
+{
+	char *text = json_doc(", \"time_zone_name\": \"Europe/Berlin\", \"rooms\": [{\"name\": "
+			      "\"Saal 1\"}, {\"name\": \"Saal-1\"}, {\"name\": \"!!!\"}, {\"name\": "
+			      "\"SAAL  1!\"}], \"tracks\": [{\"name\": \"Ça va\"}, {\"name\": \"ca-va\"}]",
+			      "");
+	struct tu_diag td;
+	char *path;
+	struct programme *p = import(text, &td, &path);
+
+	(void)state;
+	assert_non_null(p);
+	assert_int_equal(p->n_rooms, 4);
+	assert_string_equal(p->rooms[0].id, "saal-1");
+	assert_string_equal(p->rooms[1].id, "saal-1-2");
+	assert_string_equal(p->rooms[2].id, "room-3");
+	assert_string_equal(p->rooms[3].id, "saal-1-3");
+	assert_string_equal(p->tracks[0].id, "ca-va");
+	assert_string_equal(p->tracks[1].id, "ca-va-2");
+	assert_int_equal(p->n_sessions, 0);
+	assert_diag_counts(&td, 0, 0);
+	done(p, &td, path);
+	free(text);
+}
+
 /* --- schedule.json: errors -------------------------------------------------------- */
 
 static void expect_json_error(const char *conf_extra, const char *rooms, const char *needle)
@@ -596,6 +622,7 @@ int main(void)
 		cmocka_unit_test(test_json_mapping),
 		cmocka_unit_test(test_json_warnings),
 		cmocka_unit_test(test_json_time_zones),
+		cmocka_unit_test(test_json_room_ids),
 		cmocka_unit_test(test_json_errors),
 		cmocka_unit_test(test_json_unreadable),
 		cmocka_unit_test(test_xml_mapping),
