@@ -1,12 +1,248 @@
-#!/usr/bin/env python3
-"""Integration tests of import (being written)."""
+#!/usr/bin/python3
+"""Importing real schedule.json and schedule.xml files (../shared/data/real).
+
+    /usr/bin/python3 tests/integration/test_import.py [-v]
+
+For every *.schedule.json and *.schedule.xml there: `agendad -t` accepts
+it (exit 0) and its summary counts sessions, rooms, days, tracks and
+speakers as this file counts them itself from the same document (json
+module / xml.etree, zoneinfo for the days); `agendad --export` writes
+feeds that python-icalendar (check_ical.py) and ical.js (check_ical.mjs)
+both read, agreeing on every event.  Broken JSON and XML are rejected
+(exit 1) with FILE:LINE[:COL]: messages.
+"""
+import json
+import os
+import pathlib
+import re
+import shutil
+import subprocess
+import sys
 import unittest
+import xml.etree.ElementTree as ET
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from agendadtest import SHARED, SRCDIR, TempDir, run  # noqa: E402
+
+REAL = SHARED / "data" / "real"
+FILES = sorted(list(REAL.glob("*.schedule.json")) + list(REAL.glob("*.schedule.xml"))) \
+    if REAL.is_dir() else []
+JSDIR = pathlib.Path(os.environ.get("AGENDAD_TEST_SUPPORT") or SRCDIR) / "tests" / "js"
+PY_CHECKER = SRCDIR / "tests" / "integration" / "check_ical.py"
+SUMMARY = re.compile(r"(\d+) sessions, (\d+) speakers, (\d+) days, (\d+) tracks, (\d+) rooms, "
+                     r"(\d+) warnings")
 
 
-class Placeholder(unittest.TestCase):
-    def test_daemon_binary_exists(self):
-        import os
-        self.assertTrue(os.access(os.environ["AGENDAD"], os.X_OK))
+def write_conf(folder, programme):
+    conf = pathlib.Path(folder) / "agendad.conf"
+    conf.write_text('programme = "%s";\nbase_url = "http://feeds.example.org";\n' % programme,
+                    encoding="utf-8")
+    return conf
+
+
+# ------------------------------------------------------------ counting in Python
+
+def zone_of(name, first_time):
+    """The zone the document means; without a name, its times' fixed offset."""
+    if name:
+        return ZoneInfo(name)
+    return first_time.tzinfo if first_time is not None else timezone.utc
+
+
+def person_key(guid, code, pid, name):
+    if guid:
+        return "g:" + guid.lower()
+    if code:
+        return "c:" + code.lower()
+    if pid not in (None, ""):
+        return "i:%s" % pid
+    return "n:" + name
+
+
+def start_of(date_text):
+    return datetime.fromisoformat(date_text.replace("Z", "+00:00"))
+
+
+def counts_json(path):
+    conf = json.loads(path.read_text(encoding="utf-8"))["schedule"]["conference"]
+    rooms = {r["name"] for r in conf.get("rooms", []) if r.get("name")}
+    tracks = {t["name"] for t in conf.get("tracks", []) if t.get("name")}
+    sessions, speakers, starts = set(), set(), []
+    for day in conf["days"]:
+        for room, events in day["rooms"].items():
+            if room:
+                rooms.add(room)
+            for e in events:
+                sessions.add(e.get("guid") or e.get("slug") or e["id"])
+                rooms.add(e.get("room") or room)
+                if e.get("track"):
+                    tracks.add(e["track"])
+                starts.append(start_of(e["date"]))
+                for p in e.get("persons", []):
+                    speakers.add(person_key(p.get("guid"), p.get("code"), p.get("id"),
+                                            p.get("public_name") or p.get("name")))
+    zone = zone_of(conf.get("time_zone_name"), starts[0] if starts else None)
+    days = {s.astimezone(zone).date() for s in starts}
+    rooms.discard("")
+    return dict(sessions=len(sessions), speakers=len(speakers), days=len(days),
+                tracks=len(tracks), rooms=len(rooms))
+
+
+def counts_xml(path):
+    root = ET.parse(path).getroot()
+    conf = root.find("conference")
+    rooms = {r.get("name") for r in root.findall("rooms/room") + root.findall("day/room")}
+    tracks = {t.get("name") for t in conf.findall("track")} | \
+             {t.text for t in root.findall("tracks/track")}
+    sessions, speakers, starts = set(), set(), []
+    for e in root.findall("day/room/event"):
+        sessions.add(e.get("guid") or e.findtext("slug") or e.get("id"))
+        if e.findtext("room"):
+            rooms.add(e.findtext("room"))
+        if e.findtext("track"):
+            tracks.add(e.findtext("track"))
+        starts.append(start_of(e.findtext("date")))
+        for p in e.findall("persons/person"):
+            speakers.add(person_key(p.get("guid"), p.get("code"), p.get("id"), p.text))
+    zone = zone_of(conf.findtext("time_zone_name"), starts[0] if starts else None)
+    days = {s.astimezone(zone).date() for s in starts}
+    rooms.discard(None)
+    rooms.discard("")
+    tracks.discard(None)
+    return dict(sessions=len(sessions), speakers=len(speakers), days=len(days),
+                tracks=len(tracks), rooms=len(rooms))
+
+
+def counts(path):
+    return counts_json(path) if path.suffix == ".json" else counts_xml(path)
+
+
+# ------------------------------------------------------------ tests
+
+def need_real(tc):
+    if not FILES:
+        tc.skipTest("no real schedules in %s (the shared data folder is absent)" % REAL)
+
+
+class CheckMode(unittest.TestCase):
+    """agendad -t: exit 0 and the same counts as Python's."""
+
+    def test_every_real_file(self):
+        need_real(self)
+        for path in FILES:
+            with self.subTest(file=path.name), TempDir() as d:
+                proc = run("-t", "-c", write_conf(d, path))
+                self.assertEqual(proc.returncode, 0, proc.stderr[-3000:])
+                m = SUMMARY.search(proc.stdout)
+                self.assertIsNotNone(m, proc.stdout)
+                got = dict(zip(("sessions", "speakers", "days", "tracks", "rooms"),
+                               map(int, m.groups()[:5])))
+                self.assertEqual(got, counts(path))
+                # Every warning names the file and the place in it.
+                warnings = [l for l in proc.stderr.splitlines() if "warning:" in l]
+                self.assertEqual(len(warnings), int(m.group(6)), proc.stderr[-3000:])
+                for line in warnings:
+                    if path.suffix == ".xml":
+                        self.assertRegex(line, r"^%s:\d+: warning: " % re.escape(str(path)))
+                    else:
+                        self.assertRegex(line, r"^%s: warning: (day \d{4}-\d\d-\d\d|no time_zone"
+                                               r"|time_zone_name)" % re.escape(str(path)))
+
+    def test_json_and_xml_of_39c3_agree(self):
+        """The same programme in both formats gives the same model."""
+        need_real(self)
+        a, b = REAL / "39c3-everything.schedule.json", REAL / "39c3-everything.schedule.xml"
+        if not (a.exists() and b.exists()):
+            self.skipTest("no 39c3 pair")
+        outs = []
+        for path in (a, b):
+            with TempDir() as d:
+                proc = run("-t", "-c", write_conf(d, path), check=0)
+                outs.append(SUMMARY.search(proc.stdout).groups())
+        self.assertEqual(outs[0], outs[1])
+
+
+def sample(export, folder):
+    """calendar.ics, every day feed and a few of each other kind."""
+    folder.mkdir()
+    for rel in ["calendar.ics"] + sorted(p.relative_to(export).as_posix()
+                                         for p in (export / "days").glob("*.ics")):
+        shutil.copy(export / rel, folder / rel.replace("/", "_"))
+    for kind in ("rooms", "tracks", "speakers", "sessions"):
+        for p in sorted((export / kind).glob("*.ics"))[:5]:
+            shutil.copy(p, folder / ("%s_%s" % (kind, p.name)))
+
+
+class Export(unittest.TestCase):
+    """agendad --export, then both iCalendar readers."""
+
+    def test_feeds_of_every_real_file(self):
+        need_real(self)
+        node = shutil.which("node")
+        if node is None or not (JSDIR / "node_modules" / "ical.js").is_dir():
+            self.fail("node and ical.js (tests/js/node_modules) are needed")
+        for path in FILES:
+            with self.subTest(file=path.name), TempDir() as d:
+                out = d / "out"
+                run("--export", out, "-c", write_conf(d, path), "--state-dir", d / "state",
+                    check=0)
+                want = counts(path)
+                self.assertEqual(len(list((out / "sessions").glob("*.ics"))), want["sessions"])
+                self.assertEqual(len(list((out / "days").glob("*.ics"))), want["days"])
+                sample(out, d / "sample")
+                py = subprocess.run(["/usr/bin/python3", str(PY_CHECKER), str(d / "sample")],
+                                    capture_output=True, text=True, timeout=300)
+                js = subprocess.run([node, str(JSDIR / "check_ical.mjs"), str(d / "sample")],
+                                    capture_output=True, text=True, timeout=300, cwd=JSDIR)
+                self.assertEqual(py.returncode, 0, py.stderr[-3000:])
+                self.assertEqual(js.returncode, 0, js.stderr[-3000:])
+                pyj, jsj = json.loads(py.stdout), json.loads(js.stdout)
+                self.assertEqual(sorted(pyj), sorted(jsj))
+                cal = pyj["calendar.ics"]["events"]
+                self.assertEqual(len(cal), want["sessions"])
+                for feed in pyj:
+                    key = lambda e: str(e["uid"])
+                    for ep, ej in zip(sorted(pyj[feed]["events"], key=key),
+                                      sorted(jsj[feed]["events"], key=key)):
+                        for field in ("uid", "summary", "dtstart_utc", "dtend_utc"):
+                            self.assertEqual(ep.get(field), ej.get(field), (feed, field))
+
+
+class Broken(unittest.TestCase):
+    """A document that does not parse: exit 1, FILE:LINE[:COL]: message."""
+
+    def test_broken_json(self):
+        with TempDir() as d:
+            prog = d / "broken.schedule.json"
+            prog.write_text('{"schedule": {\n  "conference": {\n    "title": "x"\n'
+                            '    "acronym": "y"\n  }\n}}\n', encoding="utf-8")
+            proc = run("-t", "-c", write_conf(d, prog), check=1)
+            self.assertRegex(proc.stderr, r"(?m)^%s:4:\d+: " % re.escape(str(prog)))
+            self.assertEqual(proc.stdout, "")
+
+    def test_broken_xml(self):
+        with TempDir() as d:
+            prog = d / "broken.schedule.xml"
+            prog.write_text('<?xml version="1.0"?>\n<schedule>\n  <conference>\n'
+                            '    <title>x</titel>\n  </conference>\n</schedule>\n',
+                            encoding="utf-8")
+            proc = run("-t", "-c", write_conf(d, prog), check=1)
+            self.assertRegex(proc.stderr, r"(?m)^%s:4: .*mismatch" % re.escape(str(prog)))
+            self.assertEqual(proc.stdout, "")
+
+    def test_event_error_names_the_place(self):
+        with TempDir() as d:
+            prog = d / "bad.schedule.json"
+            prog.write_text(json.dumps({"schedule": {"conference": {
+                "acronym": "b", "title": "B", "time_zone_name": "Europe/Berlin",
+                "days": [{"date": "2030-01-01", "rooms": {"Saal 1": [
+                    {"guid": "g1", "title": "No start", "duration": "00:30"}]}}]}}}),
+                encoding="utf-8")
+            proc = run("-t", "-c", write_conf(d, prog), check=1)
+            self.assertIn("%s: day 2030-01-01, room 'Saal 1', event g1 'No start': no start"
+                          % prog, proc.stderr)
 
 
 if __name__ == "__main__":
