@@ -58,6 +58,7 @@ def produce(outdir):
     return {name: (prog, os.path.join(outdir, name + ".schedule.json"),
                    os.path.join(outdir, name + ".schedule.xml"))
             for name, prog in (("hostile", os.path.join(outdir, "hostile.programme")),
+                               ("edge", os.path.join(outdir, "edge.programme")),
                                ("shipped", SHIPPED))}
 
 

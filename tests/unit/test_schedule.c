@@ -57,11 +57,25 @@ static const char hostile[] =
 	"  { id = \"a\"; title = \"A\"; kind = \"break\"; start = \"2025-03-30 13:00\"; end = \"2025-03-30 13:15\"; }\n"
 	");\n";
 
+/* Edges of the identifiers: an event id too short for an acronym, a
+ * time zone the schema's time_zone_name pattern refuses, and two session
+ * ids whose guids start alike (found by trying c0, c1, ... in Python), so
+ * that their integer ids clash; no location and no room. */
+static const char edge[] =
+	"event = { id = \"ab\"; title = \"Edge\"; timezone = \"Etc/GMT-14\"; };\n"
+	"speakers = ( { id = \"x\"; name = \"X\"; email = \"xx@example.com\"; } );\n"
+	"sessions = (\n"
+	"  { id = \"c150129\"; title = \"Second in id order\"; start = \"2025-01-01 23:50\";\n"
+	"    end = \"2025-01-02 00:10\"; people = ( { speaker = \"x\"; } ); },\n"
+	"  { id = \"c144809\"; title = \"First in id order\"; start = \"2025-01-01 10:00\";\n"
+	"    end = \"2025-01-01 11:00\"; }\n"
+	");\n";
+
 struct fixture {
 	char *dir;
 	struct conf *c;
-	struct programme *hostile, *shipped;
-	struct buf hj, hx, sj, sx; /* hostile and shipped, JSON and XML */
+	struct programme *hostile, *shipped, *edge;
+	struct buf hj, hx, sj, sx, ej, ex; /* hostile, shipped, edge: JSON and XML */
 };
 
 static struct programme *load(const char *path)
@@ -118,6 +132,10 @@ static int setup(void **state)
 	f->hostile = load(path);
 	free(path);
 	f->shipped = load(TESTS_SRCDIR "/../etc/idm-2014-south-south.programme");
+	path = tu_write(f->dir, "edge.programme", edge);
+	f->edge = load(path);
+	free(path);
+	make(f->edge, f->c, &f->ej, &f->ex);
 	make(f->hostile, f->c, &f->hj, &f->hx);
 	make(f->shipped, f->c, &f->sj, &f->sx);
 	write_out("hostile.programme", hostile, strlen(hostile));
@@ -125,6 +143,9 @@ static int setup(void **state)
 	write_out("hostile.schedule.xml", f->hx.data, f->hx.len);
 	write_out("shipped.schedule.json", f->sj.data, f->sj.len);
 	write_out("shipped.schedule.xml", f->sx.data, f->sx.len);
+	write_out("edge.programme", edge, strlen(edge));
+	write_out("edge.schedule.json", f->ej.data, f->ej.len);
+	write_out("edge.schedule.xml", f->ex.data, f->ex.len);
 	*state = f;
 	return 0;
 }
@@ -135,6 +156,9 @@ static int teardown(void **state)
 
 	prog_free(f->hostile);
 	prog_free(f->shipped);
+	prog_free(f->edge);
+	buf_free(&f->ej);
+	buf_free(&f->ex);
 	conf_free(f->c);
 	buf_free(&f->hj);
 	buf_free(&f->hx);
@@ -465,6 +489,32 @@ static void test_shipped(void **state)
 	json_decref(root);
 }
 
+static void test_edge(void **state)
+{
+	struct fixture *f = *state;
+	json_t *root = parse_json(&f->ej);
+	json_t *conf = json_object_get(json_object_get(root, "schedule"), "conference");
+	json_t *first = json_event(root, "c144809"), *second = json_event(root, "c150129");
+	xmlDocPtr doc = parse_xml(&f->ex);
+
+	assert_string_equal(jget(conf, "acronym"), "ab__");
+	/* "Etc/GMT-14" does not match the schema's pattern: only in meta */
+	assert_null(json_object_get(conf, "time_zone_name"));
+	assert_string_equal(jget(json_object_get(conf, "meta"), "time_zone_name"), "Etc/GMT-14");
+	assert_xpath(doc, "/schedule/conference/time_zone_name", "Etc/GMT-14");
+	/* both guids begin 0x54271a26 or 0xd4271a26: the clash moves the
+	 * later id (in id order) on by one */
+	assert_int_equal(json_integer_value(json_object_get(first, "id")), 1411848742);
+	assert_int_equal(json_integer_value(json_object_get(second, "id")), 1411848743);
+	assert_string_equal(jget(second, "date"), "2025-01-01T23:50:00+14:00");
+	assert_string_equal(jget(second, "end"), "2025-01-02T00:10:00+14:00");
+	assert_string_equal(jget(second, "room"), "Venue");
+	assert_xpath(doc, "//event[slug='session-54271a26-912b-5d70-bbd0-2893891e5628']/@id",
+		     "1411848743");
+	json_decref(root);
+	xmlFreeDoc(doc);
+}
+
 static void assert_no_emails(const struct programme *p, const struct buf *b)
 {
 	for (size_t i = 0; i < p->n_speakers; i++) {
@@ -492,6 +542,8 @@ static void test_no_emails(void **state)
 	assert_no_emails(f->hostile, &f->hx);
 	assert_no_emails(f->shipped, &f->sj);
 	assert_no_emails(f->shipped, &f->sx);
+	assert_no_emails(f->edge, &f->ej);
+	assert_no_emails(f->edge, &f->ex);
 	/* a text of the programme that has an '@' is not an e-mail of a speaker */
 	assert_non_null(strstr(f->hj.data, "not-a-speaker@example.com"));
 }
@@ -522,6 +574,7 @@ int main(void)
 		cmocka_unit_test(test_xml_values),
 		cmocka_unit_test(test_json_xml_agree),
 		cmocka_unit_test(test_shipped),
+		cmocka_unit_test(test_edge),
 		cmocka_unit_test(test_no_emails),
 		cmocka_unit_test(test_deterministic),
 	};
