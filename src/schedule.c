@@ -5,10 +5,13 @@
 
 #include "schedule.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "render.h"
 
@@ -218,19 +221,66 @@ static int uri_char(char ch)
 	       (ch && strchr("-._~:/?#@!$&'()*+,;=", ch));
 }
 
+/* The length of "http://" or "https://" (any case) at url, else 0.  Links
+ * are for opening in a browser: javascript:, data: or mailto: (which
+ * could carry an address) have no place in them. */
+static size_t http_prefix(const char *url)
+{
+	if (strncasecmp(url, "http://", 7) == 0)
+		return 7;
+	if (strncasecmp(url, "https://", 8) == 0)
+		return 8;
+	return 0;
+}
+
+/* host[:port] with a host (a name or a bracketed IPv6 address) and a port
+ * of digits.  No userinfo: credentials do not belong in a public
+ * schedule, and "http://name@domain" reads like an address. */
+static int authority_ok(const char *a, size_t n)
+{
+	const char *end = a + n, *q = a;
+	char ip[64];
+
+	if (n == 0 || memchr(a, '@', n))
+		return 0;
+	if (*a == '[') {
+		const char *close = memchr(a, ']', n);
+		struct in6_addr addr;
+
+		if (!close || (size_t)(close - a - 1) >= sizeof(ip))
+			return 0;
+		memcpy(ip, a + 1, (size_t)(close - a - 1));
+		ip[close - a - 1] = '\0';
+		if (inet_pton(AF_INET6, ip, &addr) != 1)
+			return 0;
+		q = close + 1;
+	} else {
+		while (q < end && *q != ':')
+			q++;
+		if (q == a)
+			return 0;
+	}
+	if (q < end && *q++ != ':')
+		return 0;
+	for (; q < end; q++)
+		if (*q < '0' || *q > '9')
+			return 0;
+	return 1;
+}
+
 char *sched_uri(const char *url)
 {
+	size_t pre = http_prefix(url), alen;
 	struct buf b = { 0 };
-	size_t n = 0;
 	int seen_hash = 0;
 
-	if (!((url[0] >= 'a' && url[0] <= 'z') || (url[0] >= 'A' && url[0] <= 'Z')))
+	if (!pre)
 		return NULL;
-	while (url[n] && (uri_char(url[n]) && !strchr(":/?#@!$&'()*,;=", url[n])))
-		n++;
-	if (url[n] != ':' || !url[n + 1])
+	alen = strcspn(url + pre, "/?#");
+	if (!authority_ok(url + pre, alen))
 		return NULL;
-	for (const char *q = url; *q; q++) {
+	buf_add(&b, url, pre + alen); /* checked above: nothing to encode */
+	for (const char *q = url + pre + alen; *q; q++) {
 		int ok = uri_char(*q) && !(*q == '#' && seen_hash++);
 
 		if (*q == '%' && is_hex(q[1]) && is_hex(q[2]))

@@ -65,8 +65,9 @@ void sched_duration(const struct prog_session *ps, int max_hours, char out[32]);
 char *sched_title(const struct prog_session *ps);
 /* The session's place on the daemon's page: base_url/#<id>. */
 char *sched_session_url(const struct sched *s, const struct prog_session *ps);
-/* url made acceptable as an RFC 3986 URI (bytes outside it
- * percent-encoded), or NULL when it has no scheme; caller frees. */
+/* An http(s) url made acceptable as an RFC 3986 URI (bytes outside it
+ * percent-encoded), or NULL for any other scheme or an authority that is
+ * not host[:port]; caller frees. */
 char *sched_uri(const char *url);
 /* text as valid UTF-8 that XML 1.0 can carry: invalid bytes become U+FFFD,
  * disallowed controls are dropped.  Returns text itself when it is fine,

@@ -59,6 +59,7 @@ def produce(outdir):
                    os.path.join(outdir, name + ".schedule.xml"))
             for name, prog in (("hostile", os.path.join(outdir, "hostile.programme")),
                                ("edge", os.path.join(outdir, "edge.programme")),
+                               ("empty", os.path.join(outdir, "empty.programme")),
                                ("shipped", SHIPPED))}
 
 
@@ -82,7 +83,7 @@ def load_programme(path):
         prog = libconf.load(f)
     zone = ZoneInfo(prog["event"]["timezone"])
     sessions = {}
-    for s in prog["sessions"]:
+    for s in prog.get("sessions", []):
         start = local_datetime(s["start"], zone)
         end = local_datetime(s["end"], zone)
         # an end without an offset is read in the zone, as agendad does
@@ -171,11 +172,20 @@ class ScheduleDocuments(unittest.TestCase):
         self.assertNotEqual(proc.returncode, 0)
 
     def test_xml_valid_against_xsd(self):
-        for name, *_, xpath in self.each():
+        for name, _prog, sessions, *_, xpath in self.each():
             with self.subTest(name):
                 proc = subprocess.run(["xmllint", "--noout", "--schema", XSD, xpath],
                                       capture_output=True, text=True)
-                self.assertEqual(proc.returncode, 0, proc.stderr)
+                if sessions:
+                    self.assertEqual(proc.returncode, 0, proc.stderr)
+                    continue
+                # Known gap: the XSD wants at least one <day>, and a
+                # programme without sessions has none to give.  That must
+                # be the only complaint.
+                self.assertNotEqual(proc.returncode, 0)
+                errors = [l for l in proc.stderr.splitlines() if "validity error" in l]
+                self.assertEqual(len(errors), 1, proc.stderr)
+                self.assertIn("Missing child element(s). Expected is ( day )", errors[0])
 
     def test_every_session_once_with_its_values(self):
         for name, prog, sessions, doc, root, *_ in self.each():
@@ -232,6 +242,7 @@ class ScheduleDocuments(unittest.TestCase):
             with self.subTest(name):
                 days = doc["schedule"]["conference"]["days"]
                 dates = sorted({s["start_dt"].date().isoformat() for s in sessions.values()})
+                self.assertEqual(doc["schedule"]["conference"]["start"], dates[0] if dates else "")
                 self.assertEqual([d["date"] for d in days], dates)
                 self.assertEqual([d["index"] for d in days], list(range(1, len(dates) + 1)))
                 self.assertEqual([d.get("date") for d in root.findall("day")], dates)

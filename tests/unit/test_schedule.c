@@ -45,7 +45,10 @@ static const char hostile[] =
 	"    kind = \"talk\"; description = \"Mail me: not-a-speaker@example.com & <b>bold</b>\";\n"
 	"    people = ( { speaker = \"alice\"; role = \"Chair\"; }, { speaker = \"bob\"; } );\n"
 	"    documents = ( { title = \"Slides <1>\"; url = \"https://example.org/s.pdf?a=1&b=2\"; },\n"
-	"                  { title = \"Notes\"; }, { title = \"Bad\"; url = \"not a url\"; } ); },\n"
+	"                  { title = \"Notes\"; }, { title = \"Bad\"; url = \"not a url\"; },\n"
+	"                  { title = \"JS\"; url = \"javascript:alert(1)\"; },\n"
+	"                  { title = \"Port\"; url = \"https://example.org:abc/\"; },\n"
+	"                  { title = \"Local\"; url = \"http://[::1]:8080/a b\"; } ); },\n"
 	"  { id = \"s1\"; title = \"Short id\"; status = \"cancelled\";\n"
 	"    start = \"2025-03-30 10:00\"; end = \"2025-03-30 11:00\"; people = ( { speaker = \"carol\"; } ); },\n"
 	"  { id = \"maybe\"; title = \"Maybe\"; status = \"tentative\"; room = \"r2\"; track = \"x\";\n"
@@ -71,11 +74,15 @@ static const char edge[] =
 	"    end = \"2025-01-01 11:00\"; }\n"
 	");\n";
 
+/* A programme may have no session at all. */
+static const char empty[] = "event = { id = \"void\"; title = \"Void\"; timezone = \"UTC\"; };\n"
+			    "speakers = ( { id = \"y\"; name = \"Y\"; email = \"yy@example.com\"; } );\n";
+
 struct fixture {
 	char *dir;
 	struct conf *c;
-	struct programme *hostile, *shipped, *edge;
-	struct buf hj, hx, sj, sx, ej, ex; /* hostile, shipped, edge: JSON and XML */
+	struct programme *hostile, *shipped, *edge, *empty;
+	struct buf hj, hx, sj, sx, ej, ex, nj, nx; /* hostile, shipped, edge, empty */
 };
 
 static struct programme *load(const char *path)
@@ -136,6 +143,10 @@ static int setup(void **state)
 	f->edge = load(path);
 	free(path);
 	make(f->edge, f->c, &f->ej, &f->ex);
+	path = tu_write(f->dir, "empty.programme", empty);
+	f->empty = load(path);
+	free(path);
+	make(f->empty, f->c, &f->nj, &f->nx);
 	make(f->hostile, f->c, &f->hj, &f->hx);
 	make(f->shipped, f->c, &f->sj, &f->sx);
 	write_out("hostile.programme", hostile, strlen(hostile));
@@ -146,6 +157,9 @@ static int setup(void **state)
 	write_out("edge.programme", edge, strlen(edge));
 	write_out("edge.schedule.json", f->ej.data, f->ej.len);
 	write_out("edge.schedule.xml", f->ex.data, f->ex.len);
+	write_out("empty.programme", empty, strlen(empty));
+	write_out("empty.schedule.json", f->nj.data, f->nj.len);
+	write_out("empty.schedule.xml", f->nx.data, f->nx.len);
 	*state = f;
 	return 0;
 }
@@ -157,6 +171,9 @@ static int teardown(void **state)
 	prog_free(f->hostile);
 	prog_free(f->shipped);
 	prog_free(f->edge);
+	prog_free(f->empty);
+	buf_free(&f->nj);
+	buf_free(&f->nx);
 	buf_free(&f->ej);
 	buf_free(&f->ex);
 	conf_free(f->c);
@@ -278,6 +295,15 @@ static void test_text_and_uri(void **state)
 	buf_free(&b);
 	assert_null(sched_uri("not a url"));
 	assert_null(sched_uri("/relative/path"));
+	assert_null(sched_uri("javascript:alert(1)"));
+	assert_null(sched_uri("mailto:someone@example.org"));
+	assert_null(sched_uri("https://user:secret@example.org/"));
+	assert_null(sched_uri("https://example.org:80a/"));
+	assert_null(sched_uri("https://[::g]/"));
+	assert_null(sched_uri("https:///path"));
+	u = sched_uri("HTTPS://[2001:db8::1]:443");
+	assert_string_equal(u, "HTTPS://[2001:db8::1]:443");
+	free(u);
 	u = sched_uri("https://example.org/a b/ü?x=<1>#f#g%zz%41");
 	assert_string_equal(u, "https://example.org/a%20b/%C3%BC?x=%3C1%3E#f%23g%25zz%41");
 	free(u);
@@ -354,8 +380,9 @@ static void test_json_values(void **state)
 	assert_null(json_object_get(p0, "email"));
 	assert_string_equal(jget(json_array_get(persons, 1), "url"),
 			    "https://example.org/bob%20page/%C3%BC");
-	links = json_object_get(ev, "links"); /* only the document with a usable URL */
-	assert_int_equal(json_array_size(links), 1);
+	links = json_object_get(ev, "links"); /* only the documents with a usable URL */
+	assert_int_equal(json_array_size(links), 2);
+	assert_string_equal(jget(json_array_get(links, 1), "url"), "http://[::1]:8080/a%20b");
 	assert_string_equal(jget(json_array_get(links, 0), "url"), "https://example.org/s.pdf?a=1&b=2");
 	assert_string_equal(jget(json_array_get(links, 0), "title"), "Slides <1>");
 	assert_non_null(strstr(jget(ev, "description"), "Chair: Alice <A> & Co, Org & <Co>"));
@@ -415,7 +442,7 @@ static void test_xml_values(void **state)
 	q = tu_printf("%s/persons/person[2]", ev);
 	assert_xpath(doc, q, "Bøb \"b\" 中文");
 	free(q);
-	q = tu_printf("%s/links/link/@href", ev);
+	q = tu_printf("%s/links/link[1]/@href", ev);
 	assert_xpath(doc, q, "https://example.org/s.pdf?a=1&b=2");
 	free(q);
 	q = tu_printf("%s/../@name", ev);
@@ -515,6 +542,25 @@ static void test_edge(void **state)
 	xmlFreeDoc(doc);
 }
 
+/* No days: the JSON says so; the XSD wants at least one day, and there
+ * is none to give (see tests/integration/test_schedule.py). */
+static void test_empty(void **state)
+{
+	struct fixture *f = *state;
+	json_t *root = parse_json(&f->nj);
+	json_t *conf = json_object_get(json_object_get(root, "schedule"), "conference");
+	xmlDocPtr doc = parse_xml(&f->nx);
+
+	assert_int_equal(json_array_size(json_object_get(conf, "days")), 0);
+	assert_int_equal(json_integer_value(json_object_get(conf, "daysCount")), 0);
+	assert_int_equal(json_array_size(json_object_get(conf, "rooms")), 0);
+	assert_string_equal(jget(conf, "acronym"), "void");
+	assert_xpath(doc, "count(/schedule/day)", "0");
+	assert_xpath(doc, "/schedule/conference/days", "0");
+	json_decref(root);
+	xmlFreeDoc(doc);
+}
+
 static void assert_no_emails(const struct programme *p, const struct buf *b)
 {
 	for (size_t i = 0; i < p->n_speakers; i++) {
@@ -575,6 +621,7 @@ int main(void)
 		cmocka_unit_test(test_json_xml_agree),
 		cmocka_unit_test(test_shipped),
 		cmocka_unit_test(test_edge),
+		cmocka_unit_test(test_empty),
 		cmocka_unit_test(test_no_emails),
 		cmocka_unit_test(test_deterministic),
 	};
