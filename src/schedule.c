@@ -358,6 +358,18 @@ static int cmp_by_id(const void *a, const void *b)
 	return strcmp(((const struct by_id *)a)->id, ((const struct by_id *)b)->id);
 }
 
+/* The first 31 bits of a guid ("xxxxxxxx-..."), never 0. */
+static uint32_t guid_prefix31(const char *guid)
+{
+	char head[9];
+	uint32_t v;
+
+	memcpy(head, guid, 8);
+	head[8] = '\0';
+	v = (uint32_t)strtoul(head, NULL, 16) & 0x7fffffffu;
+	return v ? v : 1;
+}
+
 /* Integer ids are required (schema: id >= 1; XSD: positiveInteger and
  * unique).  They come from the guid, so that they stay put when other
  * sessions come and go, and a clash moves the later id (in id order) on. */
@@ -380,13 +392,10 @@ static int number_items(struct sched *s)
 	qsort(by_id, n, sizeof(*by_id), cmp_by_id);
 	for (size_t k = 0; k < n; k++) {
 		struct sched_item *it = &s->items[by_id[k].index];
-		uint32_t v = (uint32_t)strtoul((char[9]){ it->guid[0], it->guid[1], it->guid[2],
-							  it->guid[3], it->guid[4], it->guid[5],
-							  it->guid[6], it->guid[7], 0 },
-					       NULL, 16) & 0x7fffffffu;
+		uint32_t v = guid_prefix31(it->guid);
 		size_t h;
 
-		for (v = v ? v : 1;; v = v % 0x7fffffffu + 1) {
+		for (;; v = v % 0x7fffffffu + 1) {
 			for (h = v & (cap - 1); taken[h] && taken[h] != v; h = (h + 1) & (cap - 1))
 				;
 			if (!taken[h])
@@ -520,18 +529,27 @@ static void span_days(struct sched *s)
 
 /* --- version ------------------------------------------------------------------------ */
 
-static void h_str(EVP_MD_CTX *ctx, const char *s)
+/* Little-endian, so that every machine finds the same version. */
+static void h_u64(EVP_MD_CTX *ctx, uint64_t v)
 {
-	uint64_t n = s ? strlen(s) : UINT64_MAX;
+	unsigned char le[8];
 
-	EVP_DigestUpdate(ctx, &n, sizeof(n));
-	if (s)
-		EVP_DigestUpdate(ctx, s, strlen(s));
+	for (int i = 0; i < 8; i++)
+		le[i] = (unsigned char)(v >> (8 * i));
+	EVP_DigestUpdate(ctx, le, sizeof(le));
 }
 
 static void h_int(EVP_MD_CTX *ctx, int64_t v)
 {
-	EVP_DigestUpdate(ctx, &v, sizeof(v));
+	h_u64(ctx, (uint64_t)v);
+}
+
+/* Length first, so that no two sequences of strings hash alike. */
+static void h_str(EVP_MD_CTX *ctx, const char *s)
+{
+	h_u64(ctx, s ? strlen(s) : UINT64_MAX);
+	if (s)
+		EVP_DigestUpdate(ctx, s, strlen(s));
 }
 
 static void h_session(EVP_MD_CTX *ctx, const struct prog_session *ps)
