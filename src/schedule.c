@@ -1,4 +1,657 @@
-/* What both schedule shapes share. */
+/* What both schedule shapes share: identifiers (UUIDv5 guids, integer ids,
+ * slugs, the acronym), the content version, room names, the nesting order
+ * and the text and time formats. */
 #include "config.h"
 
 #include "schedule.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "render.h"
+
+/* RFC 9562 appendix C: the URL namespace, 6ba7b811-9dad-11d1-80b4-00c04fd430c8. */
+static const unsigned char ns_url[16] = { 0x6b, 0xa7, 0xb8, 0x11, 0x9d, 0xad, 0x11, 0xd1,
+					  0x80, 0xb4, 0x00, 0xc0, 0x4f, 0xd4, 0x30, 0xc8 };
+
+void schedule_uuid5(const char *name, char out[37])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int md_len = 0;
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	static const char hex[] = "0123456789abcdef";
+	char *o = out;
+
+	if (!ctx || !EVP_DigestInit_ex(ctx, EVP_sha1(), NULL) ||
+	    !EVP_DigestUpdate(ctx, ns_url, sizeof(ns_url)) ||
+	    !EVP_DigestUpdate(ctx, name, strlen(name)) || !EVP_DigestFinal_ex(ctx, md, &md_len))
+		abort(); /* SHA-1 of a few bytes fails only without memory */
+	EVP_MD_CTX_free(ctx);
+	md[6] = (unsigned char)((md[6] & 0x0f) | 0x50); /* version 5 */
+	md[8] = (unsigned char)((md[8] & 0x3f) | 0x80); /* variant RFC 4122/9562 */
+	for (int i = 0; i < 16; i++) {
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			*o++ = '-';
+		*o++ = hex[md[i] >> 4];
+		*o++ = hex[md[i] & 15];
+	}
+	*o = '\0';
+}
+
+/* uuid5 of "<prefix><id>@<event id>". */
+static void guid_of(const struct programme *p, const char *prefix, const char *id, char out[37])
+{
+	struct buf b = { 0 };
+
+	buf_printf(&b, "%s%s@%s", prefix, id, p->event.id);
+	schedule_uuid5(b.data, out);
+	buf_free(&b);
+}
+
+/* --- patterns ----------------------------------------------------------------- */
+
+static int is_lower_digit(char ch)
+{
+	return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9');
+}
+
+/* ^[a-z0-9_-]+[a-z0-9]$ (the schema's slugs of events, tracks and rooms) */
+int sched_is_json_slug(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n < 2 || !is_lower_digit(s[n - 1]))
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!is_lower_digit(s[i]) && s[i] != '_' && s[i] != '-')
+			return 0;
+	return 1;
+}
+
+/* The XSD's "slug" of tracks: [a-z][a-z0-9-]+ */
+int sched_is_xsd_track_slug(const char *s)
+{
+	if (!(s[0] >= 'a' && s[0] <= 'z') || !s[1])
+		return 0;
+	for (const char *q = s + 1; *q; q++)
+		if (!is_lower_digit(*q) && *q != '-')
+			return 0;
+	return 1;
+}
+
+/* The XSD's "voc-slug-new" of events: [a-z0-9_]{4,}-[a-z0-9\-_]{4,}.  The
+ * first part holds no '-', so the split is at the first one. */
+static int is_xsd_event_slug(const char *s)
+{
+	const char *dash = strchr(s, '-');
+
+	if (!dash || dash - s < 4 || strlen(dash + 1) < 4)
+		return 0;
+	for (const char *q = s; *q; q++)
+		if (!is_lower_digit(*q) && *q != '_' && (q < dash || *q != '-'))
+			return 0;
+	return 1;
+}
+
+/* The schema's time_zone_name is ^([A-Z][a-z]+/[A-Z][a-z]+)|UTC$: as
+ * written, a prefix like "America/Argentina" or a suffix "UTC" passes.
+ * "Etc/GMT+1" does not; such names are left out of schedule.json (the
+ * offsets in every time still say everything a client needs). */
+static int is_json_tz_name(const char *s)
+{
+	const char *q = s;
+	size_t n = strlen(s);
+
+	if (n >= 3 && strcmp(s + n - 3, "UTC") == 0)
+		return 1;
+	for (int part = 0; part < 2; part++) {
+		if (!(*q >= 'A' && *q <= 'Z') || !(q[1] >= 'a' && q[1] <= 'z'))
+			return 0;
+		for (q += 2; *q >= 'a' && *q <= 'z'; q++)
+			;
+		if (part == 0 && *q++ != '/')
+			return 0;
+	}
+	return 1;
+}
+
+/* The event id under ^[a-z0-9_-][a-z0-9_]{3,}: SPEC 3 ids are [a-z0-9-]
+ * and never hold '_', so mapping '-' to '_' can be undone; padding with
+ * '_' covers ids shorter than four characters. */
+static void make_acronym(const char *id, char out[65])
+{
+	size_t n = 0;
+
+	for (; id[n] && n < 64; n++) {
+		char ch = id[n];
+
+		if (ch >= 'A' && ch <= 'Z')
+			ch = (char)(ch - 'A' + 'a');
+		out[n] = is_lower_digit(ch) ? ch : '_';
+	}
+	for (; n < 4; n++)
+		out[n] = '_';
+	out[n] = '\0';
+}
+
+/* --- text and URLs ------------------------------------------------------------- */
+
+/* Length of the valid UTF-8 sequence at p (RFC 3629), or 0; *cp its value. */
+static size_t utf8_seq(const unsigned char *p, uint32_t *cp)
+{
+	static const uint32_t min[] = { 0, 0, 0x80, 0x800, 0x10000 };
+	size_t n = p[0] < 0x80 ? 1 : p[0] >= 0xc2 && p[0] <= 0xdf ? 2 : (p[0] & 0xf0) == 0xe0 ? 3
+		 : p[0] >= 0xf0 && p[0] <= 0xf4 ? 4 : 0;
+	uint32_t v = n == 1 ? p[0] : n == 2 ? p[0] & 0x1fu : n == 3 ? p[0] & 0x0fu : p[0] & 0x07u;
+
+	for (size_t i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		v = (v << 6) | (p[i] & 0x3fu);
+	}
+	if (n == 0 || (n > 1 && v < min[n]) || (v >= 0xd800 && v <= 0xdfff) || v > 0x10ffff)
+		return 0;
+	*cp = v;
+	return n;
+}
+
+/* XML 1.0 (2.2 Char) has no place for most C0 controls, nor U+FFFE/FFFF. */
+static int xml_char(uint32_t cp)
+{
+	return cp >= 0x20 ? cp != 0xfffe && cp != 0xffff : cp == '\t' || cp == '\n' || cp == '\r';
+}
+
+static int text_is_clean(const unsigned char *p)
+{
+	while (*p) {
+		uint32_t cp;
+		size_t n = utf8_seq(p, &cp);
+
+		if (!n || !xml_char(cp))
+			return 0;
+		p += n;
+	}
+	return 1;
+}
+
+const char *sched_text(const char *text, struct buf *scratch)
+{
+	const unsigned char *p = (const unsigned char *)text;
+
+	if (text_is_clean(p))
+		return text;
+	scratch->len = 0;
+	buf_add(scratch, "", 0);
+	while (*p) {
+		uint32_t cp;
+		size_t n = utf8_seq(p, &cp);
+
+		if (!n) {
+			buf_adds(scratch, "\xef\xbf\xbd");
+			p++;
+			continue;
+		}
+		if (xml_char(cp))
+			buf_add(scratch, p, n);
+		p += n;
+	}
+	return scratch->data;
+}
+
+static void pct(struct buf *b, unsigned char ch)
+{
+	buf_printf(b, "%%%02X", ch);
+}
+
+static int is_hex(char ch)
+{
+	return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f') || (ch >= 'A' && ch <= 'F');
+}
+
+/* Characters RFC 3986 allows as they are (unreserved, sub- and gen-delims
+ * but '[' ']', which belong only to IP literals). */
+static int uri_char(char ch)
+{
+	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+	       (ch && strchr("-._~:/?#@!$&'()*+,;=", ch));
+}
+
+/* The length of "http://" or "https://" (any case) at url, else 0.  Links
+ * are for opening in a browser: javascript:, data: or mailto: (which
+ * could carry an address) have no place in them. */
+static size_t http_prefix(const char *url)
+{
+	if (strncasecmp(url, "http://", 7) == 0)
+		return 7;
+	if (strncasecmp(url, "https://", 8) == 0)
+		return 8;
+	return 0;
+}
+
+/* host[:port] with a host (a name or a bracketed IPv6 address) and a port
+ * of digits.  No userinfo: credentials do not belong in a public
+ * schedule, and "http://name@domain" reads like an address. */
+static int authority_ok(const char *a, size_t n)
+{
+	const char *end = a + n, *q = a;
+	char ip[64];
+
+	if (n == 0 || memchr(a, '@', n))
+		return 0;
+	if (*a == '[') {
+		const char *close = memchr(a, ']', n);
+		struct in6_addr addr;
+
+		if (!close || (size_t)(close - a - 1) >= sizeof(ip))
+			return 0;
+		memcpy(ip, a + 1, (size_t)(close - a - 1));
+		ip[close - a - 1] = '\0';
+		if (inet_pton(AF_INET6, ip, &addr) != 1)
+			return 0;
+		q = close + 1;
+	} else {
+		while (q < end && *q != ':')
+			q++;
+		if (q == a)
+			return 0;
+	}
+	if (q < end && *q++ != ':')
+		return 0;
+	for (; q < end; q++)
+		if (*q < '0' || *q > '9')
+			return 0;
+	return 1;
+}
+
+char *sched_uri(const char *url)
+{
+	size_t pre = http_prefix(url), alen;
+	struct buf b = { 0 };
+	int seen_hash = 0;
+
+	if (!pre)
+		return NULL;
+	alen = strcspn(url + pre, "/?#");
+	if (!authority_ok(url + pre, alen))
+		return NULL;
+	buf_add(&b, url, pre + alen); /* checked above: nothing to encode */
+	for (const char *q = url + pre + alen; *q; q++) {
+		int ok = uri_char(*q) && !(*q == '#' && seen_hash++);
+
+		if (*q == '%' && is_hex(q[1]) && is_hex(q[2]))
+			ok = 1;
+		if (ok)
+			buf_add(&b, q, 1);
+		else
+			pct(&b, (unsigned char)*q);
+	}
+	return buf_steal(&b, NULL);
+}
+
+char *sched_session_url(const struct sched *s, const struct prog_session *ps)
+{
+	struct buf b = { 0 };
+
+	buf_printf(&b, "%s/#", s->c->base_url);
+	for (const char *q = ps->id; *q; q++) {
+		if (is_lower_digit(*q) || (*q >= 'A' && *q <= 'Z') || strchr("-._~", *q))
+			buf_add(&b, q, 1);
+		else
+			pct(&b, (unsigned char)*q);
+	}
+	return buf_steal(&b, NULL);
+}
+
+char *sched_title(const struct prog_session *ps)
+{
+	struct buf b = { 0 };
+
+	/* frab has no status.  A cancelled session stays, under its guid, so
+	 * that apps which starred it tell their users it is off instead of
+	 * letting it vanish; the prefix is the only place that can say so. */
+	if (ps->status == PROG_CANCELLED)
+		buf_adds(&b, "Cancelled: ");
+	buf_adds(&b, ps->title);
+	return buf_steal(&b, NULL);
+}
+
+/* --- times ---------------------------------------------------------------------- */
+
+/* The offset comes from the local time prog_localize worked out at load
+ * time: tz lookups go through a cache that threads must not share. */
+void sched_datetime(int64_t utc, const struct civil *local, char out[48])
+{
+	int64_t off = civil_to_seconds(local) - utc;
+	int64_t a = off < 0 ? -off : off;
+
+	snprintf(out, 48, "%04d-%02d-%02dT%02d:%02d:%02d%c%02lld:%02lld", local->year, local->month,
+		 local->day, local->hour, local->min, local->sec, off < 0 ? '-' : '+',
+		 (long long)(a / 3600), (long long)(a / 60 % 60));
+}
+
+void sched_duration(const struct prog_session *ps, int max_hours, char out[32])
+{
+	int64_t mins = (ps->end - ps->start + 59) / 60;
+	int64_t h = mins / 60, m = mins % 60;
+
+	if (h > max_hours) {
+		h = max_hours;
+		m = 59;
+	}
+	snprintf(out, 32, "%02lld:%02lld", (long long)h, (long long)m);
+}
+
+/* --- identifiers ---------------------------------------------------------------- */
+
+struct by_id {
+	const char *id;
+	uint32_t index;
+};
+
+static int cmp_by_id(const void *a, const void *b)
+{
+	return strcmp(((const struct by_id *)a)->id, ((const struct by_id *)b)->id);
+}
+
+/* The first 31 bits of a guid ("xxxxxxxx-..."), never 0. */
+static uint32_t guid_prefix31(const char *guid)
+{
+	char head[9];
+	uint32_t v;
+
+	memcpy(head, guid, 8);
+	head[8] = '\0';
+	v = (uint32_t)strtoul(head, NULL, 16) & 0x7fffffffu;
+	return v ? v : 1;
+}
+
+/* Integer ids are required (schema: id >= 1; XSD: positiveInteger and
+ * unique).  They come from the guid, so that they stay put when other
+ * sessions come and go, and a clash moves the later id (in id order) on. */
+static int number_items(struct sched *s)
+{
+	size_t n = s->p->n_sessions, cap = 4;
+	struct by_id *by_id = malloc((n + 1) * sizeof(*by_id));
+	uint32_t *taken;
+
+	while (cap < 2 * n + 2)
+		cap *= 2;
+	taken = calloc(cap, sizeof(*taken));
+	if (!by_id || !taken) {
+		free(by_id);
+		free(taken);
+		return -1;
+	}
+	for (uint32_t i = 0; i < n; i++)
+		by_id[i] = (struct by_id){ s->p->sessions[i].id, i };
+	qsort(by_id, n, sizeof(*by_id), cmp_by_id);
+	for (size_t k = 0; k < n; k++) {
+		struct sched_item *it = &s->items[by_id[k].index];
+		uint32_t v = guid_prefix31(it->guid);
+		size_t h;
+
+		for (;; v = v % 0x7fffffffu + 1) {
+			for (h = v & (cap - 1); taken[h] && taken[h] != v; h = (h + 1) & (cap - 1))
+				;
+			if (!taken[h])
+				break;
+		}
+		taken[h] = v;
+		it->number = v;
+	}
+	free(by_id);
+	free(taken);
+	return 0;
+}
+
+static void make_item(const struct programme *p, const struct prog_session *ps,
+		      struct sched_item *it)
+{
+	guid_of(p, "", ps->id, it->guid);
+	/* The slug is the session id whenever the pattern takes it, so that
+	 * agendad's importer, seeing guid == uuid5(slug@event), keeps ids. */
+	snprintf(it->derived, sizeof(it->derived), "session-%s", it->guid);
+	it->slug = sched_is_json_slug(ps->id) ? ps->id : it->derived;
+	it->xml_slug = is_xsd_event_slug(ps->id) ? ps->id : it->derived;
+}
+
+/* --- rooms ------------------------------------------------------------------------ */
+
+uint32_t sched_room(const struct sched *s, const struct prog_session *ps)
+{
+	return ps->room == PROG_NONE ? (uint32_t)s->p->n_rooms : ps->room;
+}
+
+static int name_taken(char **names, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(names[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+/* A name no earlier room has: both formats key a day's rooms by name. */
+static char *unique_name(char **names, size_t n, const char *title, const char *id)
+{
+	struct buf b = { 0 }, scratch = { 0 };
+
+	buf_adds(&b, sched_text(title, &scratch));
+	if (name_taken(names, n, b.data)) {
+		buf_printf(&b, " (%s)", sched_text(id, &scratch));
+		for (int k = 2; name_taken(names, n, b.data); k++) {
+			b.len = 0;
+			buf_printf(&b, "%s (%s) %d", sched_text(title, &scratch), id, k);
+		}
+	}
+	buf_free(&scratch);
+	return buf_steal(&b, NULL);
+}
+
+static int name_rooms(struct sched *s)
+{
+	const struct programme *p = s->p;
+	size_t n = p->n_rooms;
+
+	s->room_names = calloc(n + 1, sizeof(*s->room_names));
+	s->room_guids = calloc(n + 1, sizeof(*s->room_guids));
+	if (!s->room_names || !s->room_guids)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		s->room_names[i] = unique_name(s->room_names, i, p->rooms[i].title, p->rooms[i].id);
+		guid_of(p, "room:", p->rooms[i].id, s->room_guids[i]);
+	}
+	/* Every event must name a room, but a programme need not have any
+	 * (the shipped one has none).  The event's location is the one true
+	 * statement about where such sessions are; without it, "Venue". */
+	s->room_names[n] = unique_name(s->room_names, n,
+				       p->event.location ? p->event.location : "Venue", "no room");
+	guid_of(p, "room:", "", s->room_guids[n]);
+	for (size_t i = 0; i < p->n_sessions; i++)
+		if (p->sessions[i].room == PROG_NONE)
+			s->room_used_fallback = 1;
+	return 0;
+}
+
+/* --- nesting and days --------------------------------------------------------- */
+
+struct nest {
+	uint32_t day, room, index;
+};
+
+static int cmp_nest(const void *a, const void *b)
+{
+	const struct nest *x = a, *y = b;
+
+	if (x->day != y->day)
+		return x->day < y->day ? -1 : 1;
+	if (x->room != y->room)
+		return x->room < y->room ? -1 : 1;
+	return x->index < y->index ? -1 : x->index > y->index; /* sessions are sorted by start */
+}
+
+/* Session indices by (day, room, start): the nesting of both documents. */
+static int nest_sessions(struct sched *s)
+{
+	size_t n = s->p->n_sessions;
+	struct nest *v = malloc((n + 1) * sizeof(*v));
+
+	if (!v)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		v[i] = (struct nest){ s->p->sessions[i].day, sched_room(s, &s->p->sessions[i]),
+				      (uint32_t)i };
+	qsort(v, n, sizeof(*v), cmp_nest);
+	for (size_t i = 0; i < n; i++)
+		s->order[i] = v[i].index;
+	free(v);
+	return 0;
+}
+
+static void span_days(struct sched *s)
+{
+	const struct programme *p = s->p;
+
+	for (size_t i = 0; i < p->n_sessions; i++) {
+		const struct prog_session *ps = &p->sessions[i];
+		struct sched_day *d = &s->days[ps->day];
+
+		if (!d->first || ps->start < d->first->start)
+			d->first = ps;
+		if (!d->last || ps->end > d->last->end)
+			d->last = ps;
+	}
+}
+
+/* --- version ------------------------------------------------------------------------ */
+
+/* Little-endian, so that every machine finds the same version. */
+static void h_u64(EVP_MD_CTX *ctx, uint64_t v)
+{
+	unsigned char le[8];
+
+	for (int i = 0; i < 8; i++)
+		le[i] = (unsigned char)(v >> (8 * i));
+	EVP_DigestUpdate(ctx, le, sizeof(le));
+}
+
+static void h_int(EVP_MD_CTX *ctx, int64_t v)
+{
+	h_u64(ctx, (uint64_t)v);
+}
+
+/* Length first, so that no two sequences of strings hash alike. */
+static void h_str(EVP_MD_CTX *ctx, const char *s)
+{
+	h_u64(ctx, s ? strlen(s) : UINT64_MAX);
+	if (s)
+		EVP_DigestUpdate(ctx, s, strlen(s));
+}
+
+static void h_session(EVP_MD_CTX *ctx, const struct prog_session *ps)
+{
+	h_str(ctx, ps->id);
+	h_str(ctx, ps->title);
+	h_str(ctx, ps->kind);
+	h_str(ctx, ps->description);
+	h_int(ctx, ps->start);
+	h_int(ctx, ps->end);
+	h_int(ctx, ps->track);
+	h_int(ctx, ps->room);
+	h_int(ctx, ps->status);
+	for (uint32_t k = 0; k < ps->n_people; k++) {
+		h_int(ctx, ps->people[k].speaker);
+		h_str(ctx, ps->people[k].role);
+		h_str(ctx, ps->people[k].affiliation);
+	}
+	for (uint32_t k = 0; k < ps->n_docs; k++) {
+		h_str(ctx, ps->docs[k].title);
+		h_str(ctx, ps->docs[k].url);
+	}
+}
+
+/* The version is a digest of everything the documents show (and of the
+ * agendad release, whose output may differ), so it changes exactly when
+ * a client has something new to fetch.  E-mail addresses are not shown
+ * and so not hashed. */
+static int make_version(struct sched *s)
+{
+	const struct programme *p = s->p;
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int len = 0;
+	const char *ev[] = { p->event.id, p->event.title, p->event.short_title,
+			     p->event.timezone, p->event.location, p->event.url,
+			     p->event.description, s->c->base_url, PACKAGE_VERSION };
+
+	if (!ctx || !EVP_DigestInit_ex(ctx, EVP_sha1(), NULL)) {
+		EVP_MD_CTX_free(ctx);
+		return -1;
+	}
+	for (size_t i = 0; i < sizeof(ev) / sizeof(ev[0]); i++)
+		h_str(ctx, ev[i]);
+	for (size_t i = 0; i < p->n_tracks; i++) {
+		h_str(ctx, p->tracks[i].id);
+		h_str(ctx, p->tracks[i].title);
+		h_str(ctx, p->tracks[i].description);
+	}
+	for (size_t i = 0; i < p->n_rooms; i++) {
+		h_str(ctx, p->rooms[i].id);
+		h_str(ctx, p->rooms[i].title);
+	}
+	for (size_t i = 0; i < p->n_speakers; i++) {
+		h_str(ctx, p->speakers[i].id);
+		h_str(ctx, p->speakers[i].name);
+		h_str(ctx, p->speakers[i].affiliation);
+		h_str(ctx, p->speakers[i].bio_url);
+	}
+	for (size_t i = 0; i < p->n_sessions; i++)
+		h_session(ctx, &p->sessions[i]);
+	EVP_DigestFinal_ex(ctx, md, &len);
+	EVP_MD_CTX_free(ctx);
+	for (int i = 0; i < 8; i++)
+		snprintf(s->version + 2 * i, 3, "%02x", md[i]);
+	return 0;
+}
+
+/* --- life cycle ------------------------------------------------------------------ */
+
+int sched_init(struct sched *s, const struct programme *p, const struct conf *c)
+{
+	memset(s, 0, sizeof(*s));
+	s->p = p;
+	s->c = c;
+	make_acronym(p->event.id, s->acronym);
+	s->tz_json = is_json_tz_name(tz_name(p->tz)) ? tz_name(p->tz) : NULL;
+	s->items = calloc(p->n_sessions + 1, sizeof(*s->items));
+	s->days = calloc(p->n_days + 1, sizeof(*s->days));
+	s->order = malloc((p->n_sessions + 1) * sizeof(*s->order));
+	if (!s->items || !s->days || !s->order || name_rooms(s) < 0)
+		goto fail;
+	for (size_t i = 0; i < p->n_sessions; i++)
+		make_item(p, &p->sessions[i], &s->items[i]);
+	if (number_items(s) < 0 || make_version(s) < 0 || nest_sessions(s) < 0)
+		goto fail;
+	span_days(s);
+	return 0;
+fail:
+	sched_free(s);
+	return -1;
+}
+
+void sched_free(struct sched *s)
+{
+	if (s->room_names)
+		for (size_t i = 0; i <= s->p->n_rooms; i++)
+			free(s->room_names[i]);
+	free(s->room_names);
+	free(s->room_guids);
+	free(s->items);
+	free(s->days);
+	free(s->order);
+	memset(s, 0, sizeof(*s));
+}

@@ -5,6 +5,8 @@
 #ifndef AGENDAD_SCHEDULE_H
 #define AGENDAD_SCHEDULE_H
 
+#include <stdint.h>
+
 #include "buf.h"
 #include "conf.h"
 #include "programme.h"
@@ -12,5 +14,67 @@
 /* Append the document to out.  Return 0, or -1 when memory runs out. */
 int schedule_json(const struct programme *p, const struct conf *c, struct buf *out);
 int schedule_xml(const struct programme *p, const struct conf *c, struct buf *out);
+
+/* --- shared by schedule_json.c and schedule_xml.c (schedule.c) -------------
+ * Everything both documents derive from the programme, worked out once so
+ * that the two shapes say the same thing about every session. */
+
+/* The name-based UUID (RFC 9562 version 5, SHA-1) of name in the URL
+ * namespace, lower-case with hyphens. */
+void schedule_uuid5(const char *name, char out[37]);
+
+struct sched_item {       /* one session */
+	char guid[37];    /* uuid5("<session id>@<event id>") */
+	uint32_t number;  /* the positive integer id both formats require */
+	const char *slug; /* the session id, or derived when it cannot be one */
+	const char *xml_slug; /* the same under the stricter XSD pattern */
+	char derived[48];     /* "session-<guid>" when the id is not a slug */
+};
+
+struct sched_day { /* day_start/day_end: from its sessions */
+	const struct prog_session *first; /* the earliest start */
+	const struct prog_session *last;  /* the latest end */
+};
+
+struct sched {
+	const struct programme *p;
+	const struct conf *c;
+	char acronym[64 + 1]; /* the event id under the acronym pattern */
+	char version[17];     /* hex digest of what the documents show */
+	const char *tz_json;  /* time_zone_name when the JSON pattern takes it */
+	struct sched_item *items; /* parallel to p->sessions */
+	struct sched_day *days;   /* parallel to p->days */
+	/* Rooms: p->rooms then one for sessions without a room (index
+	 * n_rooms); names are unique because both formats key rooms by name. */
+	char **room_names;
+	char (*room_guids)[37];
+	int room_used_fallback;
+	/* Session indices by (day, room, start): the documents' nesting. */
+	uint32_t *order;
+};
+
+/* Returns 0, or -1 when memory runs out (s is then freed). */
+int sched_init(struct sched *s, const struct programme *p, const struct conf *c);
+void sched_free(struct sched *s);
+uint32_t sched_room(const struct sched *s, const struct prog_session *ps);
+/* "YYYY-MM-DDTHH:MM:SS+HH:MM": local (the local time of utc) with its offset. */
+void sched_datetime(int64_t utc, const struct civil *local, char out[48]);
+/* "H:MM" rounded up to whole minutes; hours capped at max_hours. */
+void sched_duration(const struct prog_session *ps, int max_hours, char out[32]);
+/* The title as shown: cancelled sessions keep their place, marked. */
+char *sched_title(const struct prog_session *ps);
+/* The session's place on the daemon's page: base_url/#<id>. */
+char *sched_session_url(const struct sched *s, const struct prog_session *ps);
+/* An http(s) url made acceptable as an RFC 3986 URI (bytes outside it
+ * percent-encoded), or NULL for any other scheme or an authority that is
+ * not host[:port]; caller frees. */
+char *sched_uri(const char *url);
+/* text as valid UTF-8 that XML 1.0 can carry: invalid bytes become U+FFFD,
+ * disallowed controls are dropped.  Returns text itself when it is fine,
+ * else scratch's contents. */
+const char *sched_text(const char *text, struct buf *scratch);
+/* Slug patterns of the JSON schema and of the XSD's tracks. */
+int sched_is_json_slug(const char *s);
+int sched_is_xsd_track_slug(const char *s);
 
 #endif
