@@ -8,9 +8,11 @@
 #include <time.h>
 #include <zlib.h>
 
+#include "buf.h"
 #include "html.h"
 #include "log.h"
 #include "parallel.h"
+#include "schedule.h"
 #include "state.h"
 #include "strmap.h"
 
@@ -290,6 +292,7 @@ struct catalogue *catalogue_new(struct conf *c, struct programme *p, struct feed
 	cat->prog = p;
 	cat->fs = fs;
 	cat->refs = 1;
+	pthread_mutex_init(&cat->docs_lock, NULL);
 	cat->loaded_at = now;
 	cat->generation = __atomic_add_fetch(&generations, 1, __ATOMIC_RELAXED);
 	snprintf(cat->cache_control, sizeof(cat->cache_control), "max-age=%lld",
@@ -344,11 +347,50 @@ int catalogue_stamp(struct catalogue *cat, struct state *st, int64_t now)
 	return rc;
 }
 
-const struct cat_entry *catalogue_find(const struct catalogue *cat, const char *path)
+static const char *const doc_paths[2] = { "schedule.json", "schedule.xml" };
+static const char *const doc_types[2] = { "application/json; charset=utf-8",
+					  "application/xml; charset=utf-8" };
+
+/* Called with docs_lock held. */
+static void build_document(struct catalogue *cat, int which)
 {
+	struct buf b = { 0 };
+	int rc = which == 0 ? schedule_json(cat->prog, cat->conf, &b)
+			    : schedule_xml(cat->prog, cat->conf, &b);
+	size_t len;
+
+	if (rc < 0) {
+		buf_free(&b);
+		cat->doc_state[which] = -1;
+		log_err("cannot build %s", doc_paths[which]);
+		return;
+	}
+	cat->doc_data[which] = buf_steal(&b, &len);
+	/* The whole programme's last change is the document's. */
+	catalogue_document(&cat->docs[which], doc_paths[which], doc_types[which],
+			   cat->doc_data[which], len, &cat->doc_gz[which],
+			   cat->doc_trailers + 8 * which, cat->entries[0].modified);
+	cat->doc_state[which] = 1;
+}
+
+const struct cat_entry *catalogue_find(struct catalogue *cat, const char *path)
+{
+	const struct cat_entry *e = NULL;
 	uint32_t i;
 
-	return strmap_get(cat->paths, path, &i) == 0 ? &cat->entries[i] : NULL;
+	if (strmap_get(cat->paths, path, &i) == 0)
+		return &cat->entries[i];
+	for (int which = 0; which < 2; which++) {
+		if (strcmp(path, doc_paths[which]) != 0)
+			continue;
+		pthread_mutex_lock(&cat->docs_lock);
+		if (cat->doc_state[which] == 0)
+			build_document(cat, which);
+		if (cat->doc_state[which] == 1)
+			e = &cat->docs[which];
+		pthread_mutex_unlock(&cat->docs_lock);
+	}
+	return e;
 }
 
 struct catalogue *catalogue_ref(struct catalogue *cat)
@@ -368,6 +410,13 @@ void catalogue_unref(struct catalogue *cat)
 	}
 	for (size_t i = 0; i < cat->n_gz; i++)
 		free(cat->gz[i].data);
+	for (int which = 0; which < 2; which++) {
+		free(cat->docs[which].plain.iov);
+		free(cat->docs[which].gzip.iov);
+		free(cat->doc_data[which]);
+		free(cat->doc_gz[which].data);
+	}
+	pthread_mutex_destroy(&cat->docs_lock);
 	free(cat->gz);
 	free(cat->entries);
 	free(cat->trailers);

@@ -5,6 +5,7 @@
 #ifndef AGENDAD_CATALOGUE_H
 #define AGENDAD_CATALOGUE_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/uio.h>
@@ -53,6 +54,12 @@ struct catalogue {
 	char cache_control[32]; /* from feeds.refresh */
 	size_t total_plain, total_gzip;
 	/* private */
+	pthread_mutex_t docs_lock; /* guards the schedule documents, built when first asked for */
+	struct cat_entry docs[2];  /* schedule.json, schedule.xml */
+	char *doc_data[2];
+	struct gz_chunk doc_gz[2];
+	unsigned char doc_trailers[16];
+	int doc_state[2]; /* 0 not built, 1 built, -1 failed */
 	struct strmap *paths;
 	struct gz_chunk *gz;
 	size_t n_gz;
@@ -83,8 +90,10 @@ void catalogue_document(struct cat_entry *e, const char *path, const char *type,
 			size_t len, struct gz_chunk *gz, unsigned char *trailer, int64_t modified);
 /* The deflated run of a feed's name lines, for catalogue_assemble. */
 void catalogue_name_chunk(const char *text, size_t len, struct gz_chunk *out);
-/* NULL when the path is not published. */
-const struct cat_entry *catalogue_find(const struct catalogue *cat, const char *path);
+/* NULL when the path is not published.  schedule.json and schedule.xml
+ * are built on the first request for them: conference apps fetch them,
+ * calendars do not, and a reload should not wait for them. */
+const struct cat_entry *catalogue_find(struct catalogue *cat, const char *path);
 struct catalogue *catalogue_ref(struct catalogue *cat);
 /* Frees the catalogue with the last reference; accepts NULL. */
 void catalogue_unref(struct catalogue *cat);

@@ -13,7 +13,9 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "html.h"
+#include "schedule.h"
 #include "log.h"
 #include "parallel.h"
 #include "strmap.h"
@@ -179,6 +181,45 @@ static void write_range(void *ctx, size_t begin, size_t end)
 		__atomic_store_n(&job->failed, rc, __ATOMIC_RELAXED);
 }
 
+struct schedule_job {
+	const struct feedset *fs;
+	const struct conf *c;
+	struct buf docs[2];
+	int rc[2];
+};
+
+static void build_schedules(void *ctx, size_t begin, size_t end)
+{
+	struct schedule_job *job = ctx;
+
+	for (size_t i = begin; i < end; i++)
+		job->rc[i] = i == 0 ? schedule_json(job->fs->prog, job->c, &job->docs[0])
+				    : schedule_xml(job->fs->prog, job->c, &job->docs[1]);
+}
+
+/* schedule.json and schedule.xml, one per core. */
+static int write_schedules(const struct feedset *fs, const struct conf *c, int dirfd,
+			   const char *dir)
+{
+	static const char *const names[2] = { "schedule.json", "schedule.xml" };
+	struct schedule_job job = { .fs = fs, .c = c };
+	int rc = 0;
+
+	parallel_for(2, 1, build_schedules, &job);
+	for (int i = 0; i < 2; i++) {
+		struct bytes_job doc = { job.docs[i].data, job.docs[i].len };
+
+		if (rc == 0 && job.rc[i] < 0) {
+			log_err("cannot build %s", names[i]);
+			rc = -ENOMEM;
+		}
+		if (rc == 0)
+			rc = write_atomic(dirfd, dir, names[i], produce_bytes, &doc);
+		buf_free(&job.docs[i]);
+	}
+	return rc;
+}
+
 int export_feeds(const struct feedset *fs, const struct conf *c, const char *dir)
 {
 	struct strmap *written = strmap_new(fs->n_feeds);
@@ -214,6 +255,8 @@ int export_feeds(const struct feedset *fs, const struct conf *c, const char *dir
 		rc = write_atomic(dirfd, dir, "index.html", produce_bytes, &page);
 		free(html);
 	}
+	if (rc == 0)
+		rc = write_schedules(fs, c, dirfd, dir);
 	for (const char *const *s = subdirs; *s && rc == 0; s++)
 		prune(dirfd, dir, *s, written);
 	close(dirfd);

@@ -1,6 +1,9 @@
 /* agendad: command line and modes.  The work is done by the modules. */
 #include "config.h"
 
+#include <curl/curl.h>
+#include <libxml/parser.h>
+
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -225,6 +228,13 @@ static int run_reminders(const struct conf *c, const struct programme *p)
 	return 0;
 }
 
+static void cleanup_libraries(void)
+{
+	icaltimezone_free_builtin_timezones();
+	curl_global_cleanup();
+	xmlCleanupParser();
+}
+
 int main(int argc, char **argv)
 {
 	struct options o;
@@ -235,16 +245,21 @@ int main(int argc, char **argv)
 	log_init();
 	if (parse_args(argc, argv, &o) < 0)
 		return EXIT_USAGE;
+	/* Both set up global state that is not safe to set up from threads. */
+	xmlInitParser();
+	curl_global_init(CURL_GLOBAL_DEFAULT);
 	if (o.mode == MODE_DAEMON) {
 		struct loop_options lo = { o.config, o.state_dir, o.listen, o.foreground,
 					   o.dry_run, o.now, o.speed ? atof(o.speed) : 1.0 };
 
 		rc = loop_run(&lo);
-		icaltimezone_free_builtin_timezones();
+		cleanup_libraries();
 		return rc;
 	}
-	if ((rc = load(&o, &c, &p)) != 0)
+	if ((rc = load(&o, &c, &p)) != 0) {
+		cleanup_libraries();
 		return rc;
+	}
 	switch (o.mode) {
 	case MODE_TEST: rc = run_test(c, p); break;
 	case MODE_EXPORT: rc = run_export(c, p, o.export_dir); break;
@@ -254,6 +269,6 @@ int main(int argc, char **argv)
 	}
 	prog_free(p);
 	conf_free(c);
-	icaltimezone_free_builtin_timezones();
+	cleanup_libraries();
 	return rc;
 }

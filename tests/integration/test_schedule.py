@@ -36,6 +36,7 @@ import libconf  # Debian's python3-libconf  # noqa: E402
 
 SRCDIR = str(agendadtest.SRCDIR)
 BUILDDIR = str(agendadtest.BUILDDIR)
+AGENDAD = str(agendadtest.AGENDAD)
 JSDIR = os.path.join(os.environ.get("AGENDAD_TEST_SUPPORT") or SRCDIR, "tests", "js")
 AJV = os.path.join(JSDIR, "node_modules", ".bin", "ajv")
 REAL = agendadtest.SHARED / "data" / "real"
@@ -47,20 +48,34 @@ SLUG = re.compile(r"^[a-z0-9_-]+[a-z0-9]$")
 
 
 def produce(outdir):
-    """Writes the documents into outdir; returns {name: (programme,
-    schedule.json, schedule.xml)}.  For now the unit test writes them
-    (AGENDAD_SCHEDULE_OUT); later, agendad --export will."""
+    """Writes the documents into outdir with `agendad --export`; returns
+    {name: (programme, schedule.json, schedule.xml)}.  The unit test
+    writes the programmes it defines (AGENDAD_SCHEDULE_OUT)."""
     binary = os.path.join(BUILDDIR, "tests", "unit", "test_schedule")
     env = dict(os.environ, AGENDAD_SCHEDULE_OUT=outdir)
     proc = subprocess.run([binary], env=env, capture_output=True, text=True, timeout=120)
     if proc.returncode != 0:
         raise AssertionError(f"{binary} failed:\n{proc.stdout}\n{proc.stderr}")
-    return {name: (prog, os.path.join(outdir, name + ".schedule.json"),
-                   os.path.join(outdir, name + ".schedule.xml"))
-            for name, prog in (("hostile", os.path.join(outdir, "hostile.programme")),
-                               ("edge", os.path.join(outdir, "edge.programme")),
-                               ("empty", os.path.join(outdir, "empty.programme")),
-                               ("shipped", SHIPPED))}
+    result = {}
+    for name, prog in (("hostile", os.path.join(outdir, "hostile.programme")),
+                       ("edge", os.path.join(outdir, "edge.programme")),
+                       ("empty", os.path.join(outdir, "empty.programme")),
+                       ("shipped", SHIPPED)):
+        folder = os.path.join(outdir, name)
+        os.makedirs(folder, exist_ok=True)
+        conf = os.path.join(folder, "agendad.conf")
+        with open(conf, "w", encoding="utf-8") as f:
+            f.write(f'programme = "{os.path.abspath(prog)}";\n'
+                    f'state_dir = "{folder}/state";\n'
+                    'base_url = "https://example.org/agenda/";\n')
+        export = os.path.join(folder, "export")
+        proc = subprocess.run([AGENDAD, "--export", export, "-c", conf], capture_output=True,
+                              text=True, timeout=120)
+        if proc.returncode != 0:
+            raise AssertionError(f"agendad --export {name} failed:\n{proc.stderr}")
+        result[name] = (prog, os.path.join(export, "schedule.json"),
+                        os.path.join(export, "schedule.xml"))
+    return result
 
 
 # --- the programme, read independently --------------------------------------------
@@ -281,6 +296,41 @@ class ScheduleDocuments(unittest.TestCase):
         finally:
             import shutil
             shutil.rmtree(again, ignore_errors=True)
+
+
+class ServedLikeFeeds(unittest.TestCase):
+    """/schedule.json and /schedule.xml over HTTP: the bytes --export
+    writes, with ETag, gzip, 304 and HEAD like every feed."""
+
+    def test_served_documents(self):
+        import gzip
+        from daemon import Daemon, copy_shipped
+        from parsers import fetch
+
+        with tempfile.TemporaryDirectory() as d:
+            conf = copy_shipped(d)
+            export = os.path.join(d, "export")
+            subprocess.run([AGENDAD, "--export", export, "-c", str(conf)], check=True,
+                           capture_output=True, timeout=120)
+            with Daemon(conf) as daemon:
+                for name, ctype in (("schedule.json", "application/json; charset=utf-8"),
+                                    ("schedule.xml", "application/xml; charset=utf-8")):
+                    status, headers, body = fetch(f"{daemon.url}/{name}")
+                    self.assertEqual(status, 200, name)
+                    self.assertEqual(headers["Content-Type"], ctype)
+                    with open(os.path.join(export, name), "rb") as f:
+                        self.assertEqual(body, f.read(), name)
+                    self.assertNotIn(b"@example.org", body)
+                    etag = headers["ETag"]
+                    status, _, _ = fetch(f"{daemon.url}/{name}", {"If-None-Match": etag})
+                    self.assertEqual(status, 304)
+                    status, gz_headers, gz = fetch(f"{daemon.url}/{name}",
+                                                   {"Accept-Encoding": "gzip"})
+                    self.assertEqual(gz_headers["Content-Encoding"], "gzip")
+                    self.assertEqual(gzip.decompress(gz), body)
+                    status, head_headers, head = fetch(f"{daemon.url}/{name}", method="HEAD")
+                    self.assertEqual((status, head), (200, b""))
+                    self.assertEqual(head_headers["ETag"], etag)
 
 
 if __name__ == "__main__":
