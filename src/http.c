@@ -341,6 +341,40 @@ static enum MHD_Result serve_entry(struct MHD_Connection *conn, struct catalogue
 	return serve_held(conn, cat, e, head, &hold);
 }
 
+/* Small bodies are copied into one buffer: libmicrohttpd sends a buffer
+ * with the headers in one segment, an iovec response in two, and the
+ * copy of a few kilobytes costs far less than the extra packet. */
+#define COPY_MAX 16384
+
+static struct MHD_Response *body_response(const struct cat_body *body, const struct holder *hold)
+{
+	struct MHD_Response *r;
+	char *copy, *p;
+
+	if (body->n_iov == 1) /* The bytes are already contiguous (in the catalogue or a view). */
+		r = MHD_create_response_from_buffer_with_free_callback_cls(
+			body->len, body->iov[0].iov_base, hold->release, hold->ref(hold->obj));
+	else if (body->len <= COPY_MAX && (copy = malloc(body->len ? body->len : 1))) {
+		p = copy;
+		for (size_t i = 0; i < body->n_iov; i++) {
+			memcpy(p, body->iov[i].iov_base, body->iov[i].iov_len);
+			p += body->iov[i].iov_len;
+		}
+		r = MHD_create_response_from_buffer(body->len, copy, MHD_RESPMEM_MUST_FREE);
+		if (!r)
+			free(copy);
+		return r;
+	} else
+		/* The response points into the catalogue: it keeps a reference
+		 * until MHD has sent the last byte, even across a reload. */
+		r = MHD_create_response_from_iovec((const struct MHD_IoVec *)body->iov,
+						   (unsigned int)body->n_iov, hold->release,
+						   hold->ref(hold->obj));
+	if (!r)
+		hold->release(hold->obj);
+	return r;
+}
+
 static enum MHD_Result serve_held(struct MHD_Connection *conn, struct catalogue *cat,
 				  const struct cat_entry *e, int head, const struct holder *hold)
 {
@@ -356,15 +390,9 @@ static enum MHD_Result serve_held(struct MHD_Connection *conn, struct catalogue 
 		common_headers(cat, r, e, etag);
 		return queue(conn, MHD_HTTP_NOT_MODIFIED, r, 0);
 	}
-	/* The response points into the catalogue: it keeps a reference
-	 * until MHD has sent the last byte, even across a reload. */
-	r = MHD_create_response_from_iovec((const struct MHD_IoVec *)body->iov,
-					   (unsigned int)body->n_iov, hold->release,
-					   hold->ref(hold->obj));
-	if (!r) {
-		hold->release(hold->obj);
+	r = body_response(body, hold);
+	if (!r)
 		return MHD_NO;
-	}
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, e->content_type);
 	if (gz)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
