@@ -3,6 +3,8 @@
  * and the text and time formats. */
 #include "config.h"
 
+#include <idn2.h>
+
 #include "schedule.h"
 
 #include <arpa/inet.h>
@@ -268,6 +270,29 @@ static int authority_ok(const char *a, size_t n)
 	return 1;
 }
 
+/* An internationalised host name (https://zügli.app) is not a URI host:
+ * it is written in punycode (libidn2; libcurl 7.88's CURLU_PUNYCODE
+ * fails with "out of memory" here).  Takes url; NULL when its host cannot
+ * be made ASCII. */
+static char *ascii_host(char *url)
+{
+	size_t pre = http_prefix(url), hlen = strcspn(url + pre, ":/?#");
+	char *host = strndup(url + pre, hlen), *ascii = NULL, *out = NULL;
+	int plain = 1;
+
+	for (size_t i = 0; i < hlen; i++)
+		plain &= (unsigned char)url[pre + i] < 0x80;
+	if (!plain && host && idn2_to_ascii_8z(host, &ascii, IDN2_NONTRANSITIONAL) == IDN2_OK &&
+	    asprintf(&out, "%.*s%s%s", (int)pre, url, ascii, url + pre + hlen) < 0)
+		out = NULL;
+	free(host);
+	idn2_free(ascii);
+	if (plain)
+		return url;
+	free(url);
+	return out;
+}
+
 char *sched_uri(const char *url)
 {
 	size_t pre = http_prefix(url), alen;
@@ -290,7 +315,7 @@ char *sched_uri(const char *url)
 		else
 			pct(&b, (unsigned char)*q);
 	}
-	return buf_steal(&b, NULL);
+	return ascii_host(buf_steal(&b, NULL));
 }
 
 char *sched_session_url(const struct sched *s, const struct prog_session *ps)

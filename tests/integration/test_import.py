@@ -176,7 +176,22 @@ def sample(export, folder):
 
 
 class Export(unittest.TestCase):
-    """agendad --export, then both iCalendar readers."""
+    """agendad --export, then both iCalendar readers, and the re-exported
+    schedule.json and schedule.xml against the C3VOC schema and XSD (even
+    where the imported document itself did not pass them)."""
+
+    def assert_valid_schedules(self, out):
+        real = REAL
+        ajv = subprocess.run([str(JSDIR / "node_modules" / ".bin" / "ajv"), "validate",
+                              "--spec=draft7", "--strict=false", "-c", "ajv-formats",
+                              "-s", str(real / "c3voc-schedule.schema.json"),
+                              "-d", str(out / "schedule.json")],
+                             capture_output=True, text=True, timeout=300, cwd=JSDIR)
+        self.assertEqual(ajv.returncode, 0, ajv.stdout[-3000:] + ajv.stderr[-3000:])
+        xsd = subprocess.run(["xmllint", "--noout", "--schema",
+                              str(real / "c3voc-schedule.xml.xsd"), str(out / "schedule.xml")],
+                             capture_output=True, text=True, timeout=300)
+        self.assertEqual(xsd.returncode, 0, xsd.stderr[-3000:])
 
     def test_feeds_of_every_real_file(self):
         need_real(self)
@@ -191,6 +206,7 @@ class Export(unittest.TestCase):
                 want = counts(path)
                 self.assertEqual(len(list((out / "sessions").glob("*.ics"))), want["sessions"])
                 self.assertEqual(len(list((out / "days").glob("*.ics"))), want["days"])
+                self.assert_valid_schedules(out)
                 sample(out, d / "sample")
                 py = subprocess.run(["/usr/bin/python3", str(PY_CHECKER), str(d / "sample")],
                                     capture_output=True, text=True, timeout=300)
