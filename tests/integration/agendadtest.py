@@ -9,7 +9,8 @@ HERE = pathlib.Path(__file__).resolve().parent
 SRCDIR = pathlib.Path(os.environ.get("AGENDAD_TOP_SRCDIR", HERE.parent.parent))
 BUILDDIR = pathlib.Path(os.environ.get("AGENDAD_TOP_BUILDDIR", SRCDIR))
 AGENDAD = pathlib.Path(os.environ.get("AGENDAD", BUILDDIR / "src" / "agendad"))
-SHARED = pathlib.Path(os.environ.get("AGENDAD_TEST_SUPPORT") or SRCDIR).parent / "shared"
+# resolve(): configure gives paths such as build-asan/.., which .parent would not climb.
+SHARED = pathlib.Path(os.environ.get("AGENDAD_TEST_SUPPORT") or SRCDIR).resolve().parent / "shared"
 
 
 def run(*args, check=None, timeout=120):

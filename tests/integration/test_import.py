@@ -123,7 +123,7 @@ def counts(path):
 
 def need_real(tc):
     if not FILES:
-        tc.skipTest("no real schedules in %s (the shared data folder is absent)" % REAL)
+        tc.fail("no real schedules in %s (the shared data folder is absent)" % REAL)
 
 
 class CheckMode(unittest.TestCase):
