@@ -385,8 +385,15 @@ static void test_json_values(void **state)
 	assert_string_equal(jget(json_array_get(links, 1), "url"), "http://[::1]:8080/a%20b");
 	assert_string_equal(jget(json_array_get(links, 0), "url"), "https://example.org/s.pdf?a=1&b=2");
 	assert_string_equal(jget(json_array_get(links, 0), "title"), "Slides <1>");
-	assert_non_null(strstr(jget(ev, "description"), "Chair: Alice <A> & Co, Org & <Co>"));
-	assert_non_null(strstr(jget(ev, "description"), "- Notes"));
+	/* The description is the session's own; people and the documents
+	 * without a link are in the abstract, for apps that show only these. */
+	assert_string_equal(jget(ev, "description"),
+			    "Mail me: not-a-speaker@example.com & <b>bold</b>");
+	assert_non_null(strstr(jget(ev, "abstract"), "Chair: Alice <A> & Co, Org & <Co>"));
+	assert_non_null(strstr(jget(ev, "abstract"), "- Notes"));
+	assert_null(strstr(jget(ev, "abstract"), "Slides"));
+	assert_string_equal(jget(json_array_get(persons, 0), "role"), "Chair");
+	assert_null(json_object_get(json_array_get(persons, 1), "role"));
 	json_decref(root);
 }
 
