@@ -43,7 +43,7 @@ struct imp_event {
 };
 
 struct imp_person {
-	const char *guid, *code, *id, *name, *role, *url;
+	const char *guid, *code, *id, *slug, *name, *role, *url;
 };
 
 struct imp {
@@ -62,6 +62,7 @@ struct imp {
 	int64_t timeslot; /* seconds */
 	int day_change;   /* seconds after midnight, or -1 */
 	int offset_warned;
+	int own; /* agendad's own export (import_json.c): no room is no fault */
 	/* The current day and event, for messages. */
 	const char *day;
 	int64_t day_start;
@@ -97,6 +98,10 @@ void imp_day(struct imp *I, const char *date, const char *start, int line);
  * n_docs); returns -1 after an error (the event is then skipped). */
 int imp_session(struct imp *I, const struct imp_event *ev, struct prog_session *s,
 		size_t n_people, size_t n_docs);
+/* A speaker of agendad's own export, before any session names it: keeps
+ * the programme's order and speakers in no session.  The persons with
+ * this guid are this speaker; name may be NULL until the first of them. */
+uint32_t imp_speaker(struct imp *I, const char *guid, const char *id, const char *name);
 void imp_person(struct imp *I, struct prog_session *s, const struct imp_person *pp);
 void imp_document(struct imp *I, struct prog_session *s, const char *title, const char *url);
 /* Adds the completed session; a second event with the same id is an error. */
