@@ -28,6 +28,8 @@
  * speaker's), whose documents are not all in "links" verbatim
  * ("documents": all of them, [{"title", "url"?}], in order), or whose id
  * is not its slug (then an empty entry names it; matched by its guid).
+ * A URL with an '@' is never written, here neither (url_or_null): such a
+ * document or bio_url does not come back whole.
  * Roles go in each person's "role" (Person leaves extra keys open).  The
  * room made up for sessions without one (guid uuid5("room:@<event id>"))
  * is not a room of the programme.  An importer trusts all this only when
@@ -131,6 +133,8 @@ static json_t *links(struct jctx *j, const struct prog_session *ps)
 
 /* The abstract: the people with their roles and affiliations, and the
  * documents that have no usable link, as render_description says them.
+ * Such documents are named by title only: their URL is not one to open
+ * (javascript:, mailto: with an address...).
  * The description is the session's own text, as a frab app shows the
  * persons list beside it; but roles and affiliations are much of what a
  * programme like the shipped one prints, and a plain frab app has no
@@ -150,7 +154,7 @@ static char *people_text(const struct programme *p, const struct prog_session *p
 		char *url = ps->docs[k].url ? sched_uri(ps->docs[k].url) : NULL;
 
 		if (!url)
-			docs[copy.n_docs++] = ps->docs[k];
+			docs[copy.n_docs++] = (struct prog_document){ ps->docs[k].title, NULL };
 		free(url);
 	}
 	text = render_description(p, &copy);
@@ -310,6 +314,15 @@ static void set_if(struct jctx *j, json_t *o, const char *key, json_t *v)
 		set(j, o, key, v);
 }
 
+/* A URL that may be written down as it is: none with an '@', which
+ * could be an e-mail address (mailto:, or userinfo that reads like one),
+ * and the document never holds those.  Such a URL is left out of
+ * meta.agendad too: the importer then gets the document without it. */
+static const char *url_or_null(const char *url)
+{
+	return url && !strchr(url, '@') ? url : NULL;
+}
+
 /* True when url travels in the document exactly as it is. */
 static int url_verbatim(const char *url)
 {
@@ -329,7 +342,7 @@ static json_t *meta_event(struct jctx *j)
 	set_text(j, o, "location", e->location);
 	/* conference.url falls back on the daemon's page: only this says
 	 * whether the programme has a url of its own. */
-	set_text(j, o, "url", e->url);
+	set_text(j, o, "url", url_or_null(e->url));
 	return unless_empty(o);
 }
 
@@ -390,7 +403,7 @@ static json_t *meta_speakers(struct jctx *j)
 			set_text(j, o, "name", sp->name);
 		set_text(j, o, "affiliation", sp->affiliation);
 		if (sp->bio_url && (!used[i] || !url_verbatim(sp->bio_url)))
-			set_text(j, o, "bio_url", sp->bio_url);
+			set_text(j, o, "bio_url", url_or_null(sp->bio_url));
 		set(j, all, sp->id, o);
 	}
 	free(used);
@@ -431,7 +444,7 @@ static json_t *meta_documents(struct jctx *j, const struct prog_session *ps)
 		json_t *o = json_object();
 
 		set_text(j, o, "title", ps->docs[k].title);
-		set_text(j, o, "url", ps->docs[k].url);
+		set_text(j, o, "url", url_or_null(ps->docs[k].url));
 		push(j, a, o);
 	}
 	return a;
