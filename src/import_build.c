@@ -557,6 +557,20 @@ uint32_t imp_track(struct imp *I, const char *name, const char *slug)
 	return (uint32_t)p->n_tracks++;
 }
 
+uint32_t imp_track_new(struct imp *I, const char *name, const char *id)
+{
+	struct programme *p = I->p;
+	struct prog_track *t;
+
+	GROW(I->tracks, p->n_tracks, I->cap_tracks);
+	t = &I->tracks[p->n_tracks];
+	memset(t, 0, sizeof(*t));
+	t->title = arena_strdup(p->arena, name);
+	t->id = id ? arena_strdup(p->arena, id) : arena_printf(p->arena, "track-%zu", p->n_tracks + 1);
+	strmap_put(I->track_names, t->title, (uint32_t)p->n_tracks, NULL); /* the first keeps it */
+	return (uint32_t)p->n_tracks++;
+}
+
 void imp_day(struct imp *I, const char *date, const char *start, int line)
 {
 	const char *why;

@@ -135,10 +135,14 @@ static void own_session(struct imp *I, const json_t *entry, const char *id, cons
 {
 	struct arena *a = I->p->arena;
 	const char *type = jstr(e, "type"), *desc = jstr(e, "description");
-	const char *status = jstr(entry, "status");
+	const char *status = jstr(entry, "status"), *track = jstr(entry, "track");
 
 	if (id)
 		s->id = arena_strdup(a, id);
+	/* "track" names it by id when another track has the same title. */
+	for (size_t t = 0; track && t < I->p->n_tracks; t++)
+		if (strcmp(I->tracks[t].id, track) == 0)
+			s->track = (uint32_t)t;
 	if (status && strcmp(status, "tentative") == 0) {
 		s->status = PROG_TENTATIVE;
 	} else if (status && strcmp(status, "cancelled") == 0) {
@@ -354,20 +358,23 @@ static void own_conference(struct imp *I, const struct own *o, const json_t *c)
 	p->event.location = jstr(ev, "location") ? arena_strdup(a, jstr(ev, "location")) : NULL;
 	p->event.url = jstr(ev, "url") ? arena_strdup(a, jstr(ev, "url")) : NULL;
 	p->event.description = blank(desc) ? NULL : arena_strdup(a, desc);
-	json_array_foreach(json_object_get(c, "tracks"), i, x) {
-		uint32_t t = imp_track(I, jtext(I, x, "name"), jtext(I, x, "slug"));
+	char *claimed;
 
-		if (t != PROG_NONE && jstr(x, "slug"))
-			I->tracks[t].id = arena_strdup(a, jstr(x, "slug"));
-	}
-	/* Tracks whose id is not a slug are found by name. */
+	json_array_foreach(json_object_get(c, "tracks"), i, x)
+		if (!blank(jstr(x, "name")))
+			imp_track_new(I, jstr(x, "name"), jstr(x, "slug"));
+	/* Tracks whose id is not a slug are found by name: the first not
+	 * claimed yet, as both lists are in the programme's order. */
+	claimed = arena_alloc(a, p->n_tracks + 1);
+	memset(claimed, 0, p->n_tracks + 1);
 	json_object_foreach((json_t *)tracks, key, v) {
 		const char *name = jstr(v, "name");
 
 		for (size_t t = 0; t < p->n_tracks; t++) {
-			if (strcmp(I->tracks[t].id, key) != 0 &&
-			    (!name || strcmp(I->tracks[t].title, name) != 0))
+			if (claimed[t] || (strcmp(I->tracks[t].id, key) != 0 &&
+					   (!name || strcmp(I->tracks[t].title, name) != 0)))
 				continue;
+			claimed[t] = 1;
 			I->tracks[t].id = arena_strdup(a, key);
 			if (jstr(v, "description"))
 				I->tracks[t].description = arena_strdup(a, jstr(v, "description"));

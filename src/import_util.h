@@ -91,6 +91,10 @@ int imp_conference(struct imp *I, const struct imp_conference *c);
 /* A room or track by its name (found or added); PROG_NONE for NULL or "". */
 uint32_t imp_room(struct imp *I, const char *name, const char *slug);
 uint32_t imp_track(struct imp *I, const char *name, const char *slug);
+/* A track of agendad's own export, added even when another has its name
+ * (the programme may have two tracks of one title; events name the
+ * first, meta.agendad the others). */
+uint32_t imp_track_new(struct imp *I, const char *name, const char *id);
 /* Starts a day of the document: its date and when it starts (ISO 8601
  * with offset, or NULL to use the conference's day_change). */
 void imp_day(struct imp *I, const char *date, const char *start, int line);

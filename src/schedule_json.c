@@ -14,7 +14,7 @@
  *     "tracks":   { "<track id>":   { "name"?, "description"? } }
  *     "rooms":    { "<room id>":    { "title"? } }
  *     "speakers": { "<speaker id>": { "name"?, "affiliation"?, "bio_url"? } }
- *     "sessions": { "<session id>": { "status"?, "affiliations"?, "documents"? } }
+ *     "sessions": { "<session id>": { "status"?, "track"?, "affiliations"?, "documents"? } }
  *   }
  *
  * Entries exist only where the standard fields fall short: a track with a
@@ -23,7 +23,8 @@
  * its guid, uuid5("room:<id>@<event id>")); every speaker, in programme
  * order ("name" and "bio_url" for one in no session; else "bio_url" only
  * when the person's "url" is not it verbatim); a session that is not confirmed
- * ("status": "tentative" | "cancelled"), whose people have affiliations of
+ * ("status": "tentative" | "cancelled"), whose track shares its title with
+ * another ("track": its id), whose people have affiliations of
  * their own ("affiliations", parallel to "persons", null for the
  * speaker's), whose documents are not all in "links" verbatim
  * ("documents": all of them, [{"title", "url"?}], in order), or whose id
@@ -450,6 +451,15 @@ static json_t *meta_documents(struct jctx *j, const struct prog_session *ps)
 	return a;
 }
 
+/* Whether another track has track t's title: "track" cannot tell them apart. */
+static int shared_title(const struct programme *p, uint32_t t)
+{
+	for (size_t i = 0; i < p->n_tracks; i++)
+		if (i != t && strcmp(p->tracks[i].title, p->tracks[t].title) == 0)
+			return 1;
+	return 0;
+}
+
 static json_t *meta_sessions(struct jctx *j)
 {
 	const struct programme *p = j->s.p;
@@ -463,6 +473,8 @@ static json_t *meta_sessions(struct jctx *j)
 			set(j, o, "status", json_string("tentative"));
 		else if (ps->status == PROG_CANCELLED)
 			set(j, o, "status", json_string("cancelled"));
+		if (ps->track != PROG_NONE && shared_title(p, ps->track))
+			set(j, o, "track", jstr(j, p->tracks[ps->track].id));
 		set_if(j, o, "affiliations", meta_affiliations(j, ps));
 		set_if(j, o, "documents", meta_documents(j, ps));
 		/* A session whose slug is not its id is found by its guid. */

@@ -6,7 +6,7 @@ feeds, byte for byte.
 
 For each programme (the shipped IDM 2014 one, the one hostile.py writes,
 and two written here: RICH has rooms with one title, ids that are not
-slugs, tentative and cancelled sessions, a confirmed session titled
+slugs, two tracks of one title, tentative and cancelled sessions, a confirmed session titled
 "Cancelled: ...", documents with and without URL, per-appearance
 affiliations, a speaker in no session and both DST changes; EDGE has a
 short event id and a zone the schema's time_zone_name refuses):
@@ -49,7 +49,8 @@ event = { id = "rt-conf"; title = "Round <trip> & \"back\""; short_title = "RT 2
   url = "https://example.org/rt?a=1&b=<2>";
   description = "Line one.\n\nLine <two> & three."; };
 tracks = ( { id = "main"; title = "Main"; description = "The main track."; },
-           { id = "x"; title = "Side, track; odd"; } );
+           { id = "x"; title = "Side, track; odd"; },
+           { id = "x2"; title = "Side, track; odd"; } );
 rooms = ( { id = "hall"; title = "Hall"; }, { id = "h"; title = "Hall"; },
           { id = "annex"; title = "Haus, Berlin"; } );
 speakers = (
@@ -78,7 +79,7 @@ sessions = (
   { id = "x"; title = "Cancelled: not really"; start = "2025-10-26 09:00";
     end = "2025-10-26 10:00"; room = "annex"; track = "x"; },
   { id = "gone"; title = "Gone"; status = "cancelled"; start = "2025-10-26 11:00";
-    end = "2025-10-26 12:00"; track = "x"; people = ( { speaker = "ann"; } ); },
+    end = "2025-10-26 12:00"; track = "x2"; people = ( { speaker = "ann"; } ); },
   { id = "coffee"; title = "Coffee"; kind = "break"; start = "2025-10-26 10:30";
     end = "2025-10-26 10:45"; room = "annex"; },
   { id = "spring"; title = "Across the spring change"; start = "2025-03-30 01:30";
@@ -174,7 +175,8 @@ class RoundTrip(unittest.TestCase):
             (d / "rich.programme").write_text(RICH, encoding="utf-8")
             a = self.round_trip(d / "rich.programme")
             # What the comparison covers: feeds of the programme's own ids.
-            for name in ("rooms/h.ics", "rooms/hall.ics", "tracks/x.ics", "speakers/cy.ics",
+            for name in ("rooms/h.ics", "rooms/hall.ics", "tracks/x.ics", "tracks/x2.ics",
+                         "speakers/cy.ics",
                          "sessions/x.ics"):
                 self.assertIn(name, a)
             self.assertNotIn(b"Cancelled: Gone", a["calendar.ics"])

@@ -415,7 +415,7 @@ static void test_json_unreadable(void **state)
 
 /* Everything the extension must carry: two rooms with one title, one
  * titled like the location, ids that are not slugs ("x", "h", "a"), a
- * track description, tentative and cancelled sessions, a confirmed one
+ * track description, two tracks of one title, tentative and cancelled sessions, a confirmed one
  * titled "Cancelled: ...", documents with, without and with an odd URL,
  * per-appearance affiliations, a speaker in no session, a break, a
  * session without a room, and the spring DST change. */
@@ -424,7 +424,7 @@ static const char own_prog[] =
 	"  timezone = \"Europe/Berlin\"; location = \"Haus, Berlin\";\n"
 	"  url = \"https://example.org/own?a=1&b=<2>\"; description = \"About <b>it</b>.\"; };\n"
 	"tracks = ( { id = \"main\"; title = \"Main\"; description = \"The main one.\"; },\n"
-	"           { id = \"x\"; title = \"Side; odd\"; } );\n"
+	"           { id = \"x\"; title = \"Side; odd\"; }, { id = \"x2\"; title = \"Side; odd\"; } );\n"
 	"rooms = ( { id = \"hall\"; title = \"Hall\"; }, { id = \"h\"; title = \"Hall\"; },\n"
 	"          { id = \"annex\"; title = \"Haus, Berlin\"; } );\n"
 	"speakers = (\n"
@@ -447,7 +447,7 @@ static const char own_prog[] =
 	"    start = \"2025-03-30 01:30\"; end = \"2025-03-30 03:30\"; },\n"
 	"  { id = \"x\"; title = \"Cancelled: not really\"; room = \"annex\"; track = \"x\";\n"
 	"    start = \"2025-03-30 09:00\"; end = \"2025-03-30 10:00\"; },\n"
-	"  { id = \"gone\"; title = \"Gone\"; status = \"cancelled\"; track = \"x\";\n"
+	"  { id = \"gone\"; title = \"Gone\"; status = \"cancelled\"; track = \"x2\";\n"
 	"    start = \"2025-03-30 11:00\"; end = \"2025-03-30 12:00\"; people = ( { speaker = \"ann\"; } ); },\n"
 	"  { id = \"a\"; title = \"Coffee\"; kind = \"break\"; start = \"2025-03-30 10:30\";\n"
 	"    end = \"2025-03-30 10:45\"; room = \"annex\"; }\n"
