@@ -360,6 +360,12 @@ struct programme *imp_finish(struct imp *I)
 
 	if (I->d->errors == I->errors_before && !p->tz)
 		imp_error(I, 0, "the document has no events and no time_zone_name");
+	for (size_t i = 0; i < p->n_speakers; i++) {
+		if (!I->speakers[i].name) { /* imp_speaker's, named by no person */
+			imp_warn(I, 0, "speaker '%s' has no name: the id is used", I->speakers[i].id);
+			I->speakers[i].name = I->speakers[i].id;
+		}
+	}
 	if (I->d->errors > I->errors_before)
 		return NULL;
 	p->rooms = to_arena(p->arena, I->rooms, p->n_rooms, sizeof(*p->rooms));
@@ -551,6 +557,20 @@ uint32_t imp_track(struct imp *I, const char *name, const char *slug)
 	return (uint32_t)p->n_tracks++;
 }
 
+uint32_t imp_track_new(struct imp *I, const char *name, const char *id)
+{
+	struct programme *p = I->p;
+	struct prog_track *t;
+
+	GROW(I->tracks, p->n_tracks, I->cap_tracks);
+	t = &I->tracks[p->n_tracks];
+	memset(t, 0, sizeof(*t));
+	t->title = arena_strdup(p->arena, name);
+	t->id = id ? arena_strdup(p->arena, id) : arena_printf(p->arena, "track-%zu", p->n_tracks + 1);
+	strmap_put(I->track_names, t->title, (uint32_t)p->n_tracks, NULL); /* the first keeps it */
+	return (uint32_t)p->n_tracks++;
+}
+
 void imp_day(struct imp *I, const char *date, const char *start, int line)
 {
 	const char *why;
@@ -734,7 +754,7 @@ int imp_session(struct imp *I, const struct imp_event *ev, struct prog_session *
 	if (event_times(I, ev, s) < 0 || I->d->errors > errors)
 		return -1;
 	s->room = imp_room(I, ev->room, NULL);
-	if (s->room == PROG_NONE)
+	if (s->room == PROG_NONE && !I->own)
 		imp_event_warn(I, "no room");
 	s->track = imp_track(I, ev->track, ev->track_slug);
 	s->kind = event_kind(I, ev->type, &s->is_break);
@@ -753,9 +773,10 @@ static const char *speaker_id(struct imp *I, const struct imp_person *pp, const 
 	struct arena *a = I->p->arena;
 
 	if (!blank(pp->guid)) {
-		const char *cand[2] = { pp->code, import_slugify(a, name) };
+		/* agendad's schedule.json has the id as "slug"; the XML has none. */
+		const char *cand[3] = { pp->slug, pp->code, import_slugify(a, name) };
 
-		for (int i = 0; i < 2; i++) {
+		for (int i = 0; i < 3; i++) {
 			char uuid[37];
 
 			if (blank(cand[i]) || !lcfg_is_id(cand[i]))
@@ -788,14 +809,41 @@ static uint32_t speaker(struct imp *I, const struct imp_person *pp, const char *
 	if (key[0] != 'n') /* guids and pretalx codes are case-insensitive */
 		for (char *c = key; *c; c++)
 			*c = (char)(*c >= 'A' && *c <= 'Z' ? *c - 'A' + 'a' : *c);
-	if (strmap_get(I->speaker_keys, key, &index) == 0)
+	if (strmap_get(I->speaker_keys, key, &index) == 0) {
+		sp = &I->speakers[index];
+		if (!sp->name) { /* made by imp_speaker: its first appearance */
+			sp->name = arena_strdup(p->arena, name);
+			if (!sp->bio_url && !blank(pp->url))
+				sp->bio_url = arena_strdup(p->arena, pp->url);
+		}
 		return index;
+	}
 	GROW(I->speakers, p->n_speakers, I->cap_speakers);
 	sp = &I->speakers[p->n_speakers];
 	memset(sp, 0, sizeof(*sp));
 	sp->name = arena_strdup(p->arena, name);
 	sp->id = unique_id(I, "speaker", speaker_id(I, pp, name), "speaker", p->n_speakers);
 	sp->bio_url = blank(pp->url) ? NULL : arena_strdup(p->arena, pp->url);
+	strmap_put(I->speaker_keys, key, (uint32_t)p->n_speakers, NULL);
+	return (uint32_t)p->n_speakers++;
+}
+
+uint32_t imp_speaker(struct imp *I, const char *guid, const char *id, const char *name)
+{
+	struct programme *p = I->p;
+	char *key = arena_printf(p->arena, "g:%s", guid);
+	struct prog_speaker *sp;
+	uint32_t index;
+
+	for (char *c = key; *c; c++) /* as speaker() keys it */
+		*c = (char)(*c >= 'A' && *c <= 'Z' ? *c - 'A' + 'a' : *c);
+	if (strmap_get(I->speaker_keys, key, &index) == 0)
+		return index;
+	GROW(I->speakers, p->n_speakers, I->cap_speakers);
+	sp = &I->speakers[p->n_speakers];
+	memset(sp, 0, sizeof(*sp));
+	sp->name = blank(name) ? NULL : arena_strdup(p->arena, name);
+	sp->id = unique_id(I, "speaker", arena_strdup(p->arena, id), "speaker", p->n_speakers);
 	strmap_put(I->speaker_keys, key, (uint32_t)p->n_speakers, NULL);
 	return (uint32_t)p->n_speakers++;
 }

@@ -43,7 +43,7 @@ struct imp_event {
 };
 
 struct imp_person {
-	const char *guid, *code, *id, *name, *role, *url;
+	const char *guid, *code, *id, *slug, *name, *role, *url;
 };
 
 struct imp {
@@ -62,6 +62,7 @@ struct imp {
 	int64_t timeslot; /* seconds */
 	int day_change;   /* seconds after midnight, or -1 */
 	int offset_warned;
+	int own; /* agendad's own export (import_json.c): no room is no fault */
 	/* The current day and event, for messages. */
 	const char *day;
 	int64_t day_start;
@@ -90,6 +91,10 @@ int imp_conference(struct imp *I, const struct imp_conference *c);
 /* A room or track by its name (found or added); PROG_NONE for NULL or "". */
 uint32_t imp_room(struct imp *I, const char *name, const char *slug);
 uint32_t imp_track(struct imp *I, const char *name, const char *slug);
+/* A track of agendad's own export, added even when another has its name
+ * (the programme may have two tracks of one title; events name the
+ * first, meta.agendad the others). */
+uint32_t imp_track_new(struct imp *I, const char *name, const char *id);
 /* Starts a day of the document: its date and when it starts (ISO 8601
  * with offset, or NULL to use the conference's day_change). */
 void imp_day(struct imp *I, const char *date, const char *start, int line);
@@ -97,6 +102,10 @@ void imp_day(struct imp *I, const char *date, const char *start, int line);
  * n_docs); returns -1 after an error (the event is then skipped). */
 int imp_session(struct imp *I, const struct imp_event *ev, struct prog_session *s,
 		size_t n_people, size_t n_docs);
+/* A speaker of agendad's own export, before any session names it: keeps
+ * the programme's order and speakers in no session.  The persons with
+ * this guid are this speaker; name may be NULL until the first of them. */
+uint32_t imp_speaker(struct imp *I, const char *guid, const char *id, const char *name);
 void imp_person(struct imp *I, struct prog_session *s, const struct imp_person *pp);
 void imp_document(struct imp *I, struct prog_session *s, const char *title, const char *url);
 /* Adds the completed session; a second event with the same id is an error. */

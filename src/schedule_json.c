@@ -1,12 +1,47 @@
 /* schedule.json in the C3VOC shape (c3voc-schedule.schema.json), built
  * with jansson.  Objects keep the order keys are set in (frab's order),
- * so the same programme gives the same bytes. */
+ * so the same programme gives the same bytes.
+ *
+ * The document carries the whole programme (but e-mail addresses), so
+ * that agendad can import its own export and publish the same feeds.
+ * What the schema has a place for goes there; the rest goes in ONE
+ * extension object, schedule.conference.meta.agendad (meta is free in the
+ * schema), version 1:
+ *
+ *   "agendad": {
+ *     "version": 1,
+ *     "event":    { "short_title", "location", "url" }   (those set)
+ *     "tracks":   { "<track id>":   { "name"?, "description"? } }
+ *     "rooms":    { "<room id>":    { "title"? } }
+ *     "speakers": { "<speaker id>": { "name"?, "affiliation"?, "bio_url"? } }
+ *     "sessions": { "<session id>": { "status"?, "track"?, "affiliations"?, "documents"? } }
+ *   }
+ *
+ * Entries exist only where the standard fields fall short: a track with a
+ * description, or whose id is not a slug (then "name" finds it); a room
+ * whose id is not a slug or whose name had to be made unique (matched by
+ * its guid, uuid5("room:<id>@<event id>")); every speaker, in programme
+ * order ("name" and "bio_url" for one in no session; else "bio_url" only
+ * when the person's "url" is not it verbatim); a session that is not confirmed
+ * ("status": "tentative" | "cancelled"), whose track shares its title with
+ * another ("track": its id), whose people have affiliations of
+ * their own ("affiliations", parallel to "persons", null for the
+ * speaker's), whose documents are not all in "links" verbatim
+ * ("documents": all of them, [{"title", "url"?}], in order), or whose id
+ * is not its slug (then an empty entry names it; matched by its guid).
+ * A URL with an '@' is never written, here neither (url_or_null): such a
+ * document or bio_url does not come back whole.
+ * Roles go in each person's "role" (Person leaves extra keys open).  The
+ * room made up for sessions without one (guid uuid5("room:@<event id>"))
+ * is not a room of the programme.  An importer trusts all this only when
+ * the guids follow these rules (import_json.c). */
 #include "config.h"
 
 #include "schedule.h"
 
 #include <jansson.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "render.h"
 
@@ -64,6 +99,8 @@ static json_t *person(struct jctx *j, const struct prog_person *pp)
 	set(j, o, "slug", jstr(j, sp->id));
 	if (url)
 		set(j, o, "url", jtake(j, url));
+	if (pp->role)
+		set(j, o, "role", jstr(j, pp->role));
 	return o;
 }
 
@@ -76,7 +113,7 @@ static json_t *persons(struct jctx *j, const struct prog_session *ps)
 	return a;
 }
 
-/* Documents with a URL; the others are in the description (render.c). */
+/* Documents with a URL; the others are in the abstract and in meta. */
 static json_t *links(struct jctx *j, const struct prog_session *ps)
 {
 	json_t *a = json_array();
@@ -93,6 +130,37 @@ static json_t *links(struct jctx *j, const struct prog_session *ps)
 		push(j, a, o);
 	}
 	return a;
+}
+
+/* The abstract: the people with their roles and affiliations, and the
+ * documents that have no usable link, as render_description says them.
+ * Such documents are named by title only: their URL is not one to open
+ * (javascript:, mailto: with an address...).
+ * The description is the session's own text, as a frab app shows the
+ * persons list beside it; but roles and affiliations are much of what a
+ * programme like the shipped one prints, and a plain frab app has no
+ * other field that shows them.  Never NULL. */
+static char *people_text(const struct programme *p, const struct prog_session *ps)
+{
+	struct prog_session copy = *ps;
+	struct prog_document *docs = calloc(ps->n_docs + 1, sizeof(*docs));
+	char *text;
+
+	if (!docs)
+		return NULL;
+	copy.description = NULL;
+	copy.docs = docs;
+	copy.n_docs = 0;
+	for (uint32_t k = 0; k < ps->n_docs; k++) {
+		char *url = ps->docs[k].url ? sched_uri(ps->docs[k].url) : NULL;
+
+		if (!url)
+			docs[copy.n_docs++] = (struct prog_document){ ps->docs[k].title, NULL };
+		free(url);
+	}
+	text = render_description(p, &copy);
+	free(docs);
+	return text ? text : strdup("");
 }
 
 static void event_times(struct jctx *j, json_t *o, const struct prog_session *ps)
@@ -115,7 +183,6 @@ static json_t *event(struct jctx *j, uint32_t i)
 	const struct prog_session *ps = &p->sessions[i];
 	const struct sched_item *it = &j->s.items[i];
 	json_t *o = json_object();
-	char *desc = render_description(p, ps);
 
 	set(j, o, "guid", json_string(it->guid));
 	set(j, o, "id", json_integer(it->number));
@@ -128,8 +195,8 @@ static json_t *event(struct jctx *j, uint32_t i)
 	set(j, o, "track", ps->track == PROG_NONE ? json_null() : jstr(j, p->tracks[ps->track].title));
 	set(j, o, "type", jstr(j, ps->kind));
 	set(j, o, "language", json_null()); /* the programme does not say */
-	set(j, o, "abstract", json_string(""));
-	set(j, o, "description", desc ? jtake(j, desc) : json_string(""));
+	set(j, o, "abstract", jtake(j, people_text(p, ps)));
+	set(j, o, "description", jstr(j, ps->description ? ps->description : ""));
 	set(j, o, "persons", persons(j, ps));
 	set(j, o, "links", links(j, ps));
 	return o;
@@ -224,6 +291,214 @@ static void conference_dates(struct jctx *j, json_t *o)
 	set(j, o, "daysCount", json_integer((json_int_t)p->n_days));
 }
 
+/* --- meta.agendad (see the top of this file) ------------------------------------ */
+
+static void set_text(struct jctx *j, json_t *o, const char *key, const char *text)
+{
+	if (text)
+		set(j, o, key, jstr(j, text));
+}
+
+/* An object, or NULL (freed) when it stayed empty. */
+static json_t *unless_empty(json_t *o)
+{
+	if (o && json_object_size(o) == 0) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+static void set_if(struct jctx *j, json_t *o, const char *key, json_t *v)
+{
+	if (v)
+		set(j, o, key, v);
+}
+
+/* A URL that may be written down as it is: none with an '@', which
+ * could be an e-mail address (mailto:, or userinfo that reads like one),
+ * and the document never holds those.  Such a URL is left out of
+ * meta.agendad too: the importer then gets the document without it. */
+static const char *url_or_null(const char *url)
+{
+	return url && !strchr(url, '@') ? url : NULL;
+}
+
+/* True when url travels in the document exactly as it is. */
+static int url_verbatim(const char *url)
+{
+	char *u = url ? sched_uri(url) : NULL;
+	int same = u && strcmp(u, url) == 0;
+
+	free(u);
+	return same;
+}
+
+static json_t *meta_event(struct jctx *j)
+{
+	const struct prog_event *e = &j->s.p->event;
+	json_t *o = json_object();
+
+	set_text(j, o, "short_title", e->short_title);
+	set_text(j, o, "location", e->location);
+	/* conference.url falls back on the daemon's page: only this says
+	 * whether the programme has a url of its own. */
+	set_text(j, o, "url", url_or_null(e->url));
+	return unless_empty(o);
+}
+
+static json_t *meta_tracks(struct jctx *j)
+{
+	json_t *all = json_object();
+
+	for (size_t i = 0; i < j->s.p->n_tracks; i++) {
+		const struct prog_track *t = &j->s.p->tracks[i];
+		json_t *o = json_object();
+
+		if (!sched_is_json_slug(t->id))
+			set_text(j, o, "name", t->title);
+		set_text(j, o, "description", t->description);
+		set_if(j, all, t->id, unless_empty(o));
+	}
+	return unless_empty(all);
+}
+
+static json_t *meta_rooms(struct jctx *j)
+{
+	json_t *all = json_object();
+
+	for (size_t i = 0; i < j->s.p->n_rooms; i++) {
+		const struct prog_room *r = &j->s.p->rooms[i];
+		json_t *o = json_object();
+
+		if (strcmp(j->s.room_names[i], r->title) != 0)
+			set_text(j, o, "title", r->title);
+		if (json_object_size(o) || !sched_is_json_slug(r->id))
+			set(j, all, r->id, o);
+		else
+			json_decref(o);
+	}
+	return unless_empty(all);
+}
+
+/* Every speaker, so that the importer keeps their order (the order of
+ * the speaker feeds and of the index page). */
+static json_t *meta_speakers(struct jctx *j)
+{
+	const struct programme *p = j->s.p;
+	json_t *all = json_object();
+	char *used = calloc(p->n_speakers + 1, 1);
+
+	if (!used) {
+		j->err = 1;
+		return all;
+	}
+	for (size_t i = 0; i < p->n_sessions; i++)
+		for (uint32_t k = 0; k < p->sessions[i].n_people; k++)
+			used[p->sessions[i].people[k].speaker] = 1;
+	for (size_t i = 0; i < p->n_speakers; i++) {
+		const struct prog_speaker *sp = &p->speakers[i];
+		json_t *o = json_object();
+
+		if (!used[i]) /* else its persons entries name it */
+			set_text(j, o, "name", sp->name);
+		set_text(j, o, "affiliation", sp->affiliation);
+		if (sp->bio_url && (!used[i] || !url_verbatim(sp->bio_url)))
+			set_text(j, o, "bio_url", url_or_null(sp->bio_url));
+		set(j, all, sp->id, o);
+	}
+	free(used);
+	return unless_empty(all);
+}
+
+static json_t *meta_affiliations(struct jctx *j, const struct prog_session *ps)
+{
+	json_t *a = json_array();
+	int any = 0;
+
+	for (uint32_t k = 0; k < ps->n_people; k++) {
+		const char *aff = ps->people[k].affiliation;
+
+		any |= aff != NULL;
+		push(j, a, aff ? jstr(j, aff) : json_null());
+	}
+	if (!any) {
+		json_decref(a);
+		return NULL;
+	}
+	return a;
+}
+
+/* All the documents when "links" cannot say them: one has no usable URL,
+ * or its URL had to be encoded. */
+static json_t *meta_documents(struct jctx *j, const struct prog_session *ps)
+{
+	json_t *a;
+	int all_links = 1;
+
+	for (uint32_t k = 0; k < ps->n_docs; k++)
+		all_links &= url_verbatim(ps->docs[k].url);
+	if (all_links)
+		return NULL;
+	a = json_array();
+	for (uint32_t k = 0; k < ps->n_docs; k++) {
+		json_t *o = json_object();
+
+		set_text(j, o, "title", ps->docs[k].title);
+		set_text(j, o, "url", url_or_null(ps->docs[k].url));
+		push(j, a, o);
+	}
+	return a;
+}
+
+/* Whether another track has track t's title: "track" cannot tell them apart. */
+static int shared_title(const struct programme *p, uint32_t t)
+{
+	for (size_t i = 0; i < p->n_tracks; i++)
+		if (i != t && strcmp(p->tracks[i].title, p->tracks[t].title) == 0)
+			return 1;
+	return 0;
+}
+
+static json_t *meta_sessions(struct jctx *j)
+{
+	const struct programme *p = j->s.p;
+	json_t *all = json_object();
+
+	for (size_t i = 0; i < p->n_sessions; i++) {
+		const struct prog_session *ps = &p->sessions[i];
+		json_t *o = json_object();
+
+		if (ps->status == PROG_TENTATIVE)
+			set(j, o, "status", json_string("tentative"));
+		else if (ps->status == PROG_CANCELLED)
+			set(j, o, "status", json_string("cancelled"));
+		if (ps->track != PROG_NONE && shared_title(p, ps->track))
+			set(j, o, "track", jstr(j, p->tracks[ps->track].id));
+		set_if(j, o, "affiliations", meta_affiliations(j, ps));
+		set_if(j, o, "documents", meta_documents(j, ps));
+		/* A session whose slug is not its id is found by its guid. */
+		if (json_object_size(o) || j->s.items[i].slug != ps->id)
+			set(j, all, ps->id, o);
+		else
+			json_decref(o);
+	}
+	return unless_empty(all);
+}
+
+static json_t *meta_agendad(struct jctx *j)
+{
+	json_t *o = json_object();
+
+	set(j, o, "version", json_integer(1));
+	set_if(j, o, "event", meta_event(j));
+	set_if(j, o, "tracks", meta_tracks(j));
+	set_if(j, o, "rooms", meta_rooms(j));
+	set_if(j, o, "speakers", meta_speakers(j));
+	set_if(j, o, "sessions", meta_sessions(j));
+	return o;
+}
+
 static json_t *conference(struct jctx *j)
 {
 	const struct programme *p = j->s.p;
@@ -245,6 +520,7 @@ static json_t *conference(struct jctx *j)
 	 * (which session and speaker guids are made from) goes in meta. */
 	set(j, meta, "event_id", jstr(j, p->event.id));
 	set(j, meta, "time_zone_name", jstr(j, tz_name(p->tz)));
+	set(j, meta, "agendad", meta_agendad(j));
 	set(j, o, "meta", meta);
 	for (uint32_t d = 0; d < p->n_days; d++)
 		push(j, days, day(j, d, &k));

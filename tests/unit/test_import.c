@@ -4,8 +4,13 @@
 
 #include "testutil.h"
 
+#include <jansson.h>
+
+#include "buf.h"
+#include "conf.h"
 #include "import.h"
 #include "import_util.h"
+#include "schedule.h"
 
 static const struct prog_session *session(const struct programme *p, const char *id)
 {
@@ -406,6 +411,256 @@ static void test_json_unreadable(void **state)
 	done(p, &td, path);
 }
 
+/* --- agendad's own schedule.json (meta.agendad) ------------------------------ */
+
+/* Everything the extension must carry: two rooms with one title, one
+ * titled like the location, ids that are not slugs ("x", "h", "a"), a
+ * track description, two tracks of one title, tentative and cancelled sessions, a confirmed one
+ * titled "Cancelled: ...", documents with, without and with an odd URL,
+ * per-appearance affiliations, a speaker in no session, a break, a
+ * session without a room, and the spring DST change. */
+static const char own_prog[] =
+	"event = { id = \"own-conf\"; title = \"Own <conf>\"; short_title = \"Own\";\n"
+	"  timezone = \"Europe/Berlin\"; location = \"Haus, Berlin\";\n"
+	"  url = \"https://example.org/own?a=1&b=<2>\"; description = \"About <b>it</b>.\"; };\n"
+	"tracks = ( { id = \"main\"; title = \"Main\"; description = \"The main one.\"; },\n"
+	"           { id = \"x\"; title = \"Side; odd\"; }, { id = \"x2\"; title = \"Side; odd\"; } );\n"
+	"rooms = ( { id = \"hall\"; title = \"Hall\"; }, { id = \"h\"; title = \"Hall\"; },\n"
+	"          { id = \"annex\"; title = \"Haus, Berlin\"; } );\n"
+	"speakers = (\n"
+	"  { id = \"ann\"; name = \"Ann\"; affiliation = \"Org A\"; email = \"ann@example.org\";\n"
+	"    bio_url = \"https://example.org/ann lee\"; },\n"
+	"  { id = \"bo\"; name = \"Bo\"; email = \"bo@example.org\"; },\n"
+	"  { id = \"cy\"; name = \"Cy\"; affiliation = \"Nowhere\"; bio_url = \"https://example.org/cy\";\n"
+	"    email = \"cy@example.org\"; },\n"
+	"  { id = \"dee\"; name = \"D\\u00e9e\"; affiliation = \"Org D\"; email = \"dee@example.org\"; }\n"
+	");\n"
+	"sessions = (\n"
+	"  { id = \"opening\"; title = \"Opening\"; start = \"2025-03-29 09:00\"; end = \"2025-03-29 10:00\";\n"
+	"    room = \"hall\"; track = \"main\"; kind = \"talk\"; description = \"Welcome <b>all</b>.\";\n"
+	"    people = ( { speaker = \"dee\"; role = \"Chair\"; },\n"
+	"               { speaker = \"ann\"; role = \"Keynote\"; affiliation = \"Org A, as printed\"; },\n"
+	"               { speaker = \"bo\"; } );\n"
+	"    documents = ( { title = \"Slides\"; url = \"https://example.org/s.pdf\"; },\n"
+	"                  { title = \"Handout\"; }, { title = \"JS\"; url = \"javascript:alert(1)\"; } ); },\n"
+	"  { id = \"maybe\"; title = \"Maybe\"; status = \"tentative\"; room = \"h\";\n"
+	"    start = \"2025-03-30 01:30\"; end = \"2025-03-30 03:30\"; },\n"
+	"  { id = \"x\"; title = \"Cancelled: not really\"; room = \"annex\"; track = \"x\";\n"
+	"    start = \"2025-03-30 09:00\"; end = \"2025-03-30 10:00\"; },\n"
+	"  { id = \"gone\"; title = \"Gone\"; status = \"cancelled\"; track = \"x2\";\n"
+	"    start = \"2025-03-30 11:00\"; end = \"2025-03-30 12:00\"; people = ( { speaker = \"ann\"; } ); },\n"
+	"  { id = \"a\"; title = \"Coffee\"; kind = \"break\"; start = \"2025-03-30 10:30\";\n"
+	"    end = \"2025-03-30 10:45\"; room = \"annex\"; }\n"
+	");\n";
+
+/* The programme in prog_text (or at path), and its schedule.json (caller frees). */
+static char *own_export(const char *prog_text, const char *path, struct programme **orig)
+{
+	char *dir = tu_tmpdir(), *conf_path, *prog_path;
+	struct tu_diag td;
+	struct conf *c;
+	struct buf out = { 0 };
+
+	conf_path = tu_write(dir, "agendad.conf", "programme = \"p.programme\";\n"
+				  "base_url = \"https://example.org/agenda\";\n");
+	prog_path = path ? tu_strdup(path) : tu_write(dir, "p.programme", prog_text);
+	tu_diag_init(&td);
+	c = conf_load(conf_path, &td.d);
+	assert_non_null(c);
+	*orig = prog_load(prog_path, &td.d);
+	if (!*orig)
+		tu_diag_dump(&td, "the programme does not load");
+	assert_non_null(*orig);
+	assert_int_equal(schedule_json(*orig, c, &out), 0);
+	tu_diag_free(&td);
+	conf_free(c);
+	tu_rmtree(dir);
+	free(dir);
+	free(conf_path);
+	free(prog_path);
+	return buf_steal(&out, NULL);
+}
+
+static void same_text(const char *what, const char *a, const char *b)
+{
+	if ((a == NULL) != (b == NULL) || (a && strcmp(a, b) != 0)) {
+		fprintf(stderr, "%s: \"%s\" != \"%s\"\n", what, a ? a : "(null)", b ? b : "(null)");
+		fail();
+	}
+}
+
+/* b (imported) is a (loaded) but for e-mail addresses, which no
+ * schedule.json holds. */
+static void assert_same_programme(const struct programme *a, const struct programme *b)
+{
+	same_text("event id", a->event.id, b->event.id);
+	same_text("event title", a->event.title, b->event.title);
+	same_text("short_title", a->event.short_title, b->event.short_title);
+	same_text("timezone", a->event.timezone, b->event.timezone);
+	same_text("location", a->event.location, b->event.location);
+	same_text("event url", a->event.url, b->event.url);
+	same_text("event description", a->event.description, b->event.description);
+	assert_int_equal(a->n_tracks, b->n_tracks);
+	for (size_t i = 0; i < a->n_tracks; i++) {
+		same_text("track id", a->tracks[i].id, b->tracks[i].id);
+		same_text("track title", a->tracks[i].title, b->tracks[i].title);
+		same_text("track description", a->tracks[i].description, b->tracks[i].description);
+	}
+	assert_int_equal(a->n_rooms, b->n_rooms);
+	for (size_t i = 0; i < a->n_rooms; i++) {
+		same_text("room id", a->rooms[i].id, b->rooms[i].id);
+		same_text("room title", a->rooms[i].title, b->rooms[i].title);
+	}
+	assert_int_equal(a->n_speakers, b->n_speakers);
+	for (size_t i = 0; i < a->n_speakers; i++) {
+		same_text("speaker id", a->speakers[i].id, b->speakers[i].id);
+		same_text("speaker name", a->speakers[i].name, b->speakers[i].name);
+		same_text("affiliation", a->speakers[i].affiliation, b->speakers[i].affiliation);
+		same_text("bio_url", a->speakers[i].bio_url, b->speakers[i].bio_url);
+		assert_null(b->speakers[i].email);
+	}
+	assert_int_equal(a->n_sessions, b->n_sessions);
+	for (size_t i = 0; i < a->n_sessions; i++) {
+		const struct prog_session *x = &a->sessions[i], *y = &b->sessions[i];
+
+		same_text("session id", x->id, y->id);
+		same_text("title", x->title, y->title);
+		same_text("kind", x->kind, y->kind);
+		same_text("description", x->description, y->description);
+		assert_true(x->start == y->start && x->end == y->end);
+		assert_int_equal(x->track, y->track);
+		assert_int_equal(x->room, y->room);
+		assert_int_equal(x->status, y->status);
+		assert_int_equal(x->is_break, y->is_break);
+		assert_int_equal(x->n_people, y->n_people);
+		for (uint32_t k = 0; k < x->n_people; k++) {
+			assert_int_equal(x->people[k].speaker, y->people[k].speaker);
+			same_text("role", x->people[k].role, y->people[k].role);
+			same_text("person affiliation", x->people[k].affiliation,
+				  y->people[k].affiliation);
+		}
+		assert_int_equal(x->n_docs, y->n_docs);
+		for (uint32_t k = 0; k < x->n_docs; k++) {
+			same_text("document title", x->docs[k].title, y->docs[k].title);
+			same_text("document url", x->docs[k].url, y->docs[k].url);
+		}
+	}
+}
+
+static void round_trip(const char *prog_text, const char *path)
+{
+	struct programme *orig, *back;
+	struct tu_diag td;
+	char *json = own_export(prog_text, path, &orig), *tmp;
+
+	back = import(json, &td, &tmp);
+	if (!back || td.n)
+		tu_diag_dump(&td, "the own export does not import cleanly");
+	assert_non_null(back);
+	assert_int_equal(td.n, 0); /* no "no room" warnings either */
+	assert_same_programme(orig, back);
+	done(back, &td, tmp);
+	prog_free(orig);
+	free(json);
+}
+
+static void test_own_export_restored(void **state)
+{
+	(void)state;
+	round_trip(own_prog, NULL);
+	round_trip(NULL, TESTS_SRCDIR "/../etc/idm-2014-south-south.programme");
+}
+
+/* The export's own meta.agendad after edit(root); imported. */
+static struct programme *import_edited(const char *json, void (*edit)(json_t *root),
+				       struct tu_diag *td, char **path)
+{
+	json_error_t err;
+	json_t *root = json_loadb(json, strlen(json), 0, &err);
+	char *text;
+	struct programme *p;
+
+	assert_non_null(root);
+	edit(root);
+	text = json_dumps(root, JSON_PRESERVE_ORDER);
+	json_decref(root);
+	p = import(text, td, path);
+	free(text);
+	return p;
+}
+
+static json_t *conference_of(json_t *root)
+{
+	return json_object_get(json_object_get(root, "schedule"), "conference");
+}
+
+/* One event's guid ("Coffee"'s) is not agendad's, as if a hand edited it. */
+static void forge_guid(json_t *root)
+{
+	json_t *day, *events, *ev;
+	const char *room;
+	size_t i, k;
+
+	json_array_foreach(json_object_get(conference_of(root), "days"), i, day) {
+		json_object_foreach(json_object_get(day, "rooms"), room, events) {
+			json_array_foreach(events, k, ev) {
+				if (strcmp(json_string_value(json_object_get(ev, "title")), "Coffee"))
+					continue;
+				json_object_set_new(ev, "guid",
+						    json_string("0d092af3-c9f8-531f-9cc3-9db40a0750ef"));
+				return;
+			}
+		}
+	}
+	fail();
+}
+
+/* meta.event_id names another event: no guid follows from it. */
+static void other_event_id(json_t *root)
+{
+	json_object_set_new(json_object_get(conference_of(root), "meta"), "event_id",
+			    json_string("someone-else"));
+}
+
+static void assert_not_trusted(const char *json, void (*edit)(json_t *root))
+{
+	struct tu_diag td;
+	char *path;
+	struct programme *p = import_edited(json, edit, &td, &path);
+	const struct prog_session *gone;
+
+	assert_non_null(p);
+	assert_int_equal(tu_diag_count(&td, path, 0, "meta.agendad ignored"), 1);
+	/* Read as any schedule.json: nothing of meta.agendad is believed. */
+	assert_null(p->event.short_title);
+	assert_null(p->event.location);
+	assert_int_equal(session(p, "maybe")->status, PROG_CONFIRMED);
+	gone = session(p, "gone");
+	assert_string_equal(gone->title, "Cancelled: Gone");
+	assert_int_equal(gone->status, PROG_CONFIRMED);
+	assert_int_equal(gone->n_docs, 0);
+	assert_null(session(p, "opening")->people[1].affiliation);
+	assert_int_equal(session(p, "opening")->n_docs, 1); /* the link only */
+	for (size_t i = 0; i < p->n_tracks; i++)
+		assert_null(p->tracks[i].description);
+	for (size_t i = 0; i < p->n_speakers; i++)
+		assert_null(p->speakers[i].affiliation);
+	assert_int_equal(p->n_rooms, 4); /* the made-up room for "gone" is one */
+	done(p, &td, path);
+}
+
+static void test_own_export_needs_guids(void **state)
+{
+	struct programme *orig;
+	char *json = own_export(own_prog, NULL, &orig);
+
+	(void)state;
+	assert_not_trusted(json, forge_guid);
+	assert_not_trusted(json, other_event_id);
+	prog_free(orig);
+	free(json);
+}
+
 /* --- schedule.xml -------------------------------------------------------------- */
 
 static const char xml_full[] =
@@ -625,6 +880,8 @@ int main(void)
 		cmocka_unit_test(test_json_room_ids),
 		cmocka_unit_test(test_json_errors),
 		cmocka_unit_test(test_json_unreadable),
+		cmocka_unit_test(test_own_export_restored),
+		cmocka_unit_test(test_own_export_needs_guids),
 		cmocka_unit_test(test_xml_mapping),
 		cmocka_unit_test(test_xml_errors),
 		cmocka_unit_test(test_xml_no_entities),

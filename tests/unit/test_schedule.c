@@ -115,6 +115,35 @@ static void write_out(const char *name, const char *data, size_t len)
 	free(path);
 }
 
+/* AGENDAD_SCHEDULE_EXTRA: programmes (paths, ':' between them) whose
+ * schedule.json is written as well, as <file name>.schedule.json, for
+ * tests/integration/test_roundtrip.py while agendad --export does not
+ * write schedule.json yet. */
+static void write_extra(const struct conf *c)
+{
+	const char *list = getenv("AGENDAD_SCHEDULE_EXTRA");
+	char *copy, *save = NULL;
+
+	if (!list || !*list || !getenv("AGENDAD_SCHEDULE_OUT"))
+		return;
+	copy = strdup(list);
+	assert_non_null(copy);
+	for (char *path = strtok_r(copy, ":", &save); path; path = strtok_r(NULL, ":", &save)) {
+		struct programme *p = load(path);
+		const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+		struct buf j = { 0 };
+		char *name;
+
+		assert_int_equal(schedule_json(p, c, &j), 0);
+		name = tu_printf("%s.schedule.json", base);
+		write_out(name, j.data, j.len);
+		free(name);
+		buf_free(&j);
+		prog_free(p);
+	}
+	free(copy);
+}
+
 static void make(const struct programme *p, const struct conf *c, struct buf *j, struct buf *x)
 {
 	assert_int_equal(schedule_json(p, c, j), 0);
@@ -160,6 +189,7 @@ static int setup(void **state)
 	write_out("empty.programme", empty, strlen(empty));
 	write_out("empty.schedule.json", f->nj.data, f->nj.len);
 	write_out("empty.schedule.xml", f->nx.data, f->nx.len);
+	write_extra(f->c);
 	*state = f;
 	return 0;
 }
@@ -389,8 +419,15 @@ static void test_json_values(void **state)
 	assert_string_equal(jget(json_array_get(links, 1), "url"), "http://[::1]:8080/a%20b");
 	assert_string_equal(jget(json_array_get(links, 0), "url"), "https://example.org/s.pdf?a=1&b=2");
 	assert_string_equal(jget(json_array_get(links, 0), "title"), "Slides <1>");
-	assert_non_null(strstr(jget(ev, "description"), "Chair: Alice <A> & Co, Org & <Co>"));
-	assert_non_null(strstr(jget(ev, "description"), "- Notes"));
+	/* The description is the session's own; people and the documents
+	 * without a link are in the abstract, for apps that show only these. */
+	assert_string_equal(jget(ev, "description"),
+			    "Mail me: not-a-speaker@example.com & <b>bold</b>");
+	assert_non_null(strstr(jget(ev, "abstract"), "Chair: Alice <A> & Co, Org & <Co>"));
+	assert_non_null(strstr(jget(ev, "abstract"), "- Notes"));
+	assert_null(strstr(jget(ev, "abstract"), "Slides"));
+	assert_string_equal(jget(json_array_get(persons, 0), "role"), "Chair");
+	assert_null(json_object_get(json_array_get(persons, 1), "role"));
 	json_decref(root);
 }
 
@@ -565,6 +602,98 @@ static void test_empty(void **state)
 	xmlFreeDoc(doc);
 }
 
+/* --- meta.agendad: what has no standard place ------------------------------------ */
+
+static json_t *agendad_meta(json_t *root)
+{
+	json_t *c = json_object_get(json_object_get(root, "schedule"), "conference");
+	json_t *ag = json_object_get(json_object_get(c, "meta"), "agendad");
+
+	assert_true(json_is_object(ag));
+	assert_int_equal(json_integer_value(json_object_get(ag, "version")), 1);
+	return ag;
+}
+
+static void test_json_meta(void **state)
+{
+	struct fixture *f = *state;
+	json_t *root = parse_json(&f->hj), *ag = agendad_meta(root), *docs, *o;
+	const char *key;
+	json_t *v;
+	size_t n = 0;
+
+	/* The event: what conference has no field for, and its own url. */
+	o = json_object_get(ag, "event");
+	assert_string_equal(jget(o, "location"), "Berlin <Mitte> & \"Haus\"");
+	assert_string_equal(jget(o, "url"), "https://example.org/conf?a=1&b=<2>");
+	assert_null(json_object_get(o, "short_title"));
+	/* Tracks: "x" is no slug, so its name finds it; "t1" needs nothing. */
+	o = json_object_get(ag, "tracks");
+	assert_string_equal(jget(json_object_get(o, "x"), "name"), "X");
+	assert_null(json_object_get(o, "t1"));
+	/* Rooms: r2's name was made unique; its title is kept. */
+	o = json_object_get(ag, "rooms");
+	assert_int_equal(json_object_size(o), 1);
+	assert_string_equal(jget(json_object_get(o, "r2"), "title"), "Hall \"A\" & <B>");
+	/* Speakers: all, in order; bob's bio_url is not in persons verbatim. */
+	json_object_foreach(json_object_get(ag, "speakers"), key, v)
+		assert_string_equal(key, f->hostile->speakers[n++].id);
+	assert_int_equal(n, f->hostile->n_speakers);
+	o = json_object_get(ag, "speakers");
+	assert_string_equal(jget(json_object_get(o, "alice"), "affiliation"), "Org & <Co>");
+	assert_string_equal(jget(json_object_get(o, "bob"), "bio_url"), "https://example.org/bob page/ü");
+	assert_null(json_object_get(json_object_get(o, "carol"), "name")); /* in a session */
+	/* Sessions: only where needed. */
+	o = json_object_get(ag, "sessions");
+	assert_string_equal(jget(json_object_get(o, "s1"), "status"), "cancelled");
+	assert_string_equal(jget(json_object_get(o, "maybe"), "status"), "tentative");
+	assert_int_equal(json_object_size(json_object_get(o, "a")), 0); /* "a" is no slug */
+	assert_null(json_object_get(o, "by-the-door"));
+	assert_null(json_object_get(o, "long-run"));
+	docs = json_object_get(json_object_get(o, "keynote-opening"), "documents");
+	assert_int_equal(json_array_size(docs), 6);
+	assert_string_equal(jget(json_array_get(docs, 1), "title"), "Notes");
+	assert_null(json_object_get(json_array_get(docs, 1), "url"));
+	assert_string_equal(jget(json_array_get(docs, 3), "url"), "javascript:alert(1)");
+	json_decref(root);
+
+	/* The shipped programme: per-appearance affiliations, documents
+	 * without URL, track descriptions, short_title. */
+	root = parse_json(&f->sj);
+	ag = agendad_meta(root);
+	assert_string_equal(jget(json_object_get(ag, "event"), "short_title"), "IDM 2014 South-South");
+	assert_non_null(json_object_get(json_object_get(json_object_get(ag, "tracks"), "plenary"),
+					"description"));
+	o = json_object_get(json_object_get(ag, "sessions"), "d2-closing");
+	assert_string_equal(json_string_value(json_array_get(json_object_get(o, "affiliations"), 0)),
+			    "The IOM Deputy Director General");
+	assert_null(json_object_get(json_array_get(json_object_get(o, "documents"), 0), "url"));
+	json_decref(root);
+}
+
+/* A URL with an '@' may be an address: in no field, meta.agendad neither. */
+static void test_json_meta_no_at(void **state)
+{
+	struct fixture *f = *state;
+	static const char text[] =
+		"event = { id = \"at-ev\"; title = \"At\"; timezone = \"UTC\";\n"
+		"  url = \"https://user@example.org/\"; };\n"
+		"speakers = ( { id = \"m\"; name = \"M\"; bio_url = \"mailto:m@example.org\"; } );\n"
+		"sessions = ( { id = \"s\"; title = \"S\"; start = \"2025-01-01 10:00\";\n"
+		"  end = \"2025-01-01 11:00\"; people = ( { speaker = \"m\"; } );\n"
+		"  documents = ( { title = \"Write\"; url = \"mailto:x@example.org\"; } ); } );\n";
+	char *path = tu_write(f->dir, "at.programme", text);
+	struct programme *p = load(path);
+	struct buf j = { 0 };
+
+	assert_int_equal(schedule_json(p, f->c, &j), 0);
+	assert_null(strchr(j.data, '@'));
+	assert_non_null(strstr(j.data, "\"title\": \"Write\""));
+	buf_free(&j);
+	prog_free(p);
+	free(path);
+}
+
 static void assert_no_emails(const struct programme *p, const struct buf *b)
 {
 	for (size_t i = 0; i < p->n_speakers; i++) {
@@ -621,6 +750,8 @@ int main(void)
 		cmocka_unit_test(test_json_days),
 		cmocka_unit_test(test_json_values),
 		cmocka_unit_test(test_json_rooms_and_status),
+		cmocka_unit_test(test_json_meta),
+		cmocka_unit_test(test_json_meta_no_at),
 		cmocka_unit_test(test_xml_values),
 		cmocka_unit_test(test_json_xml_agree),
 		cmocka_unit_test(test_shipped),
