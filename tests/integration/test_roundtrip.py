@@ -36,11 +36,10 @@ import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from agendadtest import BUILDDIR, SRCDIR, TempDir, run  # noqa: E402
+from agendadtest import SRCDIR, TempDir, run  # noqa: E402
 
 SHIPPED = SRCDIR / "etc" / "idm-2014-south-south.programme"
 HOSTILE_PY = SRCDIR / "tests" / "integration" / "hostile.py"
-UNIT = BUILDDIR / "tests" / "unit" / "test_schedule"
 STAMP = re.compile(rb"^(DTSTAMP|LAST-MODIFIED):\d{8}T\d{6}Z\r$", re.M)
 
 RICH = r'''
@@ -117,19 +116,12 @@ def files(folder):
             for p in sorted(pathlib.Path(folder).rglob("*")) if p.is_file()}
 
 
-def schedule_json(a_dir, programme, scratch):
-    """A/schedule.json, else the unit test's rendering of programme."""
+def schedule_json(a_dir):
+    """A/schedule.json, which --export must have written."""
     exported = pathlib.Path(a_dir) / "schedule.json"
-    if exported.exists():
-        return exported
-    # Fallback until agendad --export writes schedule.json (to be removed).
-    out = pathlib.Path(scratch) / "unit"
-    out.mkdir(exist_ok=True)
-    env = dict(os.environ, AGENDAD_SCHEDULE_OUT=str(out), AGENDAD_SCHEDULE_EXTRA=str(programme))
-    proc = subprocess.run([str(UNIT)], env=env, capture_output=True, text=True, timeout=120)
-    if proc.returncode != 0:
-        raise AssertionError(f"{UNIT} failed:\n{proc.stdout}\n{proc.stderr}")
-    return out / (pathlib.Path(programme).name + ".schedule.json")
+    if not exported.exists():
+        raise AssertionError(f"agendad --export did not write {exported}")
+    return exported
 
 
 class RoundTrip(unittest.TestCase):
@@ -140,7 +132,7 @@ class RoundTrip(unittest.TestCase):
             b_conf_dir.mkdir()
             shutil.copy(programme, a_conf_dir / "prog.programme")
             export(write_conf(a_conf_dir, "prog.programme", d / "state-a"), d / "A")
-            shutil.copy(schedule_json(d / "A", a_conf_dir / "prog.programme", d),
+            shutil.copy(schedule_json(d / "A"),
                         b_conf_dir / "schedule.json")
             export(write_conf(b_conf_dir, "schedule.json", d / "state-b"), d / "B")
             a, b = files(d / "A"), files(d / "B")

@@ -115,35 +115,6 @@ static void write_out(const char *name, const char *data, size_t len)
 	free(path);
 }
 
-/* AGENDAD_SCHEDULE_EXTRA: programmes (paths, ':' between them) whose
- * schedule.json is written as well, as <file name>.schedule.json, for
- * tests/integration/test_roundtrip.py while agendad --export does not
- * write schedule.json yet. */
-static void write_extra(const struct conf *c)
-{
-	const char *list = getenv("AGENDAD_SCHEDULE_EXTRA");
-	char *copy, *save = NULL;
-
-	if (!list || !*list || !getenv("AGENDAD_SCHEDULE_OUT"))
-		return;
-	copy = strdup(list);
-	assert_non_null(copy);
-	for (char *path = strtok_r(copy, ":", &save); path; path = strtok_r(NULL, ":", &save)) {
-		struct programme *p = load(path);
-		const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
-		struct buf j = { 0 };
-		char *name;
-
-		assert_int_equal(schedule_json(p, c, &j), 0);
-		name = tu_printf("%s.schedule.json", base);
-		write_out(name, j.data, j.len);
-		free(name);
-		buf_free(&j);
-		prog_free(p);
-	}
-	free(copy);
-}
-
 static void make(const struct programme *p, const struct conf *c, struct buf *j, struct buf *x)
 {
 	assert_int_equal(schedule_json(p, c, j), 0);
@@ -189,7 +160,6 @@ static int setup(void **state)
 	write_out("empty.programme", empty, strlen(empty));
 	write_out("empty.schedule.json", f->nj.data, f->nj.len);
 	write_out("empty.schedule.xml", f->nx.data, f->nx.len);
-	write_extra(f->c);
 	*state = f;
 	return 0;
 }
