@@ -13,12 +13,11 @@ short event id and a zone the schema's time_zone_name refuses):
 
 1. `agendad --export A` with a configuration naming the programme and a
    state directory of its own;
-2. schedule.json: A/schedule.json when --export writes it, else (until it
-   does) the one tests/unit/test_schedule writes (AGENDAD_SCHEDULE_EXTRA);
+2. A/schedule.json, which --export writes;
 3. `agendad --export B` with the same configuration but `programme`
    naming that schedule.json, and a FRESH state directory;
 4. every file of A and of B compared byte for byte (*.ics, index.html,
-   and schedule.json when there is one), after one normalisation: the
+   schedule.json and schedule.xml), after one normalisation: the
    values of DTSTAMP and LAST-MODIFIED.  They are the time the fresh state
    first saw each session (SPEC: feeds are a function of programme and
    state), i.e. "now" at each export; two exports are not guaranteed to
