@@ -7,38 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/sha.h>
 
 #include "import_util.h"
 
 /* RFC 4122 4.3 with SHA-1: the namespace's 16 bytes then the name,
  * hashed; the first 16 bytes of the digest with the version (5) and
  * variant (10xx) bits set. */
-void import_uuid5(const char *name, char out[37])
-{
-	static const unsigned char url_ns[16] = { 0x6b, 0xa7, 0xb8, 0x11, 0x9d, 0xad, 0x11, 0xd1,
-						  0x80, 0xb4, 0x00, 0xc0, 0x4f, 0xd4, 0x30, 0xc8 };
-	unsigned char md[SHA_DIGEST_LENGTH];
-	size_t len = strlen(name);
-	unsigned char *buf = malloc(16 + len + 1);
-	char *o = out;
-
-	if (!buf)
-		abort();
-	memcpy(buf, url_ns, 16);
-	memcpy(buf + 16, name, len);
-	SHA1(buf, 16 + len, md);
-	free(buf);
-	md[6] = (unsigned char)((md[6] & 0x0f) | 0x50);
-	md[8] = (unsigned char)((md[8] & 0x3f) | 0x80);
-	for (int i = 0; i < 16; i++) {
-		if (i == 4 || i == 6 || i == 8 || i == 10)
-			*o++ = '-';
-		o += sprintf(o, "%02x", md[i]);
-	}
-	*o = '\0';
-}
-
 enum import_format import_sniff(const char *data, size_t len)
 {
 	size_t i = 0;

@@ -18,12 +18,7 @@ enum import_format import_sniff(const char *data, size_t len);
  * the document>: ..." (JSON, XML); NULL after any error. */
 struct programme *import_programme(const char *path, struct diag *d);
 
-/* The name-based (SHA-1, version 5) UUID of name in the URL namespace
- * 6ba7b811-9dad-11d1-80b4-00c04fd430c8, as 36 lower-case characters and
- * a NUL: Python's str(uuid.uuid5(uuid.NAMESPACE_URL, name)).  A session
- * whose guid is import_uuid5("<session id>@<event id>") and a person
- * whose guid is import_uuid5("speaker:<speaker id>@<event id>") were
+/* Sessions and persons whose guids are agendad's own (guid.h) were
  * exported by agendad, and keep their ids when imported again. */
-void import_uuid5(const char *name, char out[37]);
 
 #endif

@@ -14,6 +14,7 @@
 #include <libxml/HTMLparser.h>
 
 #include "buf.h"
+#include "guid.h"
 #include "import_util.h"
 #include "lcfg.h"
 
@@ -626,10 +627,9 @@ static const char *session_id(struct imp *I, const struct imp_event *ev)
 
 	if (!blank(ev->guid)) {
 		if (!blank(ev->slug)) {
-			char *name = arena_printf(a, "%s@%s", ev->slug, I->p->event.id);
 			char uuid[37];
 
-			import_uuid5(name, uuid);
+			guid_of("", ev->slug, I->p->event.id, uuid);
 			if (strcasecmp(uuid, ev->guid) == 0 && lcfg_is_id(ev->slug))
 				return arena_strdup(a, ev->slug);
 		}
@@ -781,7 +781,7 @@ static const char *speaker_id(struct imp *I, const struct imp_person *pp, const 
 
 			if (blank(cand[i]) || !lcfg_is_id(cand[i]))
 				continue;
-			import_uuid5(arena_printf(a, "speaker:%s@%s", cand[i], I->p->event.id), uuid);
+			guid_of("speaker:", cand[i], I->p->event.id, uuid);
 			if (strcasecmp(uuid, pp->guid) == 0)
 				return arena_strdup(a, cand[i]);
 		}

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "guid.h"
 #include "import_util.h"
 #include "lcfg.h"
 #include "strmap.h"
@@ -249,7 +250,7 @@ static void day(struct imp *I, const struct own *o, const json_t *d)
 static void own_guid(struct imp *I, const char *event_id, const char *prefix, const char *id,
 		     char out[37])
 {
-	import_uuid5(arena_printf(I->p->arena, "%s%s@%s", prefix, id, event_id), out);
+	guid_of(prefix, id, event_id, out);
 }
 
 /* guid -> key for each key of meta.agendad's object name. */

@@ -15,9 +15,6 @@
 struct programme *import_json(const char *path, const char *data, size_t len, struct diag *d);
 struct programme *import_xml(const char *path, const char *data, size_t len, struct diag *d);
 
-/* The RFC 4122 name-based (SHA-1) UUID of name in the URL namespace,
- * lower case, as Python's uuid.uuid5(uuid.NAMESPACE_URL, name). */
-void import_uuid5(const char *name, char out[37]);
 
 /* ASCII slug of s into a (lower case, runs of anything but [a-z0-9]
  * become one '-', Latin-1 letters lose their accents); "" when nothing

@@ -9,51 +9,15 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include <openssl/evp.h>
+
+#include "guid.h"
 #include "render.h"
-
-/* RFC 9562 appendix C: the URL namespace, 6ba7b811-9dad-11d1-80b4-00c04fd430c8. */
-static const unsigned char ns_url[16] = { 0x6b, 0xa7, 0xb8, 0x11, 0x9d, 0xad, 0x11, 0xd1,
-					  0x80, 0xb4, 0x00, 0xc0, 0x4f, 0xd4, 0x30, 0xc8 };
-
-void schedule_uuid5(const char *name, char out[37])
-{
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int md_len = 0;
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	static const char hex[] = "0123456789abcdef";
-	char *o = out;
-
-	if (!ctx || !EVP_DigestInit_ex(ctx, EVP_sha1(), NULL) ||
-	    !EVP_DigestUpdate(ctx, ns_url, sizeof(ns_url)) ||
-	    !EVP_DigestUpdate(ctx, name, strlen(name)) || !EVP_DigestFinal_ex(ctx, md, &md_len))
-		abort(); /* SHA-1 of a few bytes fails only without memory */
-	EVP_MD_CTX_free(ctx);
-	md[6] = (unsigned char)((md[6] & 0x0f) | 0x50); /* version 5 */
-	md[8] = (unsigned char)((md[8] & 0x3f) | 0x80); /* variant RFC 4122/9562 */
-	for (int i = 0; i < 16; i++) {
-		if (i == 4 || i == 6 || i == 8 || i == 10)
-			*o++ = '-';
-		*o++ = hex[md[i] >> 4];
-		*o++ = hex[md[i] & 15];
-	}
-	*o = '\0';
-}
-
-/* uuid5 of "<prefix><id>@<event id>". */
-static void guid_of(const struct programme *p, const char *prefix, const char *id, char out[37])
-{
-	struct buf b = { 0 };
-
-	buf_printf(&b, "%s%s@%s", prefix, id, p->event.id);
-	schedule_uuid5(b.data, out);
-	buf_free(&b);
-}
 
 /* --- patterns ----------------------------------------------------------------- */
 
@@ -437,7 +401,7 @@ static int number_items(struct sched *s)
 static void make_item(const struct programme *p, const struct prog_session *ps,
 		      struct sched_item *it)
 {
-	guid_of(p, "", ps->id, it->guid);
+	guid_of("", ps->id, p->event.id, it->guid);
 	/* The slug is the session id whenever the pattern takes it, so that
 	 * agendad's importer, seeing guid == uuid5(slug@event), keeps ids. */
 	snprintf(it->derived, sizeof(it->derived), "session-%s", it->guid);
@@ -488,14 +452,14 @@ static int name_rooms(struct sched *s)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
 		s->room_names[i] = unique_name(s->room_names, i, p->rooms[i].title, p->rooms[i].id);
-		guid_of(p, "room:", p->rooms[i].id, s->room_guids[i]);
+		guid_of("room:", p->rooms[i].id, p->event.id, s->room_guids[i]);
 	}
 	/* Every event must name a room, but a programme need not have any
 	 * (the shipped one has none).  The event's location is the one true
 	 * statement about where such sessions are; without it, "Venue". */
 	s->room_names[n] = unique_name(s->room_names, n,
 				       p->event.location ? p->event.location : "Venue", "no room");
-	guid_of(p, "room:", "", s->room_guids[n]);
+	guid_of("room:", "", p->event.id, s->room_guids[n]);
 	for (size_t i = 0; i < p->n_sessions; i++)
 		if (p->sessions[i].room == PROG_NONE)
 			s->room_used_fallback = 1;

@@ -19,9 +19,6 @@ int schedule_xml(const struct programme *p, const struct conf *c, struct buf *ou
  * Everything both documents derive from the programme, worked out once so
  * that the two shapes say the same thing about every session. */
 
-/* The name-based UUID (RFC 9562 version 5, SHA-1) of name in the URL
- * namespace, lower-case with hyphens. */
-void schedule_uuid5(const char *name, char out[37]);
 
 struct sched_item {       /* one session */
 	char guid[37];    /* uuid5("<session id>@<event id>") */

@@ -43,6 +43,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "guid.h"
 #include "render.h"
 
 struct jctx {
@@ -84,11 +85,7 @@ static json_t *person(struct jctx *j, const struct prog_person *pp)
 	json_t *o = json_object();
 	char guid[37];
 	char *url = sp->bio_url ? sched_uri(sp->bio_url) : NULL;
-	struct buf name = { 0 };
-
-	buf_printf(&name, "speaker:%s@%s", sp->id, j->s.p->event.id);
-	schedule_uuid5(name.data, guid);
-	buf_free(&name);
+	guid_of("speaker:", sp->id, j->s.p->event.id, guid);
 	/* pretalx's shape (name, no integer id): Person is oneOf frab's
 	 * {public_name, id} and pretalx's {name}, and we have no integer id.
 	 * public_name too, for clients that read only that.  The speaker's

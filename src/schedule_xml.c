@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "guid.h"
+
 #include "render.h"
 
 struct xctx {
@@ -60,16 +62,12 @@ static void element_take(struct xctx *x, const char *name, char *value)
 
 static void persons(struct xctx *x, const struct prog_session *ps)
 {
-	struct buf name = { 0 };
-
 	start(x, "persons");
 	for (uint32_t k = 0; k < ps->n_people; k++) {
 		const struct prog_speaker *sp = &x->s.p->speakers[ps->people[k].speaker];
 		char guid[37];
 
-		name.len = 0;
-		buf_printf(&name, "speaker:%s@%s", sp->id, x->s.p->event.id);
-		schedule_uuid5(name.data, guid);
+		guid_of("speaker:", sp->id, x->s.p->event.id, guid);
 		/* The XSD allows only an integer id and the guid: the speaker's
 		 * id has no place here (schedule.json has it).  No e-mail. */
 		start(x, "person");
@@ -78,7 +76,6 @@ static void persons(struct xctx *x, const struct prog_session *ps)
 		end(x);
 	}
 	end(x);
-	buf_free(&name);
 }
 
 static void links(struct xctx *x, const struct prog_session *ps)

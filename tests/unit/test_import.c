@@ -4,6 +4,8 @@
 
 #include "testutil.h"
 
+#include "guid.h"
+
 #include <jansson.h>
 
 #include "buf.h"
@@ -70,9 +72,9 @@ static void test_uuid5(void **state)
 
 	(void)state;
 	/* Python: str(uuid.uuid5(uuid.NAMESPACE_URL, "https://example.org")) */
-	import_uuid5("https://example.org", out);
+	guid_uuid5("https://example.org", out);
 	assert_string_equal(out, "0d092af3-c9f8-531f-9cc3-9db40a0750ef");
-	import_uuid5("keynote@test-conf-25", out);
+	guid_uuid5("keynote@test-conf-25", out);
 	assert_string_equal(out, "db385b71-ed70-5e1d-9e2b-2d4195e8e471");
 }
 

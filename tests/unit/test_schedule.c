@@ -7,6 +7,8 @@
 
 #include "testutil.h"
 
+#include "guid.h"
+
 #include <jansson.h>
 #include <libical/ical.h>
 #include <libxml/parser.h>
@@ -274,9 +276,9 @@ static void test_uuid5(void **state)
 
 	(void)state;
 	/* python3 -c 'import uuid; print(uuid.uuid5(uuid.NAMESPACE_URL, "https://example.org"))' */
-	schedule_uuid5("https://example.org", out);
+	guid_uuid5("https://example.org", out);
 	assert_string_equal(out, "0d092af3-c9f8-531f-9cc3-9db40a0750ef");
-	schedule_uuid5("keynote-opening@hostile-ev", out);
+	guid_uuid5("keynote-opening@hostile-ev", out);
 	assert_string_equal(out, "af5493c1-0e88-556b-9132-420b1751dda3");
 }
 
@@ -408,7 +410,7 @@ static void test_json_rooms_and_status(void **state)
 	char guid[37], slug[48];
 
 	/* an id too short for the slug pattern gets one made from its guid */
-	schedule_uuid5("a@hostile-ev", guid);
+	guid_uuid5("a@hostile-ev", guid);
 	snprintf(slug, sizeof(slug), "session-%s", guid);
 	assert_string_equal(jget(json_event(root, slug), "title"), "A");
 	/* a cancelled session stays, marked */
