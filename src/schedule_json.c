@@ -496,11 +496,18 @@ static json_t *meta_agendad(struct jctx *j)
 	return o;
 }
 
+/* The days hold every session.  The document is dumped with this string
+ * in their place, and the days are then built and dumped one at a time
+ * into it, so that memory holds one day's tree, not the whole
+ * programme's (at 100,000 sessions, gigabytes of jansson objects).  Text
+ * never contains the marker: sched_text drops control characters. */
+#define DAYS_MARKER "\001" "days" "\001"
+#define DAYS_DUMPED "\"\\u0001days\\u0001\""
+
 static json_t *conference(struct jctx *j)
 {
 	const struct programme *p = j->s.p;
-	json_t *o = json_object(), *days = json_array(), *meta = json_object();
-	size_t k = 0;
+	json_t *o = json_object(), *meta = json_object();
 
 	set(j, o, "acronym", json_string(j->s.acronym));
 	set(j, o, "title", jstr(j, p->event.title));
@@ -519,9 +526,7 @@ static json_t *conference(struct jctx *j)
 	set(j, meta, "time_zone_name", jstr(j, tz_name(p->tz)));
 	set(j, meta, "agendad", meta_agendad(j));
 	set(j, o, "meta", meta);
-	for (uint32_t d = 0; d < p->n_days; d++)
-		push(j, days, day(j, d, &k));
-	set(j, o, "days", days);
+	set(j, o, "days", json_string(DAYS_MARKER));
 	return o;
 }
 
@@ -542,27 +547,54 @@ static json_t *document(struct jctx *j)
 	return root;
 }
 
+/* Compact: conference apps parse it, and at 100,000 sessions the
+ * indentation alone is 30 MB. */
+#define FLAGS (JSON_COMPACT | JSON_PRESERVE_ORDER)
+
 static int to_buf(const char *data, size_t len, void *out)
 {
 	buf_add(out, data, len);
 	return 0;
 }
 
+static int dump_days(struct jctx *j, struct buf *out)
+{
+	size_t k = 0;
+	int rc = 0;
+
+	buf_add(out, "[", 1);
+	for (uint32_t d = 0; d < j->s.p->n_days && rc == 0; d++) {
+		json_t *o = day(j, d, &k);
+
+		if (d)
+			buf_add(out, ",", 1);
+		rc = o && !j->err ? json_dump_callback(o, to_buf, out, FLAGS) : -1;
+		json_decref(o);
+	}
+	buf_add(out, "]", 1);
+	return rc;
+}
+
 int schedule_json(const struct programme *p, const struct conf *c, struct buf *out)
 {
 	struct jctx j = { 0 };
+	struct buf rest = { 0 };
 	json_t *root;
+	const char *marker;
 	int rc = -1;
 
 	if (sched_init(&j.s, p, c) < 0)
 		return -1;
 	root = document(&j);
-	if (root && !j.err &&
-	    json_dump_callback(root, to_buf, out, JSON_INDENT(1) | JSON_PRESERVE_ORDER) == 0) {
+	if (root && !j.err && json_dump_callback(root, to_buf, &rest, FLAGS) == 0 &&
+	    (marker = strstr(rest.data, DAYS_DUMPED))) {
+		buf_add(out, rest.data, (size_t)(marker - rest.data));
+		rc = dump_days(&j, out);
+		buf_adds(out, marker + strlen(DAYS_DUMPED));
 		buf_add(out, "\n", 1);
-		rc = 0;
 	}
 	json_decref(root);
+	buf_free(&rest);
 	buf_free(&j.scratch);
 	sched_free(&j.s);
 	return rc;

@@ -660,7 +660,7 @@ static void test_json_meta_no_at(void **state)
 
 	assert_int_equal(schedule_json(p, f->c, &j), 0);
 	assert_null(strchr(j.data, '@'));
-	assert_non_null(strstr(j.data, "\"title\": \"Write\""));
+	assert_non_null(strstr(j.data, "\"title\":\"Write\""));
 	buf_free(&j);
 	prog_free(p);
 	free(path);
