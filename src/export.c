@@ -181,41 +181,26 @@ static void write_range(void *ctx, size_t begin, size_t end)
 		__atomic_store_n(&job->failed, rc, __ATOMIC_RELAXED);
 }
 
-struct schedule_job {
-	const struct feedset *fs;
-	const struct conf *c;
-	struct buf docs[2];
-	int rc[2];
-};
-
-static void build_schedules(void *ctx, size_t begin, size_t end)
-{
-	struct schedule_job *job = ctx;
-
-	for (size_t i = begin; i < end; i++)
-		job->rc[i] = i == 0 ? schedule_json(job->fs->prog, job->c, &job->docs[0])
-				    : schedule_xml(job->fs->prog, job->c, &job->docs[1]);
-}
-
-/* schedule.json and schedule.xml, one per core. */
+/* schedule.json and schedule.xml, one after the other: at 100,000
+ * sessions each is over 100 MB, and both at once would take the export
+ * over a gigabyte. */
 static int write_schedules(const struct feedset *fs, const struct conf *c, int dirfd,
 			   const char *dir)
 {
 	static const char *const names[2] = { "schedule.json", "schedule.xml" };
-	struct schedule_job job = { .fs = fs, .c = c };
 	int rc = 0;
 
-	parallel_for(2, 1, build_schedules, &job);
-	for (int i = 0; i < 2; i++) {
-		struct bytes_job doc = { job.docs[i].data, job.docs[i].len };
+	for (int i = 0; i < 2 && rc == 0; i++) {
+		struct buf doc = { 0 };
+		struct bytes_job job;
 
-		if (rc == 0 && job.rc[i] < 0) {
+		rc = i == 0 ? schedule_json(fs->prog, c, &doc) : schedule_xml(fs->prog, c, &doc);
+		if (rc < 0)
 			log_err("cannot build %s", names[i]);
-			rc = -ENOMEM;
-		}
+		job = (struct bytes_job){ doc.data, doc.len };
 		if (rc == 0)
-			rc = write_atomic(dirfd, dir, names[i], produce_bytes, &doc);
-		buf_free(&job.docs[i]);
+			rc = write_atomic(dirfd, dir, names[i], produce_bytes, &job);
+		buf_free(&doc);
 	}
 	return rc;
 }
