@@ -54,15 +54,40 @@ json_t *message_session_json(const struct programme *p, const struct conf *c,
 
 static void in_words(int64_t seconds, char *out, size_t size)
 {
+	int64_t h = seconds / 3600, min = seconds % 3600 / 60;
+
 	if (seconds >= 86400 && seconds % 86400 == 0)
 		snprintf(out, size, "%lld day%s", (long long)(seconds / 86400),
 			 seconds == 86400 ? "" : "s");
-	else if (seconds >= 3600 && seconds % 3600 == 0)
-		snprintf(out, size, "%lld hour%s", (long long)(seconds / 3600),
-			 seconds == 3600 ? "" : "s");
+	else if (h > 0 && min == 0)
+		snprintf(out, size, "%lld hour%s", (long long)h, h == 1 ? "" : "s");
+	else if (h > 0)
+		snprintf(out, size, "%lld hour%s %lld minute%s", (long long)h, h == 1 ? "" : "s",
+			 (long long)min, min == 1 ? "" : "s");
 	else
-		snprintf(out, size, "%lld minute%s", (long long)(seconds / 60),
-			 seconds / 60 == 1 ? "" : "s");
+		snprintf(out, size, "%lld minute%s", (long long)min, min == 1 ? "" : "s");
+}
+
+/* "starts in 15 minutes" on time; a reminder sent late (after downtime,
+ * within catch_up) says the time actually left, or how long ago the
+ * session started, rounded to the minute. */
+static void time_left(const struct message *m, char *out, size_t size)
+{
+	int64_t left = m->session->start - m->now;
+	char words[64];
+
+	if (left > m->offset - 60 && left <= m->offset) {
+		in_words(m->offset, words, sizeof(words));
+		snprintf(out, size, "starts in %s", words);
+	} else if (left >= 30) {
+		in_words((left + 30) / 60 * 60, words, sizeof(words));
+		snprintf(out, size, "starts in %s", words);
+	} else if (left > -30) {
+		snprintf(out, size, "starts now");
+	} else {
+		in_words((-left + 30) / 60 * 60, words, sizeof(words));
+		snprintf(out, size, "started %s ago", words);
+	}
 }
 
 char *message_headline(const struct message *m)
@@ -70,7 +95,7 @@ char *message_headline(const struct message *m)
 	const struct prog_session *s = m->session;
 	const char *room = s->room == PROG_NONE ? m->prog->event.location : m->prog->rooms[s->room].title;
 	struct buf b = { 0 };
-	char when[64];
+	char when[96];
 
 	switch (m->type) {
 	case MSG_CHANGED:
@@ -80,8 +105,8 @@ char *message_headline(const struct message *m)
 		buf_printf(&b, "Cancelled: %s", s->title);
 		break;
 	default:
-		in_words(m->offset, when, sizeof(when));
-		buf_printf(&b, "%s starts in %s (%02d:%02d %s%s%s)", s->title, when,
+		time_left(m, when, sizeof(when));
+		buf_printf(&b, "%s %s (%02d:%02d %s%s%s)", s->title, when,
 			   s->start_local.hour, s->start_local.min, m->prog->event.timezone,
 			   room ? ", " : "", room ? room : "");
 	}

@@ -180,6 +180,36 @@ static void test_chat_formats(void **state)
 	webhook_request_free(&r);
 }
 
+static void headline_is(const struct fixture *f, int64_t offset, int64_t before, const char *want)
+{
+	struct message m = reminder(f, 0);
+	char *h;
+
+	m.offset = offset;
+	m.now = f->p->sessions[0].start - before;
+	h = message_headline(&m);
+	if (strncmp(h, want, strlen(want)) != 0)
+		fail_msg("got \"%s\", want \"%s...\"", h, want);
+	free(h);
+}
+
+/* A late reminder (sent after downtime, within catch_up) says the time
+ * actually left, not the offset it was planned for. */
+static void test_headline_says_the_time_left(void **state)
+{
+	const struct fixture *f = *state;
+
+	headline_is(f, 900, 900, "Café & Société starts in 15 minutes (");
+	headline_is(f, 900, 897, "Café & Société starts in 15 minutes (");
+	headline_is(f, 900, 6 * 60 + 10, "Café & Société starts in 6 minutes (");
+	headline_is(f, 900, 60, "Café & Société starts in 1 minute (");
+	headline_is(f, 900, 5, "Café & Société starts now (");
+	headline_is(f, 900, -125, "Café & Société started 2 minutes ago (");
+	headline_is(f, 86400, 86400, "Café & Société starts in 1 day (");
+	headline_is(f, 86400, 3 * 3600 + 5 * 60, "Café & Société starts in 3 hours 5 minutes (");
+	headline_is(f, 7200, 3600, "Café & Société starts in 1 hour (");
+}
+
 static void test_slack_cannot_mention(void **state)
 {
 	struct fixture *f = *state;
@@ -259,6 +289,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_standard, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_chat_formats, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_slack_cannot_mention, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_headline_says_the_time_left, setup, teardown),
 		cmocka_unit_test(test_redaction),
 		cmocka_unit_test(test_rfc2047),
 		cmocka_unit_test(test_mail_address),
