@@ -89,7 +89,7 @@ static int bind_socket(const char *addr)
 {
 	struct addrinfo hints = { 0 }, *res = NULL;
 	char host[64], port[8];
-	int fd = -1, one = 1, rc;
+	int fd = -1, one = 1, sndbuf = 1 << 20, rc;
 
 	if (http_split_listen(addr, host, sizeof(host), port, sizeof(port)) < 0) {
 		log_err("listen \"%s\": expected ADDRESS:PORT or [IPV6]:PORT", addr);
@@ -104,6 +104,10 @@ static int bind_socket(const char *addr)
 	fd = socket(res->ai_family, res->ai_socktype | SOCK_CLOEXEC, res->ai_protocol);
 	if (fd >= 0) {
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		/* Accepted sockets inherit it: a whole track or day feed (a few
+		 * hundred KB) then leaves in one sendmsg instead of waiting for
+		 * TCP's send buffer to grow. */
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
 		/* "[::]" means IPv6 only: list "0.0.0.0:PORT" too for IPv4. */
 		if (res->ai_family == AF_INET6)
 			setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
