@@ -15,6 +15,7 @@ import html5lib  # Debian's python3-html5lib: a conforming HTML5 parser
 from agendadtest import BUILDDIR, SRCDIR, TempDir
 from daemon import Daemon, copy_shipped, free_port
 from parsers import JSDIR, fetch
+from subscriber import Vdirsyncer
 
 OUT = BUILDDIR / "tests" / "out"
 # Flags that keep Chromium off the network and out of a sandbox that root
@@ -121,43 +122,14 @@ class IndexPage(unittest.TestCase):
                                  sorted(f"{i}@idm2014-south-south" for i in picked))
 
     def vdirsyncer(self, d, url):
-        """The UIDs... vdirsyncer 0.19 renames UIDs to hashes, so read SUMMARY
-        and map back through the feed itself."""
+        """The UIDs of what vdirsyncer pulls from url, mapped back through
+        the feed's summaries (vdirsyncer rewrites UIDs)."""
         import icalendar
-        local = d / "local"
-        local.mkdir()
-        config = d / "vdirsyncer.conf"
-        config.write_text(f"""
-[general]
-status_path = "{d}/status/"
-
-[pair mine]
-a = "agendad"
-b = "local"
-collections = null
-
-[storage agendad]
-type = "http"
-url = "{url}"
-
-[storage local]
-type = "filesystem"
-path = "{local}/"
-fileext = ".ics"
-""")
-        env = {"PATH": "/usr/bin:/bin", "HOME": str(d), "LC_ALL": "C.UTF-8"}
-        for step in (["discover"], ["sync"]):
-            proc = subprocess.run(["vdirsyncer", "-c", str(config), *step], capture_output=True,
-                                  text=True, env=env, timeout=120)
-            self.assertEqual(proc.returncode, 0, proc.stdout + proc.stderr)
+        events, _ = Vdirsyncer(d / "client", url).sync()
         _, _, feed = fetch(url)
         by_summary = {str(ev["SUMMARY"]): str(ev["UID"])
                       for ev in icalendar.Calendar.from_ical(feed).walk("VEVENT")}
-        found = []
-        for f in sorted(local.glob("*.ics")):
-            for ev in icalendar.Calendar.from_ical(f.read_bytes()).walk("VEVENT"):
-                found.append(by_summary[str(ev["SUMMARY"])])
-        return found
+        return [by_summary[str(ev["SUMMARY"])] for ev in events]
 
 
 if __name__ == "__main__":
