@@ -7,12 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 #include "import_util.h"
 
-/* RFC 4122 4.3 with SHA-1: the namespace's 16 bytes then the name,
- * hashed; the first 16 bytes of the digest with the version (5) and
- * variant (10xx) bits set. */
 enum import_format import_sniff(const char *data, size_t len)
 {
 	size_t i = 0;
@@ -63,17 +59,40 @@ static char *slurp(const char *path, size_t *len)
 	return data;
 }
 
+/* The format from the file's first bytes, so that a libconfig programme
+ * (which libconfig reads itself, from the path) is not read twice. */
+static int sniff_file(const char *path, enum import_format *format)
+{
+	FILE *f = fopen(path, "rb");
+	char head[4096];
+	size_t n;
+
+	if (!f)
+		return -1;
+	n = fread(head, 1, sizeof(head), f);
+	if (ferror(f)) {
+		fclose(f);
+		errno = EIO;
+		return -1;
+	}
+	fclose(f);
+	*format = import_sniff(head, n);
+	return 0;
+}
+
 struct programme *import_programme(const char *path, struct diag *d)
 {
 	struct programme *p = NULL;
+	enum import_format format;
 	size_t len = 0;
-	char *data = slurp(path, &len);
+	char *data = NULL;
 
-	if (!data) {
+	if (sniff_file(path, &format) < 0 ||
+	    (format != IMPORT_LIBCONFIG && !(data = slurp(path, &len)))) {
 		diag_error(d, path, 0, "cannot read the programme: %s", strerror(errno));
 		return NULL;
 	}
-	switch (import_sniff(data, len)) {
+	switch (format) {
 	case IMPORT_JSON:
 		p = import_json(path, data, len, d);
 		break;
