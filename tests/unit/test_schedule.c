@@ -268,6 +268,15 @@ static char *xpath(xmlDocPtr doc, const char *expr)
 		xmlFree(got_);                                                           \
 	} while (0)
 
+/* assert_xpath of the path base + rel (an element, then what is under it). */
+static void assert_xpath_at(xmlDocPtr doc, const char *base, const char *rel, const char *want)
+{
+	char *q = tu_printf("%s%s", base, rel);
+
+	assert_xpath(doc, q, want);
+	free(q);
+}
+
 /* --- tests ------------------------------------------------------------------------ */
 
 static void test_uuid5(void **state)
@@ -435,32 +444,15 @@ static void test_xml_values(void **state)
 	struct fixture *f = *state;
 	xmlDocPtr doc = parse_xml(&f->hx);
 	const char *ev = "//event[@guid='af5493c1-0e88-556b-9132-420b1751dda3']";
-	char *q;
 
-	q = tu_printf("%s/title", ev);
-	assert_xpath(doc, q, "Keynote: <script>alert(\"x\")</script> & Ünïcødé 🎉");
-	free(q);
-	q = tu_printf("%s/date", ev);
-	assert_xpath(doc, q, "2025-03-29T22:30:00+01:00");
-	free(q);
-	q = tu_printf("%s/duration", ev);
-	assert_xpath(doc, q, "04:30");
-	free(q);
-	q = tu_printf("%s/slug", ev);
-	assert_xpath(doc, q, "keynote-opening");
-	free(q);
-	q = tu_printf("%s/persons/person[1]/@guid", ev);
-	assert_xpath(doc, q, "5f00fff5-3b2b-5711-959d-23bd84784a8b");
-	free(q);
-	q = tu_printf("%s/persons/person[2]", ev);
-	assert_xpath(doc, q, "Bøb \"b\" 中文");
-	free(q);
-	q = tu_printf("%s/links/link[1]/@href", ev);
-	assert_xpath(doc, q, "https://example.org/s.pdf?a=1&b=2");
-	free(q);
-	q = tu_printf("%s/../@name", ev);
-	assert_xpath(doc, q, "Hall \"A\" & <B>");
-	free(q);
+	assert_xpath_at(doc, ev, "/title", "Keynote: <script>alert(\"x\")</script> & Ünïcødé 🎉");
+	assert_xpath_at(doc, ev, "/date", "2025-03-29T22:30:00+01:00");
+	assert_xpath_at(doc, ev, "/duration", "04:30");
+	assert_xpath_at(doc, ev, "/slug", "keynote-opening");
+	assert_xpath_at(doc, ev, "/persons/person[1]/@guid", "5f00fff5-3b2b-5711-959d-23bd84784a8b");
+	assert_xpath_at(doc, ev, "/persons/person[2]", "Bøb \"b\" 中文");
+	assert_xpath_at(doc, ev, "/links/link[1]/@href", "https://example.org/s.pdf?a=1&b=2");
+	assert_xpath_at(doc, ev, "/../@name", "Hall \"A\" & <B>");
 	/* the XSD's duration has two digits of hours */
 	assert_xpath(doc, "//event[title='Hackathon']/duration", "99:59");
 	/* "long-run" and "maybe" do not match the XSD's slug pattern, which
