@@ -282,7 +282,7 @@ struct view *view_selection(struct view_cache *vc, struct catalogue *cat, const 
 	const struct prog_event *e = &cat->prog->event;
 	struct view *v = lookup(vc, cat, key);
 	uint32_t *items;
-	size_t n = 0;
+	size_t n = 0, kept = 0;
 	struct buf name = { 0 };
 
 	if (v)
@@ -294,12 +294,10 @@ struct view *view_selection(struct view_cache *vc, struct catalogue *cat, const 
 			n++;
 	/* Programme order, as in every other feed. */
 	qsort(items, n, sizeof(uint32_t), cmp_u32);
-	for (size_t i = 0, kept = 0; i < n; i++) {
+	for (size_t i = 0; i < n; i++)
 		if (kept == 0 || items[i] != items[kept - 1])
 			items[kept++] = items[i];
-		if (i + 1 == n)
-			n = kept;
-	}
+	n = kept;
 	buf_printf(&name, "%s — My selection", e->short_title ? e->short_title : e->title);
 	v = make(cat, key, name.data, items, n, q);
 	buf_free(&name);
