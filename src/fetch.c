@@ -67,13 +67,16 @@ static struct curl_slist *conditions(const char *copy, const char *url)
 	const char *etag = json_string_value(json_object_get(meta, "etag"));
 	const char *since = json_string_value(json_object_get(meta, "last_modified"));
 	struct curl_slist *h = NULL;
+	/* Validators without the copy they describe would answer 304 for
+	 * bytes we no longer have. */
+	int have_copy = access(copy, R_OK) == 0;
 	char line[512];
 
-	if (etag && access(copy, R_OK) == 0) {
+	if (etag && have_copy) {
 		snprintf(line, sizeof(line), "If-None-Match: %s", etag);
 		h = curl_slist_append(h, line);
 	}
-	if (since && access(copy, R_OK) == 0) {
+	if (since && have_copy) {
 		snprintf(line, sizeof(line), "If-Modified-Since: %s", since);
 		h = curl_slist_append(h, line);
 	}
