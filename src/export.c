@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,9 +22,45 @@
 #include "strmap.h"
 
 static const char *const subdirs[] = { "days", "tracks", "rooms", "speakers", "sessions", NULL };
+#define N_SUBDIRS 5
 
-/* Gathers a feed's chunks into writev batches: a feed is hundreds of
- * pieces that already sit in memory, so they are never copied. */
+typedef int (*sink_fn)(void *sink, const void *data, size_t len);
+
+/* What a file holds: chunks that already sit in memory, handed to a sink
+ * one by one (a feed is hundreds of rendered pieces; they are never
+ * copied into one buffer). */
+struct content {
+	int (*emit)(const void *src, sink_fn sink, void *sink_ctx);
+	const void *src;
+};
+
+struct feed_src {
+	const struct feedset *fs;
+	const struct feed *feed;
+};
+
+static int emit_feed(const void *src, sink_fn sink, void *sink_ctx)
+{
+	const struct feed_src *f = src;
+
+	return feedset_emit(f->fs, f->feed, sink, sink_ctx);
+}
+
+struct bytes_src {
+	const char *data;
+	size_t len;
+};
+
+static int emit_bytes(const void *src, sink_fn sink, void *sink_ctx)
+{
+	const struct bytes_src *b = src;
+
+	return sink(sink_ctx, b->data, b->len);
+}
+
+/* --- writing ------------------------------------------------------------------ */
+
+/* Gathers chunks into writev batches. */
 struct writer {
 	int fd;
 	struct iovec iov[IOV_MAX > 1024 ? 1024 : IOV_MAX];
@@ -67,60 +104,196 @@ static int gather(void *ctx, const void *data, size_t len)
 	return 0;
 }
 
-/* Writes name (relative to dirfd) atomically from emit's chunks. */
-static int write_atomic(int dirfd, const char *dir, const char *name,
-			int (*produce)(void *ctx, struct writer *w), void *ctx)
+/* Creates name (relative to dirfd) from ct's chunks; -errno on failure,
+ * with the file removed. */
+static int write_file(int dirfd, const char *name, int flags, const struct content *ct)
 {
-	char tmp[PATH_MAX];
 	struct writer w = { 0 };
 	int rc;
 
-	snprintf(tmp, sizeof(tmp), "%s.tmp~", name);
-	w.fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (w.fd < 0) {
-		rc = -errno;
-		log_err("cannot write %s/%s: %s", dir, tmp, strerror(errno));
-		return rc;
-	}
-	rc = produce(ctx, &w);
+	w.fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_CLOEXEC | flags, 0644);
+	if (w.fd < 0)
+		return -errno;
+	rc = ct->emit(ct->src, gather, &w);
 	if (rc == 0)
 		rc = flush(&w);
 	if (close(w.fd) < 0 && rc == 0)
 		rc = -errno;
-	if (rc == 0 && renameat(dirfd, tmp, dirfd, name) < 0)
+	if (rc < 0)
+		unlinkat(dirfd, name, 0);
+	return rc;
+}
+
+/* Replaces name atomically: readers see the old file or the new one. */
+static int write_atomic(int dirfd, const char *name, const struct content *ct)
+{
+	char tmp[PATH_MAX];
+	int rc;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp~", name);
+	rc = write_file(dirfd, tmp, O_TRUNC, ct);
+	if (rc == 0 && renameat(dirfd, tmp, dirfd, name) < 0) {
 		rc = -errno;
-	if (rc < 0) {
-		log_err("cannot write %s/%s: %s", dir, name, strerror(-rc));
 		unlinkat(dirfd, tmp, 0);
 	}
 	return rc;
 }
 
-struct feed_job {
-	const struct feedset *fs;
-	const struct feed *feed;
+/* --- leaving unchanged files alone ----------------------------------------------- */
+
+struct matcher {
+	const char *old;
+	size_t len, at;
 };
 
-static int produce_feed(void *ctx, struct writer *w)
+static int match(void *ctx, const void *data, size_t len)
 {
-	struct feed_job *job = ctx;
+	struct matcher *m = ctx;
 
-	return feedset_emit(job->fs, job->feed, gather, w);
+	if (len > m->len - m->at || memcmp(m->old + m->at, data, len) != 0)
+		return -1;
+	m->at += len;
+	return 0;
 }
 
-struct bytes_job {
-	const char *data;
-	size_t len;
+/* Whether name already holds exactly ct.  A re-export (or the daemon's
+ * mirror after a reload) then leaves the file, and its mtime, alone: a
+ * web server serving the folder keeps its ETag and Last-Modified, and
+ * reading is far cheaper than writing and renaming. */
+static int unchanged(int dirfd, const char *name, const struct content *ct)
+{
+	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+	struct matcher m = { 0 };
+	struct stat st;
+	char *old = NULL;
+	int same = 0;
+
+	if (fd < 0)
+		return 0;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (old = malloc((size_t)st.st_size + 1))) {
+		ssize_t r = 0;
+
+		while (m.len < (size_t)st.st_size &&
+		       ((r = read(fd, old + m.len, (size_t)st.st_size - m.len)) > 0 || errno == EINTR))
+			m.len += r > 0 ? (size_t)r : 0;
+		m.old = old;
+		same = m.len == (size_t)st.st_size && ct->emit(ct->src, match, &m) == 0 &&
+		       m.at == m.len;
+	}
+	free(old);
+	close(fd);
+	return same;
+}
+
+struct tally {
+	size_t written, unchanged; /* updated from several threads */
 };
 
-static int produce_bytes(void *ctx, struct writer *w)
+/* A file in a folder that readers may already see: left alone when it
+ * holds ct already, else replaced atomically. */
+static int put(int dirfd, const char *dir, const char *name, const struct content *ct,
+	       struct tally *t)
 {
-	struct bytes_job *job = ctx;
+	int rc;
 
-	return gather(w, job->data, job->len);
+	if (unchanged(dirfd, name, ct)) {
+		__atomic_add_fetch(&t->unchanged, 1, __ATOMIC_RELAXED);
+		return 0;
+	}
+	rc = write_atomic(dirfd, name, ct);
+	if (rc < 0)
+		log_err("cannot write %s/%s: %s", dir, name, strerror(-rc));
+	else
+		__atomic_add_fetch(&t->written, 1, __ATOMIC_RELAXED);
+	return rc;
 }
 
-/* Removes feed files of one subfolder that were not just written. */
+/* --- the feed folders ---------------------------------------------------------- */
+
+/* A feed folder that does not exist yet is filled under a hidden name and
+ * renamed into place when complete: readers see no folder or all of it,
+ * and its thousands of files need no rename each (a third of the cost
+ * of writing them). */
+struct folder {
+	const char *name;
+	int fresh;        /* being filled under staging */
+	char staging[32]; /* ".sessions.new~" */
+};
+
+/* Removes a folder of files (a staging folder). */
+static void remove_folder(int dirfd, const char *name)
+{
+	int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *de;
+
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	while ((de = readdir(d)))
+		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+			unlinkat(fd, de->d_name, 0);
+	closedir(d);
+	unlinkat(dirfd, name, AT_REMOVEDIR);
+}
+
+static int open_folders(int dirfd, const char *dir, struct folder *f)
+{
+	for (int i = 0; i < N_SUBDIRS; i++) {
+		struct stat st;
+
+		f[i].name = subdirs[i];
+		snprintf(f[i].staging, sizeof(f[i].staging), ".%s.new~", subdirs[i]);
+		f[i].fresh = fstatat(dirfd, f[i].name, &st, 0) < 0 && errno == ENOENT;
+		if (f[i].fresh)
+			remove_folder(dirfd, f[i].staging); /* left by an export that died */
+		if (mkdirat(dirfd, f[i].fresh ? f[i].staging : f[i].name, 0755) < 0 &&
+		    errno != EEXIST) {
+			int rc = -errno;
+
+			log_err("cannot create %s/%s: %s", dir, f[i].fresh ? f[i].staging : f[i].name,
+				strerror(errno));
+			return rc;
+		}
+	}
+	return 0;
+}
+
+/* Puts the fresh folders in place, or removes them after a failure. */
+static int close_folders(int dirfd, const char *dir, struct folder *f, int rc)
+{
+	for (int i = 0; i < N_SUBDIRS; i++) {
+		if (!f[i].fresh)
+			continue;
+		if (rc == 0 && renameat(dirfd, f[i].staging, dirfd, f[i].name) < 0) {
+			rc = -errno;
+			log_err("cannot rename %s/%s to %s: %s", dir, f[i].staging, f[i].name,
+				strerror(errno));
+		}
+		if (rc < 0)
+			remove_folder(dirfd, f[i].staging);
+	}
+	return rc;
+}
+
+/* The folder of a feed path ("sessions/x.ics"), NULL for one at the top;
+ * *base is then the file's name in it. */
+static const struct folder *folder_of(const struct folder *f, const char *path, const char **base)
+{
+	const char *slash = strchr(path, '/');
+
+	for (int i = 0; slash && i < N_SUBDIRS; i++)
+		if (strlen(f[i].name) == (size_t)(slash - path) &&
+		    strncmp(f[i].name, path, (size_t)(slash - path)) == 0) {
+			*base = slash + 1;
+			return &f[i];
+		}
+	return NULL;
+}
+
+/* Removes feed files of one folder that were not just written. */
 static void prune(int dirfd, const char *dir, const char *sub, const struct strmap *written)
 {
 	int fd = openat(dirfd, sub, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -148,103 +321,157 @@ static void prune(int dirfd, const char *dir, const char *sub, const struct strm
 	closedir(d);
 }
 
-static int make_dirs(int dirfd, const char *dir)
+static void prune_folders(int dirfd, const char *dir, const struct folder *f,
+			  const struct feedset *fs)
 {
-	for (const char *const *s = subdirs; *s; s++)
-		if (mkdirat(dirfd, *s, 0755) < 0 && errno != EEXIST) {
-			int rc = -errno;
+	struct strmap *written = strmap_new(fs->n_feeds);
 
-			log_err("cannot create %s/%s: %s", dir, *s, strerror(errno));
-			return rc;
-		}
-	return 0;
+	for (size_t i = 0; i < fs->n_feeds; i++)
+		strmap_put(written, fs->feeds[i].path, 0, NULL);
+	for (int i = 0; i < N_SUBDIRS; i++)
+		if (!f[i].fresh)
+			prune(dirfd, dir, f[i].name, written);
+	strmap_free(written);
 }
+
+/* --- feeds ------------------------------------------------------------------------ */
 
 struct export_job {
 	const struct feedset *fs;
+	const struct folder *folders;
 	int dirfd;
 	const char *dir;
+	struct tally *tally;
 	int failed; /* any range's error; read after the threads are joined */
 };
+
+static int write_feed(struct export_job *job, const struct feed *feed)
+{
+	struct feed_src src = { job->fs, feed };
+	struct content ct = { emit_feed, &src };
+	const char *base = NULL;
+	const struct folder *f = folder_of(job->folders, feed->path, &base);
+	char path[PATH_MAX];
+	int rc;
+
+	if (!f || !f->fresh)
+		return put(job->dirfd, job->dir, feed->path, &ct, job->tally);
+	snprintf(path, sizeof(path), "%s/%s", f->staging, base);
+	rc = write_file(job->dirfd, path, O_TRUNC, &ct);
+	if (rc < 0)
+		log_err("cannot write %s/%s: %s", job->dir, path, strerror(-rc));
+	else
+		__atomic_add_fetch(&job->tally->written, 1, __ATOMIC_RELAXED);
+	return rc;
+}
 
 static void write_range(void *ctx, size_t begin, size_t end)
 {
 	struct export_job *job = ctx;
 	int rc = 0;
 
-	for (size_t i = begin; i < end && rc == 0; i++) {
-		struct feed_job fj = { job->fs, &job->fs->feeds[i] };
-
-		rc = write_atomic(job->dirfd, job->dir, job->fs->feeds[i].path, produce_feed, &fj);
-	}
+	for (size_t i = begin; i < end && rc == 0; i++)
+		rc = write_feed(job, &job->fs->feeds[i]);
 	if (rc < 0)
 		__atomic_store_n(&job->failed, rc, __ATOMIC_RELAXED);
 }
 
-/* schedule.json and schedule.xml, one after the other: at 100,000
- * sessions each is over 100 MB, and both at once would take the export
- * over a gigabyte. */
-static int write_schedules(const struct feedset *fs, const struct conf *c, int dirfd,
-			   const char *dir)
+/* --- documents ---------------------------------------------------------------------- */
+
+static int put_bytes(int dirfd, const char *dir, const char *name, const char *data, size_t len,
+		     struct tally *t)
+{
+	struct bytes_src src = { data, len };
+	struct content ct = { emit_bytes, &src };
+
+	return put(dirfd, dir, name, &ct, t);
+}
+
+/* What is not a feed, built while the feeds are written (the two take
+ * about as long).  schedule.json and schedule.xml one after the other: at
+ * 100,000 sessions each is over 100 MB.  The index page is only built
+ * here: it links to the feeds, so it is written after them. */
+struct docs_job {
+	const struct feedset *fs;
+	const struct conf *c;
+	int dirfd;
+	const char *dir;
+	struct tally *tally;
+	char *html;
+	size_t html_len;
+	int rc;
+};
+
+static void *write_documents(void *arg)
 {
 	static const char *const names[2] = { "schedule.json", "schedule.xml" };
-	int rc = 0;
+	struct docs_job *job = arg;
 
-	for (int i = 0; i < 2 && rc == 0; i++) {
+	for (int i = 0; i < 2 && job->rc == 0; i++) {
+		const struct programme *p = job->fs->prog;
 		struct buf doc = { 0 };
-		struct bytes_job job;
 
-		rc = i == 0 ? schedule_json(fs->prog, c, &doc) : schedule_xml(fs->prog, c, &doc);
-		if (rc < 0)
+		job->rc = i == 0 ? schedule_json(p, job->c, &doc) : schedule_xml(p, job->c, &doc);
+		if (job->rc < 0)
 			log_err("cannot build %s", names[i]);
-		job = (struct bytes_job){ doc.data, doc.len };
-		if (rc == 0)
-			rc = write_atomic(dirfd, dir, names[i], produce_bytes, &job);
+		else
+			job->rc = put_bytes(job->dirfd, job->dir, names[i], doc.data, doc.len,
+					    job->tally);
 		buf_free(&doc);
 	}
+	if (job->rc == 0)
+		job->html = html_index(job->fs, job->c, &job->html_len);
+	return NULL;
+}
+
+/* --- the export --------------------------------------------------------------------- */
+
+static int write_all(const struct feedset *fs, const struct conf *c, int dirfd, const char *dir,
+		     struct tally *tally)
+{
+	struct folder folders[N_SUBDIRS] = { { 0 } };
+	struct export_job job = { fs, folders, dirfd, dir, tally, 0 };
+	struct docs_job docs = { .fs = fs, .c = c, .dirfd = dirfd, .dir = dir, .tally = tally };
+	pthread_t tid;
+	int rc = open_folders(dirfd, dir, folders);
+
+	if (rc == 0) {
+		int threaded = pthread_create(&tid, NULL, write_documents, &docs) == 0;
+
+		parallel_for(fs->n_feeds, 64, write_range, &job);
+		if (threaded)
+			pthread_join(tid, NULL);
+		else
+			write_documents(&docs);
+		rc = job.failed ? job.failed : docs.rc;
+	}
+	rc = close_folders(dirfd, dir, folders, rc);
+	if (rc == 0)
+		rc = put_bytes(dirfd, dir, "index.html", docs.html, docs.html_len, tally);
+	if (rc == 0)
+		prune_folders(dirfd, dir, folders, fs);
+	free(docs.html);
 	return rc;
 }
 
 int export_feeds(const struct feedset *fs, const struct conf *c, const char *dir)
 {
-	struct strmap *written = strmap_new(fs->n_feeds);
-	struct bytes_job page;
-	char *html;
-	int dirfd, rc = 0;
+	struct tally tally = { 0 };
+	int dirfd, rc;
 
 	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
 		rc = -errno;
 		log_err("cannot create %s: %s", dir, strerror(errno));
-		strmap_free(written);
 		return rc;
 	}
 	dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dirfd < 0) {
 		rc = -errno;
 		log_err("cannot open %s: %s", dir, strerror(errno));
-		strmap_free(written);
 		return rc;
 	}
-	rc = make_dirs(dirfd, dir);
-	if (rc == 0) {
-		struct export_job job = { .fs = fs, .dirfd = dirfd, .dir = dir };
-
-		parallel_for(fs->n_feeds, 64, write_range, &job);
-		rc = job.failed;
-	}
-	for (size_t i = 0; i < fs->n_feeds; i++)
-		strmap_put(written, fs->feeds[i].path, 0, NULL);
-	if (rc == 0) {
-		html = html_index(fs, c, &page.len);
-		page.data = html;
-		rc = write_atomic(dirfd, dir, "index.html", produce_bytes, &page);
-		free(html);
-	}
-	if (rc == 0)
-		rc = write_schedules(fs, c, dirfd, dir);
-	for (const char *const *s = subdirs; *s && rc == 0; s++)
-		prune(dirfd, dir, *s, written);
+	rc = write_all(fs, c, dirfd, dir, &tally);
 	close(dirfd);
-	strmap_free(written);
+	log_debug("%s: %zu files written, %zu unchanged", dir, tally.written, tally.unchanged);
 	return rc;
 }

@@ -1,5 +1,7 @@
-/* Writes a feedset and the index page into a folder as static files,
- * each one replaced atomically (write to a temporary name, rename). */
+/* Writes a feedset, the index page and the schedule documents into a
+ * folder as static files.  A reader of the folder never sees half a file:
+ * changed files are renamed over the old ones, unchanged ones are left
+ * alone, new feed folders appear whole. */
 #ifndef AGENDAD_EXPORT_H
 #define AGENDAD_EXPORT_H
 

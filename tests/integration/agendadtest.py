@@ -13,12 +13,13 @@ AGENDAD = pathlib.Path(os.environ.get("AGENDAD", BUILDDIR / "src" / "agendad"))
 SHARED = pathlib.Path(os.environ.get("AGENDAD_TEST_SUPPORT") or SRCDIR).resolve().parent / "shared"
 
 
-def run(*args, check=None, timeout=120):
-    """Runs agendad with args; returns the CompletedProcess (text)."""
+def run(*args, check=None, timeout=120, env=None):
+    """Runs agendad with args (and env added to the environment); returns
+    the CompletedProcess (text)."""
     if not AGENDAD.exists():
         raise AssertionError(f"agendad binary not found at {AGENDAD}: build it first")
     proc = subprocess.run([str(AGENDAD), *map(str, args)], capture_output=True,
-                          text=True, timeout=timeout)
+                          text=True, timeout=timeout, env={**os.environ, **(env or {})})
     if check is not None and proc.returncode != check:
         raise AssertionError(
             f"agendad {' '.join(map(str, args))} exited {proc.returncode}, expected {check}\n"

@@ -152,6 +152,55 @@ class Export(unittest.TestCase):
             self.assertFalse((out / "rooms/r2.ics").exists())
             self.assertTrue((out / "rooms/r3.ics").exists())
 
+    def test_reexport_leaves_unchanged_files_alone(self):
+        """A web server serving the folder keeps its ETags: only files whose
+        bytes change are replaced (a new inode, by rename); the others keep
+        their inode and mtime."""
+        with TempDir() as d:
+            conf = write_programme(d, PROGRAMME)
+            out = self.export(d, conf, "out")
+            files = sorted(p.relative_to(out) for p in out.rglob("*") if p.is_file())
+            before = {rel: os.stat(out / rel) for rel in files}
+            write_programme(d, PROGRAMME.replace('description = "first"',
+                                                 'description = "second"'))
+            proc = run("--export", out, "-c", conf, "--state-dir", d / "state", check=0,
+                       env={"AGENDAD_LOG_LEVEL": "debug"})
+            # c changed: its own feed, its day, its room, the whole
+            # programme and the documents (and the index, whose feeds' times
+            # did not change, stays).
+            changed = {"calendar.ics", "days/2030-05-02.ics", "rooms/r2.ics",
+                       "sessions/c.ics", "schedule.json", "schedule.xml"}
+            for rel in files:
+                now = os.stat(out / rel)
+                same = (now.st_ino, now.st_mtime_ns) == (before[rel].st_ino,
+                                                         before[rel].st_mtime_ns)
+                self.assertEqual(same, str(rel) not in changed, str(rel))
+            self.assertIn(f"{len(changed)} files written, {len(files) - len(changed)} unchanged",
+                          proc.stderr)
+            self.assertIn("second", (out / "sessions/c.ics").read_text())
+            self.assertEqual([p for p in out.rglob("*") if p.name.endswith("~")], [])
+
+    def test_a_new_folder_appears_whole(self):
+        """Feed folders that do not exist yet are filled under a hidden
+        name and renamed into place; one left by an export that died is
+        cleared first, and nothing hidden stays."""
+        with TempDir() as d:
+            conf = write_programme(d, PROGRAMME)
+            out = d / "out"
+            (out / ".sessions.new~").mkdir(parents=True)
+            (out / ".sessions.new~" / "old.ics").write_text("half")
+            self.export(d, conf, "out")
+            self.assertEqual(sorted(p.name for p in (out / "sessions").iterdir()),
+                             ["a.ics", "b.ics", "c.ics"])
+            self.assertEqual(sorted(p.name for p in out.iterdir() if p.name.startswith(".")), [])
+            # An export that cannot finish leaves the folder as it was.
+            (out / "sessions").rename(out / "kept")
+            (out / "sessions").write_text("not a folder")
+            proc = run("--export", out, "-c", conf, "--state-dir", d / "state", check=3)
+            self.assertIn(str(out), proc.stderr)
+            self.assertEqual((out / "sessions").read_text(), "not a folder")
+            self.assertEqual(sorted(p.name for p in out.iterdir() if p.name.startswith(".")), [])
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
