@@ -387,18 +387,16 @@ static int put_bytes(int dirfd, const char *dir, const char *name, const char *d
 	return put(dirfd, dir, name, &ct, t);
 }
 
-/* What is not a feed, built while the feeds are written (the two take
- * about as long).  schedule.json and schedule.xml one after the other: at
- * 100,000 sessions each is over 100 MB.  The index page is only built
- * here: it links to the feeds, so it is written after them. */
+/* schedule.json and schedule.xml need only the programme: they are built
+ * on a thread from the moment it is loaded, beside the rendering and the
+ * writing of the feeds (the two take about as long).  One after the
+ * other: at 100,000 sessions each is over 100 MB. */
 struct docs_job {
-	const struct feedset *fs;
+	const struct programme *prog;
 	const struct conf *c;
 	int dirfd;
 	const char *dir;
 	struct tally *tally;
-	char *html;
-	size_t html_len;
 	int rc;
 };
 
@@ -408,10 +406,10 @@ static void *write_documents(void *arg)
 	struct docs_job *job = arg;
 
 	for (int i = 0; i < 2 && job->rc == 0; i++) {
-		const struct programme *p = job->fs->prog;
 		struct buf doc = { 0 };
 
-		job->rc = i == 0 ? schedule_json(p, job->c, &doc) : schedule_xml(p, job->c, &doc);
+		job->rc = i == 0 ? schedule_json(job->prog, job->c, &doc)
+				 : schedule_xml(job->prog, job->c, &doc);
 		if (job->rc < 0)
 			log_err("cannot build %s", names[i]);
 		else
@@ -419,59 +417,94 @@ static void *write_documents(void *arg)
 					    job->tally);
 		buf_free(&doc);
 	}
-	if (job->rc == 0)
-		job->html = html_index(job->fs, job->c, &job->html_len);
 	return NULL;
 }
 
 /* --- the export --------------------------------------------------------------------- */
 
-static int write_all(const struct feedset *fs, const struct conf *c, int dirfd, const char *dir,
-		     struct tally *tally)
+struct export {
+	const struct conf *c;
+	const char *dir;
+	int dirfd;
+	struct tally tally;
+	struct docs_job docs;
+	pthread_t tid;
+	int threaded; /* docs runs on tid */
+};
+
+struct export *export_start(const struct programme *p, const struct conf *c, const char *dir)
+{
+	struct export *ex = calloc(1, sizeof(*ex));
+
+	if (!ex)
+		return NULL;
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+		log_err("cannot create %s: %s", dir, strerror(errno));
+		free(ex);
+		return NULL;
+	}
+	ex->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (ex->dirfd < 0) {
+		log_err("cannot open %s: %s", dir, strerror(errno));
+		free(ex);
+		return NULL;
+	}
+	ex->c = c;
+	ex->dir = dir;
+	ex->docs = (struct docs_job){ p, c, ex->dirfd, dir, &ex->tally, 0 };
+	ex->threaded = pthread_create(&ex->tid, NULL, write_documents, &ex->docs) == 0;
+	return ex;
+}
+
+/* Waits for the documents (or builds them here when no thread could). */
+static int join_documents(struct export *ex)
+{
+	if (ex->threaded)
+		pthread_join(ex->tid, NULL);
+	else
+		write_documents(&ex->docs);
+	return ex->docs.rc;
+}
+
+static int write_all(struct export *ex, const struct feedset *fs)
 {
 	struct folder folders[N_SUBDIRS] = { { 0 } };
-	struct export_job job = { fs, folders, dirfd, dir, tally, 0 };
-	struct docs_job docs = { .fs = fs, .c = c, .dirfd = dirfd, .dir = dir, .tally = tally };
-	pthread_t tid;
-	int rc = open_folders(dirfd, dir, folders);
+	struct export_job job = { fs, folders, ex->dirfd, ex->dir, &ex->tally, 0 };
+	char *html = NULL;
+	size_t html_len = 0;
+	int rc = open_folders(ex->dirfd, ex->dir, folders), docs_rc;
 
 	if (rc == 0) {
-		int threaded = pthread_create(&tid, NULL, write_documents, &docs) == 0;
-
 		parallel_for(fs->n_feeds, 64, write_range, &job);
-		if (threaded)
-			pthread_join(tid, NULL);
-		else
-			write_documents(&docs);
-		rc = job.failed ? job.failed : docs.rc;
+		rc = job.failed;
 	}
-	rc = close_folders(dirfd, dir, folders, rc);
+	/* The index page links to the feeds: it is written after them. */
 	if (rc == 0)
-		rc = put_bytes(dirfd, dir, "index.html", docs.html, docs.html_len, tally);
+		html = html_index(fs, ex->c, &html_len);
+	docs_rc = join_documents(ex);
+	rc = close_folders(ex->dirfd, ex->dir, folders, rc ? rc : docs_rc);
 	if (rc == 0)
-		prune_folders(dirfd, dir, folders, fs);
-	free(docs.html);
+		rc = put_bytes(ex->dirfd, ex->dir, "index.html", html, html_len, &ex->tally);
+	if (rc == 0)
+		prune_folders(ex->dirfd, ex->dir, folders, fs);
+	free(html);
+	return rc;
+}
+
+int export_finish(struct export *ex, const struct feedset *fs)
+{
+	int rc = fs ? write_all(ex, fs) : join_documents(ex);
+
+	log_debug("%s: %zu files written, %zu unchanged", ex->dir, ex->tally.written,
+		  ex->tally.unchanged);
+	close(ex->dirfd);
+	free(ex);
 	return rc;
 }
 
 int export_feeds(const struct feedset *fs, const struct conf *c, const char *dir)
 {
-	struct tally tally = { 0 };
-	int dirfd, rc;
+	struct export *ex = export_start(fs->prog, c, dir);
 
-	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
-		rc = -errno;
-		log_err("cannot create %s: %s", dir, strerror(errno));
-		return rc;
-	}
-	dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dirfd < 0) {
-		rc = -errno;
-		log_err("cannot open %s: %s", dir, strerror(errno));
-		return rc;
-	}
-	rc = write_all(fs, c, dirfd, dir, &tally);
-	close(dirfd);
-	log_debug("%s: %zu files written, %zu unchanged", dir, tally.written, tally.unchanged);
-	return rc;
+	return ex ? export_finish(ex, fs) : -EIO;
 }

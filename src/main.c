@@ -145,25 +145,28 @@ static int run_test(const struct conf *c, const struct programme *p)
 
 static int run_export(const struct conf *c, const struct programme *p, const char *dir)
 {
+	struct feedset *fs = NULL;
+	struct export *ex;
 	struct state *st;
-	struct feedset *fs;
+	double t0;
 	int rc;
 
 	if (state_open(c->state_dir, &st) < 0)
 		return EXIT_RUNTIME;
-	rc = feedset_build(p, c, st, clock_real(), &fs);
-	if (rc == 0) {
-		double t0 = clock_elapsed();
-
-		rc = export_feeds(fs, c, dir);
-		log_debug("wrote %s in %.3f s", dir, clock_elapsed() - t0);
-		if (rc == 0)
-			log_info("exported %zu feeds (%zu sessions, %zu cancelled and removed) to %s",
-				 fs->n_feeds, p->n_sessions, fs->n_tombs, dir);
+	t0 = clock_elapsed();
+	ex = export_start(p, c, dir); /* the schedule documents, while feeds render */
+	if (ex && feedset_build(p, c, st, clock_real(), &fs) < 0)
+		fs = NULL;
+	rc = ex ? export_finish(ex, fs) : -1;
+	log_debug("wrote %s in %.3f s", dir, clock_elapsed() - t0);
+	if (rc == 0 && fs)
+		log_info("exported %zu feeds (%zu sessions, %zu cancelled and removed) to %s",
+			 fs->n_feeds, p->n_sessions, fs->n_tombs, dir);
+	rc = rc == 0 && fs ? 0 : EXIT_RUNTIME;
+	if (fs)
 		feedset_free(fs);
-	}
 	state_close(st);
-	return rc == 0 ? 0 : EXIT_RUNTIME;
+	return rc;
 }
 
 static void print_due(const struct programme *p, int64_t t)
