@@ -43,7 +43,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "guid.h"
 #include "render.h"
 
 struct jctx {
@@ -83,14 +82,13 @@ static json_t *person(struct jctx *j, const struct prog_person *pp)
 {
 	const struct prog_speaker *sp = &j->s.p->speakers[pp->speaker];
 	json_t *o = json_object();
-	char guid[37];
 	char *url = sp->bio_url ? sched_uri(sp->bio_url) : NULL;
-	guid_of("speaker:", sp->id, j->s.p->event.id, guid);
+
 	/* pretalx's shape (name, no integer id): Person is oneOf frab's
 	 * {public_name, id} and pretalx's {name}, and we have no integer id.
 	 * public_name too, for clients that read only that.  The speaker's
 	 * id goes in "slug", a key Person leaves open.  Never the e-mail. */
-	set(j, o, "guid", json_string(guid));
+	set(j, o, "guid", json_string(j->s.speaker_guids[pp->speaker]));
 	set(j, o, "name", jstr(j, sp->name));
 	set(j, o, "public_name", jstr(j, sp->name));
 	set(j, o, "slug", jstr(j, sp->id));
