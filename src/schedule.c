@@ -134,15 +134,21 @@ static int xml_char(uint32_t cp)
 
 static int text_is_clean(const unsigned char *p)
 {
-	while (*p) {
+	for (;;) {
 		uint32_t cp;
-		size_t n = utf8_seq(p, &cp);
+		size_t n;
+
+		/* Most text is printable ASCII, which needs no decoding. */
+		while (*p >= 0x20 && *p < 0x80)
+			p++;
+		if (!*p)
+			return 1;
+		n = utf8_seq(p, &cp);
 
 		if (!n || !xml_char(cp))
 			return 0;
 		p += n;
 	}
-	return 1;
 }
 
 const char *sched_text(const char *text, struct buf *scratch)
@@ -359,23 +365,33 @@ static uint32_t guid_prefix31(const char *guid)
 	return v ? v : 1;
 }
 
-/* Integer ids are required (schema: id >= 1; XSD: positiveInteger and
- * unique).  They come from the guid, so that they stay put when other
- * sessions come and go, and a clash moves the later id (in id order) on. */
-static int number_items(struct sched *s)
+/* The usual case: no two guids share their first 31 bits, and every
+ * session keeps its own number whatever the id order.  Returns 0 at the
+ * first clash. */
+static int number_unique(struct sched *s, uint32_t *taken, size_t cap)
 {
-	size_t n = s->p->n_sessions, cap = 4;
-	struct by_id *by_id = malloc((n + 1) * sizeof(*by_id));
-	uint32_t *taken;
+	for (size_t i = 0; i < s->p->n_sessions; i++) {
+		uint32_t v = guid_prefix31(s->items[i].guid);
+		size_t h;
 
-	while (cap < 2 * n + 2)
-		cap *= 2;
-	taken = calloc(cap, sizeof(*taken));
-	if (!by_id || !taken) {
-		free(by_id);
-		free(taken);
-		return -1;
+		for (h = v & (cap - 1); taken[h] && taken[h] != v; h = (h + 1) & (cap - 1))
+			;
+		if (taken[h])
+			return 0;
+		taken[h] = v;
+		s->items[i].number = v;
 	}
+	return 1;
+}
+
+/* A clash moves the later id (in id order) on to the next free number. */
+static int number_in_id_order(struct sched *s, uint32_t *taken, size_t cap)
+{
+	size_t n = s->p->n_sessions;
+	struct by_id *by_id = malloc((n + 1) * sizeof(*by_id));
+
+	if (!by_id)
+		return -1;
 	for (uint32_t i = 0; i < n; i++)
 		by_id[i] = (struct by_id){ s->p->sessions[i].id, i };
 	qsort(by_id, n, sizeof(*by_id), cmp_by_id);
@@ -394,8 +410,29 @@ static int number_items(struct sched *s)
 		it->number = v;
 	}
 	free(by_id);
-	free(taken);
 	return 0;
+}
+
+/* Integer ids are required (schema: id >= 1; XSD: positiveInteger and
+ * unique).  They come from the guid, so that they stay put when other
+ * sessions come and go. */
+static int number_items(struct sched *s)
+{
+	size_t cap = 4;
+	uint32_t *taken;
+	int rc = 0;
+
+	while (cap < 2 * s->p->n_sessions + 2)
+		cap *= 2;
+	taken = calloc(cap, sizeof(*taken));
+	if (!taken)
+		return -1;
+	if (!number_unique(s, taken, cap)) {
+		memset(taken, 0, cap * sizeof(*taken));
+		rc = number_in_id_order(s, taken, cap);
+	}
+	free(taken);
+	return rc;
 }
 
 static void make_item(struct guid_gen *g, const struct programme *p,
