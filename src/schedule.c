@@ -134,15 +134,21 @@ static int xml_char(uint32_t cp)
 
 static int text_is_clean(const unsigned char *p)
 {
-	while (*p) {
+	for (;;) {
 		uint32_t cp;
-		size_t n = utf8_seq(p, &cp);
+		size_t n;
+
+		/* Most text is printable ASCII, which needs no decoding. */
+		while (*p >= 0x20 && *p < 0x80)
+			p++;
+		if (!*p)
+			return 1;
+		n = utf8_seq(p, &cp);
 
 		if (!n || !xml_char(cp))
 			return 0;
 		p += n;
 	}
-	return 1;
 }
 
 const char *sched_text(const char *text, struct buf *scratch)
@@ -311,16 +317,52 @@ char *sched_title(const struct prog_session *ps)
 
 /* --- times ---------------------------------------------------------------------- */
 
+/* Zero-padded decimal of v, which has at most width digits; returns the
+ * end.  snprintf was a tenth of the documents' time. */
+static char *put_dec(char *o, int64_t v, int width)
+{
+	for (int i = width - 1; i >= 0; i--, v /= 10)
+		o[i] = (char)('0' + v % 10);
+	return o + width;
+}
+
+static int in_range(int64_t v, int64_t max)
+{
+	return v >= 0 && v <= max;
+}
+
 /* The offset comes from the local time prog_localize worked out at load
  * time: tz lookups go through a cache that threads must not share. */
 void sched_datetime(int64_t utc, const struct civil *local, char out[48])
 {
 	int64_t off = civil_to_seconds(local) - utc;
 	int64_t a = off < 0 ? -off : off;
+	char *o = out;
 
-	snprintf(out, 48, "%04d-%02d-%02dT%02d:%02d:%02d%c%02lld:%02lld", local->year, local->month,
-		 local->day, local->hour, local->min, local->sec, off < 0 ? '-' : '+',
-		 (long long)(a / 3600), (long long)(a / 60 % 60));
+	if (!in_range(local->year, 9999) || !in_range(local->month, 99) ||
+	    !in_range(local->day, 99) || !in_range(local->hour, 99) || !in_range(local->min, 99) ||
+	    !in_range(local->sec, 99) || a / 3600 > 99) {
+		snprintf(out, 48, "%04d-%02d-%02dT%02d:%02d:%02d%c%02lld:%02lld", local->year,
+			 local->month, local->day, local->hour, local->min, local->sec,
+			 off < 0 ? '-' : '+', (long long)(a / 3600), (long long)(a / 60 % 60));
+		return;
+	}
+	o = put_dec(o, local->year, 4);
+	*o++ = '-';
+	o = put_dec(o, local->month, 2);
+	*o++ = '-';
+	o = put_dec(o, local->day, 2);
+	*o++ = 'T';
+	o = put_dec(o, local->hour, 2);
+	*o++ = ':';
+	o = put_dec(o, local->min, 2);
+	*o++ = ':';
+	o = put_dec(o, local->sec, 2);
+	*o++ = off < 0 ? '-' : '+';
+	o = put_dec(o, a / 3600, 2);
+	*o++ = ':';
+	o = put_dec(o, a / 60 % 60, 2);
+	*o = '\0';
 }
 
 void sched_duration(const struct prog_session *ps, int max_hours, char out[32])
@@ -332,7 +374,14 @@ void sched_duration(const struct prog_session *ps, int max_hours, char out[32])
 		h = max_hours;
 		m = 59;
 	}
-	snprintf(out, 32, "%02lld:%02lld", (long long)h, (long long)m);
+	if (!in_range(h, 99) || !in_range(m, 99)) {
+		snprintf(out, 32, "%02lld:%02lld", (long long)h, (long long)m);
+		return;
+	}
+	put_dec(out, h, 2);
+	out[2] = ':';
+	put_dec(out + 3, m, 2);
+	out[5] = '\0';
 }
 
 /* --- identifiers ---------------------------------------------------------------- */
@@ -359,23 +408,33 @@ static uint32_t guid_prefix31(const char *guid)
 	return v ? v : 1;
 }
 
-/* Integer ids are required (schema: id >= 1; XSD: positiveInteger and
- * unique).  They come from the guid, so that they stay put when other
- * sessions come and go, and a clash moves the later id (in id order) on. */
-static int number_items(struct sched *s)
+/* The usual case: no two guids share their first 31 bits, and every
+ * session keeps its own number whatever the id order.  Returns 0 at the
+ * first clash. */
+static int number_unique(struct sched *s, uint32_t *taken, size_t cap)
 {
-	size_t n = s->p->n_sessions, cap = 4;
-	struct by_id *by_id = malloc((n + 1) * sizeof(*by_id));
-	uint32_t *taken;
+	for (size_t i = 0; i < s->p->n_sessions; i++) {
+		uint32_t v = guid_prefix31(s->items[i].guid);
+		size_t h;
 
-	while (cap < 2 * n + 2)
-		cap *= 2;
-	taken = calloc(cap, sizeof(*taken));
-	if (!by_id || !taken) {
-		free(by_id);
-		free(taken);
-		return -1;
+		for (h = v & (cap - 1); taken[h] && taken[h] != v; h = (h + 1) & (cap - 1))
+			;
+		if (taken[h])
+			return 0;
+		taken[h] = v;
+		s->items[i].number = v;
 	}
+	return 1;
+}
+
+/* A clash moves the later id (in id order) on to the next free number. */
+static int number_in_id_order(struct sched *s, uint32_t *taken, size_t cap)
+{
+	size_t n = s->p->n_sessions;
+	struct by_id *by_id = malloc((n + 1) * sizeof(*by_id));
+
+	if (!by_id)
+		return -1;
 	for (uint32_t i = 0; i < n; i++)
 		by_id[i] = (struct by_id){ s->p->sessions[i].id, i };
 	qsort(by_id, n, sizeof(*by_id), cmp_by_id);
@@ -394,14 +453,35 @@ static int number_items(struct sched *s)
 		it->number = v;
 	}
 	free(by_id);
-	free(taken);
 	return 0;
 }
 
-static void make_item(const struct programme *p, const struct prog_session *ps,
-		      struct sched_item *it)
+/* Integer ids are required (schema: id >= 1; XSD: positiveInteger and
+ * unique).  They come from the guid, so that they stay put when other
+ * sessions come and go. */
+static int number_items(struct sched *s)
 {
-	guid_of("", ps->id, p->event.id, it->guid);
+	size_t cap = 4;
+	uint32_t *taken;
+	int rc = 0;
+
+	while (cap < 2 * s->p->n_sessions + 2)
+		cap *= 2;
+	taken = calloc(cap, sizeof(*taken));
+	if (!taken)
+		return -1;
+	if (!number_unique(s, taken, cap)) {
+		memset(taken, 0, cap * sizeof(*taken));
+		rc = number_in_id_order(s, taken, cap);
+	}
+	free(taken);
+	return rc;
+}
+
+static void make_item(struct guid_gen *g, const struct programme *p,
+		      const struct prog_session *ps, struct sched_item *it)
+{
+	guid_gen_of(g, "", ps->id, p->event.id, it->guid);
 	/* The slug is the session id whenever the pattern takes it, so that
 	 * agendad's importer, seeing guid == uuid5(slug@event), keeps ids. */
 	snprintf(it->derived, sizeof(it->derived), "session-%s", it->guid);
@@ -441,7 +521,7 @@ static char *unique_name(char **names, size_t n, const char *title, const char *
 	return buf_steal(&b, NULL);
 }
 
-static int name_rooms(struct sched *s)
+static int name_rooms(struct sched *s, struct guid_gen *g)
 {
 	const struct programme *p = s->p;
 	size_t n = p->n_rooms;
@@ -452,14 +532,14 @@ static int name_rooms(struct sched *s)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
 		s->room_names[i] = unique_name(s->room_names, i, p->rooms[i].title, p->rooms[i].id);
-		guid_of("room:", p->rooms[i].id, p->event.id, s->room_guids[i]);
+		guid_gen_of(g, "room:", p->rooms[i].id, p->event.id, s->room_guids[i]);
 	}
 	/* Every event must name a room, but a programme need not have any
 	 * (the shipped one has none).  The event's location is the one true
 	 * statement about where such sessions are; without it, "Venue". */
 	s->room_names[n] = unique_name(s->room_names, n,
 				       p->event.location ? p->event.location : "Venue", "no room");
-	guid_of("room:", "", p->event.id, s->room_guids[n]);
+	guid_gen_of(g, "room:", "", p->event.id, s->room_guids[n]);
 	for (size_t i = 0; i < p->n_sessions; i++)
 		if (p->sessions[i].room == PROG_NONE)
 			s->room_used_fallback = 1;
@@ -518,49 +598,101 @@ static void span_days(struct sched *s)
 
 /* --- version ------------------------------------------------------------------------ */
 
+/* The fields go through a staging buffer: one EVP_DigestUpdate per field
+ * cost more than the SHA-1 itself.  The digest sees the same bytes. */
+struct hasher {
+	EVP_MD_CTX *ctx;
+	size_t len;
+	unsigned char buf[4096];
+};
+
+static void h_bytes(struct hasher *h, const void *data, size_t n)
+{
+	if (h->len + n > sizeof(h->buf)) {
+		EVP_DigestUpdate(h->ctx, h->buf, h->len);
+		h->len = 0;
+	}
+	if (n > sizeof(h->buf)) {
+		EVP_DigestUpdate(h->ctx, data, n);
+		return;
+	}
+	memcpy(h->buf + h->len, data, n);
+	h->len += n;
+}
+
 /* Little-endian, so that every machine finds the same version. */
-static void h_u64(EVP_MD_CTX *ctx, uint64_t v)
+static void h_u64(struct hasher *h, uint64_t v)
 {
 	unsigned char le[8];
 
 	for (int i = 0; i < 8; i++)
 		le[i] = (unsigned char)(v >> (8 * i));
-	EVP_DigestUpdate(ctx, le, sizeof(le));
+	h_bytes(h, le, sizeof(le));
 }
 
-static void h_int(EVP_MD_CTX *ctx, int64_t v)
+static void h_int(struct hasher *h, int64_t v)
 {
-	h_u64(ctx, (uint64_t)v);
+	h_u64(h, (uint64_t)v);
 }
 
 /* Length first, so that no two sequences of strings hash alike. */
-static void h_str(EVP_MD_CTX *ctx, const char *s)
+static void h_str(struct hasher *h, const char *s)
 {
-	h_u64(ctx, s ? strlen(s) : UINT64_MAX);
+	size_t n = s ? strlen(s) : 0;
+
+	h_u64(h, s ? n : UINT64_MAX);
 	if (s)
-		EVP_DigestUpdate(ctx, s, strlen(s));
+		h_bytes(h, s, n);
 }
 
-static void h_session(EVP_MD_CTX *ctx, const struct prog_session *ps)
+static void h_session(struct hasher *h, const struct prog_session *ps)
 {
-	h_str(ctx, ps->id);
-	h_str(ctx, ps->title);
-	h_str(ctx, ps->kind);
-	h_str(ctx, ps->description);
-	h_int(ctx, ps->start);
-	h_int(ctx, ps->end);
-	h_int(ctx, ps->track);
-	h_int(ctx, ps->room);
-	h_int(ctx, ps->status);
+	h_str(h, ps->id);
+	h_str(h, ps->title);
+	h_str(h, ps->kind);
+	h_str(h, ps->description);
+	h_int(h, ps->start);
+	h_int(h, ps->end);
+	h_int(h, ps->track);
+	h_int(h, ps->room);
+	h_int(h, ps->status);
 	for (uint32_t k = 0; k < ps->n_people; k++) {
-		h_int(ctx, ps->people[k].speaker);
-		h_str(ctx, ps->people[k].role);
-		h_str(ctx, ps->people[k].affiliation);
+		h_int(h, ps->people[k].speaker);
+		h_str(h, ps->people[k].role);
+		h_str(h, ps->people[k].affiliation);
 	}
 	for (uint32_t k = 0; k < ps->n_docs; k++) {
-		h_str(ctx, ps->docs[k].title);
-		h_str(ctx, ps->docs[k].url);
+		h_str(h, ps->docs[k].title);
+		h_str(h, ps->docs[k].url);
 	}
+}
+
+static void h_programme(struct hasher *h, const struct sched *s)
+{
+	const struct programme *p = s->p;
+	const char *ev[] = { p->event.id, p->event.title, p->event.short_title,
+			     p->event.timezone, p->event.location, p->event.url,
+			     p->event.description, s->c->base_url, PACKAGE_VERSION };
+
+	for (size_t i = 0; i < sizeof(ev) / sizeof(ev[0]); i++)
+		h_str(h, ev[i]);
+	for (size_t i = 0; i < p->n_tracks; i++) {
+		h_str(h, p->tracks[i].id);
+		h_str(h, p->tracks[i].title);
+		h_str(h, p->tracks[i].description);
+	}
+	for (size_t i = 0; i < p->n_rooms; i++) {
+		h_str(h, p->rooms[i].id);
+		h_str(h, p->rooms[i].title);
+	}
+	for (size_t i = 0; i < p->n_speakers; i++) {
+		h_str(h, p->speakers[i].id);
+		h_str(h, p->speakers[i].name);
+		h_str(h, p->speakers[i].affiliation);
+		h_str(h, p->speakers[i].bio_url);
+	}
+	for (size_t i = 0; i < p->n_sessions; i++)
+		h_session(h, &p->sessions[i]);
 }
 
 /* The version is a digest of everything the documents show (and of the
@@ -569,45 +701,48 @@ static void h_session(EVP_MD_CTX *ctx, const struct prog_session *ps)
  * and so not hashed. */
 static int make_version(struct sched *s)
 {
-	const struct programme *p = s->p;
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	struct hasher *h = malloc(sizeof(*h));
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int len = 0;
-	const char *ev[] = { p->event.id, p->event.title, p->event.short_title,
-			     p->event.timezone, p->event.location, p->event.url,
-			     p->event.description, s->c->base_url, PACKAGE_VERSION };
+	int ok;
 
-	if (!ctx || !EVP_DigestInit_ex(ctx, EVP_sha1(), NULL)) {
-		EVP_MD_CTX_free(ctx);
+	if (!h)
 		return -1;
+	h->len = 0;
+	h->ctx = EVP_MD_CTX_new();
+	ok = h->ctx && EVP_DigestInit_ex(h->ctx, EVP_sha1(), NULL);
+	if (ok) {
+		h_programme(h, s);
+		EVP_DigestUpdate(h->ctx, h->buf, h->len);
+		EVP_DigestFinal_ex(h->ctx, md, &len);
+		for (int i = 0; i < 8; i++)
+			snprintf(s->version + 2 * i, 3, "%02x", md[i]);
 	}
-	for (size_t i = 0; i < sizeof(ev) / sizeof(ev[0]); i++)
-		h_str(ctx, ev[i]);
-	for (size_t i = 0; i < p->n_tracks; i++) {
-		h_str(ctx, p->tracks[i].id);
-		h_str(ctx, p->tracks[i].title);
-		h_str(ctx, p->tracks[i].description);
-	}
-	for (size_t i = 0; i < p->n_rooms; i++) {
-		h_str(ctx, p->rooms[i].id);
-		h_str(ctx, p->rooms[i].title);
-	}
-	for (size_t i = 0; i < p->n_speakers; i++) {
-		h_str(ctx, p->speakers[i].id);
-		h_str(ctx, p->speakers[i].name);
-		h_str(ctx, p->speakers[i].affiliation);
-		h_str(ctx, p->speakers[i].bio_url);
-	}
-	for (size_t i = 0; i < p->n_sessions; i++)
-		h_session(ctx, &p->sessions[i]);
-	EVP_DigestFinal_ex(ctx, md, &len);
-	EVP_MD_CTX_free(ctx);
-	for (int i = 0; i < 8; i++)
-		snprintf(s->version + 2 * i, 3, "%02x", md[i]);
-	return 0;
+	EVP_MD_CTX_free(h->ctx);
+	free(h);
+	return ok ? 0 : -1;
 }
 
 /* --- life cycle ------------------------------------------------------------------ */
+
+/* Every session's, room's and speaker's, with one SHA-1 fetched for all. */
+static int make_guids(struct sched *s)
+{
+	const struct programme *p = s->p;
+	struct guid_gen *g = guid_gen_new();
+
+	s->speaker_guids = malloc((p->n_speakers + 1) * sizeof(*s->speaker_guids));
+	if (!g || !s->speaker_guids || name_rooms(s, g) < 0) {
+		guid_gen_free(g);
+		return -1;
+	}
+	for (size_t i = 0; i < p->n_sessions; i++)
+		make_item(g, p, &p->sessions[i], &s->items[i]);
+	for (size_t i = 0; i < p->n_speakers; i++)
+		guid_gen_of(g, "speaker:", p->speakers[i].id, p->event.id, s->speaker_guids[i]);
+	guid_gen_free(g);
+	return 0;
+}
 
 int sched_init(struct sched *s, const struct programme *p, const struct conf *c)
 {
@@ -619,10 +754,8 @@ int sched_init(struct sched *s, const struct programme *p, const struct conf *c)
 	s->items = calloc(p->n_sessions + 1, sizeof(*s->items));
 	s->days = calloc(p->n_days + 1, sizeof(*s->days));
 	s->order = malloc((p->n_sessions + 1) * sizeof(*s->order));
-	if (!s->items || !s->days || !s->order || name_rooms(s) < 0)
+	if (!s->items || !s->days || !s->order || make_guids(s) < 0)
 		goto fail;
-	for (size_t i = 0; i < p->n_sessions; i++)
-		make_item(p, &p->sessions[i], &s->items[i]);
 	if (number_items(s) < 0 || make_version(s) < 0 || nest_sessions(s) < 0)
 		goto fail;
 	span_days(s);
@@ -639,6 +772,7 @@ void sched_free(struct sched *s)
 			free(s->room_names[i]);
 	free(s->room_names);
 	free(s->room_guids);
+	free(s->speaker_guids);
 	free(s->items);
 	free(s->days);
 	free(s->order);

@@ -46,6 +46,7 @@ struct sched {
 	char **room_names;
 	char (*room_guids)[37];
 	int room_used_fallback;
+	char (*speaker_guids)[37]; /* parallel to p->speakers */
 	/* Session indices by (day, room, start): the documents' nesting. */
 	uint32_t *order;
 };

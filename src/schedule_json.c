@@ -43,22 +43,46 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "guid.h"
 #include "render.h"
+
+/* What many events repeat is made once and shared: jansson dumps a value
+ * with several parents wherever it appears. */
+struct jspeaker {
+	char *uri;      /* sched_uri(bio_url), or NULL */
+	json_t *person; /* its persons entry when without a role; NULL until needed */
+};
 
 struct jctx {
 	struct sched s;
-	struct buf scratch; /* for sched_text */
-	int err;            /* set when jansson ran out of memory */
+	struct buf scratch;    /* for sched_text */
+	struct jspeaker *sp;   /* parallel to p->speakers */
+	json_t **room_names;   /* parallel to s.room_names */
+	json_t **track_titles; /* parallel to p->tracks */
+	int err;               /* set when jansson ran out of memory */
 };
 
+/* Text from the programme, made valid UTF-8 by sched_text: jansson need
+ * not check it again. */
 static json_t *jstr(struct jctx *j, const char *text)
 {
-	return json_string(sched_text(text, &j->scratch));
+	return json_string_nocheck(sched_text(text, &j->scratch));
 }
 
-/* jansson frees v when setting fails, and a NULL v (out of memory) fails. */
+/* ASCII that agendad makes: guids, times, slugs that matched a pattern. */
+static json_t *jascii(const char *text)
+{
+	return json_string_nocheck(text);
+}
+
+/* jansson frees v when setting fails, and a NULL v (out of memory) fails.
+ * key is a literal here; set_key is for keys from the programme. */
 static void set(struct jctx *j, json_t *o, const char *key, json_t *v)
+{
+	if (json_object_set_new_nocheck(o, key, v) < 0)
+		j->err = 1;
+}
+
+static void set_key(struct jctx *j, json_t *o, const char *key, json_t *v)
 {
 	if (json_object_set_new(o, key, v) < 0)
 		j->err = 1;
@@ -79,26 +103,35 @@ static json_t *jtake(struct jctx *j, char *text)
 	return v;
 }
 
-static json_t *person(struct jctx *j, const struct prog_person *pp)
+static json_t *new_person(struct jctx *j, uint32_t i, const char *role)
 {
-	const struct prog_speaker *sp = &j->s.p->speakers[pp->speaker];
+	const struct prog_speaker *sp = &j->s.p->speakers[i];
 	json_t *o = json_object();
-	char guid[37];
-	char *url = sp->bio_url ? sched_uri(sp->bio_url) : NULL;
-	guid_of("speaker:", sp->id, j->s.p->event.id, guid);
+
 	/* pretalx's shape (name, no integer id): Person is oneOf frab's
 	 * {public_name, id} and pretalx's {name}, and we have no integer id.
 	 * public_name too, for clients that read only that.  The speaker's
 	 * id goes in "slug", a key Person leaves open.  Never the e-mail. */
-	set(j, o, "guid", json_string(guid));
+	set(j, o, "guid", jascii(j->s.speaker_guids[i]));
 	set(j, o, "name", jstr(j, sp->name));
 	set(j, o, "public_name", jstr(j, sp->name));
 	set(j, o, "slug", jstr(j, sp->id));
-	if (url)
-		set(j, o, "url", jtake(j, url));
-	if (pp->role)
-		set(j, o, "role", jstr(j, pp->role));
+	if (j->sp[i].uri)
+		set(j, o, "url", jstr(j, j->sp[i].uri));
+	if (role)
+		set(j, o, "role", jstr(j, role));
 	return o;
+}
+
+static json_t *person(struct jctx *j, const struct prog_person *pp)
+{
+	struct jspeaker *js = &j->sp[pp->speaker];
+
+	if (pp->role)
+		return new_person(j, pp->speaker, pp->role);
+	if (!js->person)
+		js->person = new_person(j, pp->speaker, NULL);
+	return json_incref(js->person);
 }
 
 static json_t *persons(struct jctx *j, const struct prog_session *ps)
@@ -168,10 +201,10 @@ static void event_times(struct jctx *j, json_t *o, const struct prog_session *ps
 	sched_datetime(ps->end, &ps->end_local, end);
 	snprintf(start, sizeof(start), "%02d:%02d", ps->start_local.hour, ps->start_local.min);
 	sched_duration(ps, 1000000, dur); /* the schema's Duration has no limit */
-	set(j, o, "date", json_string(date));
-	set(j, o, "start", json_string(start));
-	set(j, o, "end", json_string(end));
-	set(j, o, "duration", json_string(dur));
+	set(j, o, "date", jascii(date));
+	set(j, o, "start", jascii(start));
+	set(j, o, "end", jascii(end));
+	set(j, o, "duration", jascii(dur));
 }
 
 static json_t *event(struct jctx *j, uint32_t i)
@@ -181,15 +214,16 @@ static json_t *event(struct jctx *j, uint32_t i)
 	const struct sched_item *it = &j->s.items[i];
 	json_t *o = json_object();
 
-	set(j, o, "guid", json_string(it->guid));
+	set(j, o, "guid", jascii(it->guid));
 	set(j, o, "id", json_integer(it->number));
 	event_times(j, o, ps);
-	set(j, o, "room", json_string(j->s.room_names[sched_room(&j->s, ps)]));
-	set(j, o, "slug", json_string(it->slug));
+	set(j, o, "room", json_incref(j->room_names[sched_room(&j->s, ps)]));
+	set(j, o, "slug", jascii(it->slug));
 	set(j, o, "url", jtake(j, sched_session_url(&j->s, ps)));
 	set(j, o, "title", jtake(j, sched_title(ps)));
-	set(j, o, "subtitle", json_string(""));
-	set(j, o, "track", ps->track == PROG_NONE ? json_null() : jstr(j, p->tracks[ps->track].title));
+	set(j, o, "subtitle", jascii(""));
+	set(j, o, "track",
+	    ps->track == PROG_NONE ? json_null() : json_incref(j->track_titles[ps->track]));
 	set(j, o, "type", jstr(j, ps->kind));
 	set(j, o, "language", json_null()); /* the programme does not say */
 	set(j, o, "abstract", jtake(j, people_text(p, ps)));
@@ -222,7 +256,7 @@ static json_t *day(struct jctx *j, uint32_t d, size_t *k)
 		       sched_room(&j->s, &p->sessions[j->s.order[*k]]) == room;
 		     ++*k)
 			push(j, a, event(j, j->s.order[*k]));
-		set(j, rooms, j->s.room_names[room], a);
+		set_key(j, rooms, j->s.room_names[room], a);
 	}
 	set(j, o, "rooms", rooms);
 	return o;
@@ -355,7 +389,9 @@ static json_t *meta_tracks(struct jctx *j)
 		if (!sched_is_json_slug(t->id))
 			set_text(j, o, "name", t->title);
 		set_text(j, o, "description", t->description);
-		set_if(j, all, t->id, unless_empty(o));
+		o = unless_empty(o);
+		if (o)
+			set_key(j, all, t->id, o);
 	}
 	return unless_empty(all);
 }
@@ -371,7 +407,7 @@ static json_t *meta_rooms(struct jctx *j)
 		if (strcmp(j->s.room_names[i], r->title) != 0)
 			set_text(j, o, "title", r->title);
 		if (json_object_size(o) || !sched_is_json_slug(r->id))
-			set(j, all, r->id, o);
+			set_key(j, all, r->id, o);
 		else
 			json_decref(o);
 	}
@@ -400,9 +436,9 @@ static json_t *meta_speakers(struct jctx *j)
 		if (!used[i]) /* else its persons entries name it */
 			set_text(j, o, "name", sp->name);
 		set_text(j, o, "affiliation", sp->affiliation);
-		if (sp->bio_url && (!used[i] || !url_verbatim(sp->bio_url)))
+		if (sp->bio_url && (!used[i] || !j->sp[i].uri || strcmp(j->sp[i].uri, sp->bio_url)))
 			set_text(j, o, "bio_url", url_or_null(sp->bio_url));
-		set(j, all, sp->id, o);
+		set_key(j, all, sp->id, o);
 	}
 	free(used);
 	return unless_empty(all);
@@ -476,7 +512,7 @@ static json_t *meta_sessions(struct jctx *j)
 		set_if(j, o, "documents", meta_documents(j, ps));
 		/* A session whose slug is not its id is found by its guid. */
 		if (json_object_size(o) || j->s.items[i].slug != ps->id)
-			set(j, all, ps->id, o);
+			set_key(j, all, ps->id, o);
 		else
 			json_decref(o);
 	}
@@ -575,17 +611,56 @@ static int dump_days(struct jctx *j, struct buf *out)
 	return rc;
 }
 
+/* The shared values (struct jspeaker and the names); 0 or -1. */
+static int shared_init(struct jctx *j)
+{
+	const struct programme *p = j->s.p;
+
+	j->sp = calloc(p->n_speakers + 1, sizeof(*j->sp));
+	j->room_names = calloc(p->n_rooms + 1, sizeof(*j->room_names));
+	j->track_titles = calloc(p->n_tracks + 1, sizeof(*j->track_titles));
+	if (!j->sp || !j->room_names || !j->track_titles)
+		return -1;
+	for (size_t i = 0; i < p->n_speakers; i++)
+		if (p->speakers[i].bio_url)
+			j->sp[i].uri = sched_uri(p->speakers[i].bio_url);
+	/* Checked: a made-up name may hold an id as it is (unique_name). */
+	for (size_t r = 0; r <= p->n_rooms; r++)
+		j->room_names[r] = json_string(j->s.room_names[r]);
+	for (size_t t = 0; t < p->n_tracks; t++)
+		j->track_titles[t] = jstr(j, p->tracks[t].title);
+	return 0;
+}
+
+static void shared_free(struct jctx *j)
+{
+	const struct programme *p = j->s.p;
+
+	for (size_t i = 0; j->sp && i < p->n_speakers; i++) {
+		free(j->sp[i].uri);
+		json_decref(j->sp[i].person);
+	}
+	for (size_t r = 0; j->room_names && r <= p->n_rooms; r++)
+		json_decref(j->room_names[r]);
+	for (size_t t = 0; j->track_titles && t < p->n_tracks; t++)
+		json_decref(j->track_titles[t]);
+	free(j->sp);
+	free(j->room_names);
+	free(j->track_titles);
+}
+
 int schedule_json(const struct programme *p, const struct conf *c, struct buf *out)
 {
 	struct jctx j = { 0 };
 	struct buf rest = { 0 };
-	json_t *root;
+	json_t *root = NULL;
 	const char *marker;
 	int rc = -1;
 
 	if (sched_init(&j.s, p, c) < 0)
 		return -1;
-	root = document(&j);
+	if (shared_init(&j) == 0)
+		root = document(&j);
 	if (root && !j.err && json_dump_callback(root, to_buf, &rest, FLAGS) == 0 &&
 	    (marker = strstr(rest.data, DAYS_DUMPED))) {
 		buf_add(out, rest.data, (size_t)(marker - rest.data));
@@ -596,6 +671,7 @@ int schedule_json(const struct programme *p, const struct conf *c, struct buf *o
 	json_decref(root);
 	buf_free(&rest);
 	buf_free(&j.scratch);
+	shared_free(&j);
 	sched_free(&j.s);
 	return rc;
 }

@@ -8,8 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "guid.h"
-
 #include "render.h"
 
 struct xctx {
@@ -64,15 +62,13 @@ static void persons(struct xctx *x, const struct prog_session *ps)
 {
 	start(x, "persons");
 	for (uint32_t k = 0; k < ps->n_people; k++) {
-		const struct prog_speaker *sp = &x->s.p->speakers[ps->people[k].speaker];
-		char guid[37];
+		uint32_t i = ps->people[k].speaker;
 
-		guid_of("speaker:", sp->id, x->s.p->event.id, guid);
 		/* The XSD allows only an integer id and the guid: the speaker's
 		 * id has no place here (schedule.json has it).  No e-mail. */
 		start(x, "person");
-		attr(x, "guid", guid);
-		text(x, sp->name);
+		attr(x, "guid", x->s.speaker_guids[i]);
+		text(x, x->s.p->speakers[i].name);
 		end(x);
 	}
 	end(x);
@@ -235,27 +231,36 @@ static void document(struct xctx *x)
 	check(x, xmlTextWriterEndDocument(x->w));
 }
 
+/* libxml2's output buffer hands its chunks to out directly: an xmlBuffer
+ * would grow by copying and then be copied into out whole. */
+static int to_buf(void *out, const char *data, int len)
+{
+	buf_add(out, data, (size_t)len);
+	return len;
+}
+
 int schedule_xml(const struct programme *p, const struct conf *c, struct buf *out)
 {
 	struct xctx x = { 0 };
-	xmlBufferPtr xb = xmlBufferCreate();
-	int rc = -1;
+	size_t len0 = out->len;
+	xmlOutputBufferPtr ob;
 
-	if (!xb || sched_init(&x.s, p, c) < 0) {
-		xmlBufferFree(xb);
+	if (sched_init(&x.s, p, c) < 0)
 		return -1;
-	}
-	x.w = xmlNewTextWriterMemory(xb, 0);
-	if (x.w) {
+	ob = xmlOutputBufferCreateIO(to_buf, NULL, out, NULL);
+	x.w = ob ? xmlNewTextWriter(ob) : NULL; /* which then owns ob */
+	if (!x.w)
+		xmlOutputBufferClose(ob);
+	else {
 		document(&x);
-		xmlFreeTextWriter(x.w); /* flushes into xb */
-		if (!x.err) {
-			buf_add(out, xmlBufferContent(xb), (size_t)xmlBufferLength(xb));
-			rc = 0;
-		}
+		xmlFreeTextWriter(x.w); /* flushes into out */
 	}
-	xmlBufferFree(xb);
+	if (!x.w || x.err) {
+		out->len = len0; /* nothing of a broken document */
+		if (out->data)
+			out->data[len0] = '\0';
+	}
 	buf_free(&x.scratch);
 	sched_free(&x.s);
-	return rc;
+	return x.w && !x.err ? 0 : -1;
 }
