@@ -14,7 +14,6 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include "buf.h"
 #include "html.h"
 #include "schedule.h"
 #include "log.h"
@@ -376,8 +375,6 @@ static void write_range(void *ctx, size_t begin, size_t end)
 		__atomic_store_n(&job->failed, rc, __ATOMIC_RELAXED);
 }
 
-/* --- documents ---------------------------------------------------------------------- */
-
 static int put_bytes(int dirfd, const char *dir, const char *name, const char *data, size_t len,
 		     struct tally *t)
 {
@@ -387,10 +384,82 @@ static int put_bytes(int dirfd, const char *dir, const char *name, const char *d
 	return put(dirfd, dir, name, &ct, t);
 }
 
+/* --- documents ---------------------------------------------------------------------- */
+
+/* A schedule document streamed into a file through a buffer: at 100,000
+ * sessions each is over 100 MB, which need not sit in memory at once. */
+#define SINK_BUF (1 << 20)
+
+struct file_sink {
+	int fd;
+	char *buf;
+	size_t len;
+	int err; /* -errno of a failed write */
+};
+
+static int write_all_of(int fd, const char *data, size_t len)
+{
+	while (len) {
+		ssize_t r = write(fd, data, len);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -errno;
+		data += r;
+		len -= (size_t)r;
+	}
+	return 0;
+}
+
+static int to_file(void *ctx, const char *data, size_t len)
+{
+	struct file_sink *f = ctx;
+
+	if (!f->err && f->len + len > SINK_BUF) {
+		f->err = write_all_of(f->fd, f->buf, f->len);
+		f->len = 0;
+	}
+	if (!f->err && len > SINK_BUF)
+		f->err = write_all_of(f->fd, data, len);
+	else if (!f->err) {
+		memcpy(f->buf + f->len, data, len);
+		f->len += len;
+	}
+	return f->err ? -1 : 0;
+}
+
+/* Whether the files a and b (in dirfd) hold the same bytes. */
+static int same_files(int dirfd, const char *a, const char *b)
+{
+	int fa = openat(dirfd, a, O_RDONLY | O_CLOEXEC), fb = openat(dirfd, b, O_RDONLY | O_CLOEXEC);
+	char *x = malloc(2 * 65536);
+	struct stat sa, sb;
+	int same = fa >= 0 && fb >= 0 && x && fstat(fa, &sa) == 0 && fstat(fb, &sb) == 0 &&
+		   S_ISREG(sb.st_mode) && sa.st_size == sb.st_size;
+
+	while (same) {
+		ssize_t ra = read(fa, x, 65536), rb = ra > 0 ? read(fb, x + 65536, (size_t)ra) : 0;
+
+		if (ra <= 0) {
+			same = ra == 0;
+			break;
+		}
+		same = rb == ra && memcmp(x, x + 65536, (size_t)ra) == 0;
+	}
+	free(x);
+	if (fa >= 0)
+		close(fa);
+	if (fb >= 0)
+		close(fb);
+	return same;
+}
+
+typedef int (*doc_fn)(const struct programme *, const struct conf *, sched_sink, void *);
+
 /* schedule.json and schedule.xml need only the programme: they are built
  * on a thread from the moment it is loaded, beside the rendering and the
- * writing of the feeds (the two take about as long).  One after the
- * other: at 100,000 sessions each is over 100 MB. */
+ * writing of the feeds (the two take about as long), one after the other. */
 struct docs_job {
 	const struct programme *prog;
 	const struct conf *c;
@@ -400,23 +469,56 @@ struct docs_job {
 	int rc;
 };
 
+/* Like put(): a document that would not change is left alone. */
+static int put_document(struct docs_job *job, const char *name, doc_fn to)
+{
+	struct file_sink f = { .buf = malloc(SINK_BUF) };
+	char tmp[PATH_MAX];
+	int rc;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp~", name);
+	f.fd = openat(job->dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (f.fd < 0 || !f.buf) {
+		rc = f.fd < 0 ? -errno : -ENOMEM;
+		log_err("cannot write %s/%s: %s", job->dir, tmp, strerror(-rc));
+		if (f.fd >= 0)
+			close(f.fd);
+		free(f.buf);
+		return rc;
+	}
+	rc = to(job->prog, job->c, to_file, &f);
+	if (rc == 0)
+		rc = f.err = write_all_of(f.fd, f.buf, f.len);
+	if (close(f.fd) < 0 && rc == 0)
+		rc = f.err = -errno;
+	free(f.buf);
+	if (rc < 0 && f.err)
+		log_err("cannot write %s/%s: %s", job->dir, tmp, strerror(-f.err));
+	else if (rc < 0)
+		log_err("cannot build %s", name);
+	if (rc == 0 && same_files(job->dirfd, tmp, name)) {
+		__atomic_add_fetch(&job->tally->unchanged, 1, __ATOMIC_RELAXED);
+		unlinkat(job->dirfd, tmp, 0);
+		return 0;
+	}
+	if (rc == 0 && renameat(job->dirfd, tmp, job->dirfd, name) < 0) {
+		rc = -errno;
+		log_err("cannot rename %s/%s: %s", job->dir, tmp, strerror(errno));
+	}
+	if (rc < 0)
+		unlinkat(job->dirfd, tmp, 0);
+	else
+		__atomic_add_fetch(&job->tally->written, 1, __ATOMIC_RELAXED);
+	return rc;
+}
+
 static void *write_documents(void *arg)
 {
-	static const char *const names[2] = { "schedule.json", "schedule.xml" };
 	struct docs_job *job = arg;
 
-	for (int i = 0; i < 2 && job->rc == 0; i++) {
-		struct buf doc = { 0 };
-
-		job->rc = i == 0 ? schedule_json(job->prog, job->c, &doc)
-				 : schedule_xml(job->prog, job->c, &doc);
-		if (job->rc < 0)
-			log_err("cannot build %s", names[i]);
-		else
-			job->rc = put_bytes(job->dirfd, job->dir, names[i], doc.data, doc.len,
-					    job->tally);
-		buf_free(&doc);
-	}
+	job->rc = put_document(job, "schedule.json", schedule_json_to);
+	if (job->rc == 0)
+		job->rc = put_document(job, "schedule.xml", schedule_xml_to);
 	return NULL;
 }
 

@@ -723,6 +723,27 @@ static int make_version(struct sched *s)
 	return ok ? 0 : -1;
 }
 
+/* --- output --------------------------------------------------------------------- */
+
+static int buf_sink(void *b, const char *data, size_t len)
+{
+	buf_add(b, data, len);
+	return 0;
+}
+
+int sched_keep_whole(int (*to)(const struct programme *, const struct conf *, sched_sink, void *),
+		     const struct programme *p, const struct conf *c, struct buf *out)
+{
+	size_t len0 = out->len;
+	int rc = to(p, c, buf_sink, out);
+
+	if (rc < 0 && out->data) {
+		out->len = len0;
+		out->data[len0] = '\0';
+	}
+	return rc;
+}
+
 /* --- life cycle ------------------------------------------------------------------ */
 
 /* Every session's, room's and speaker's, with one SHA-1 fetched for all. */

@@ -5,13 +5,23 @@
 #ifndef AGENDAD_SCHEDULE_H
 #define AGENDAD_SCHEDULE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "buf.h"
 #include "conf.h"
 #include "programme.h"
 
-/* Append the document to out.  Return 0, or -1 when memory runs out. */
+/* Where a document goes, bit by bit and in order (at 100,000 sessions
+ * each is over 100 MB: an export streams them to a file).  Returns 0, or
+ * -1 to give the document up. */
+typedef int (*sched_sink)(void *ctx, const char *data, size_t len);
+
+/* Write the document to sink.  Return 0, or -1 when memory runs out or
+ * the sink gave up; what reached the sink by then is not a document. */
+int schedule_json_to(const struct programme *p, const struct conf *c, sched_sink sink, void *ctx);
+int schedule_xml_to(const struct programme *p, const struct conf *c, sched_sink sink, void *ctx);
+/* The same, appended to out (left as it was when they fail). */
 int schedule_json(const struct programme *p, const struct conf *c, struct buf *out);
 int schedule_xml(const struct programme *p, const struct conf *c, struct buf *out);
 
@@ -51,6 +61,9 @@ struct sched {
 	uint32_t *order;
 };
 
+/* to(p, c) appended to out, which is left as it was when it fails. */
+int sched_keep_whole(int (*to)(const struct programme *, const struct conf *, sched_sink, void *),
+		     const struct programme *p, const struct conf *c, struct buf *out);
 /* Returns 0, or -1 when memory runs out (s is then freed). */
 int sched_init(struct sched *s, const struct programme *p, const struct conf *c);
 void sched_free(struct sched *s);

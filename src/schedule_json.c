@@ -587,28 +587,40 @@ static json_t *document(struct jctx *j)
  * indentation alone is 30 MB. */
 #define FLAGS (JSON_COMPACT | JSON_PRESERVE_ORDER)
 
+/* jansson's dump callback onto a sched_sink. */
+struct out {
+	sched_sink sink;
+	void *ctx;
+};
+
+static int to_sink(const char *data, size_t len, void *o)
+{
+	struct out *out = o;
+
+	return out->sink(out->ctx, data, len);
+}
+
 static int to_buf(const char *data, size_t len, void *out)
 {
 	buf_add(out, data, len);
 	return 0;
 }
 
-static int dump_days(struct jctx *j, struct buf *out)
+static int dump_days(struct jctx *j, struct out *out)
 {
 	size_t k = 0;
-	int rc = 0;
+	int rc = out->sink(out->ctx, "[", 1);
 
-	buf_add(out, "[", 1);
 	for (uint32_t d = 0; d < j->s.p->n_days && rc == 0; d++) {
 		json_t *o = day(j, d, &k);
 
 		if (d)
-			buf_add(out, ",", 1);
-		rc = o && !j->err ? json_dump_callback(o, to_buf, out, FLAGS) : -1;
+			rc = out->sink(out->ctx, ",", 1);
+		if (rc == 0)
+			rc = o && !j->err ? json_dump_callback(o, to_sink, out, FLAGS) : -1;
 		json_decref(o);
 	}
-	buf_add(out, "]", 1);
-	return rc;
+	return rc == 0 ? out->sink(out->ctx, "]", 1) : rc;
 }
 
 /* The shared values (struct jspeaker and the names); 0 or -1. */
@@ -649,10 +661,11 @@ static void shared_free(struct jctx *j)
 	free(j->track_titles);
 }
 
-int schedule_json(const struct programme *p, const struct conf *c, struct buf *out)
+int schedule_json_to(const struct programme *p, const struct conf *c, sched_sink sink, void *ctx)
 {
 	struct jctx j = { 0 };
 	struct buf rest = { 0 };
+	struct out out = { sink, ctx };
 	json_t *root = NULL;
 	const char *marker;
 	int rc = -1;
@@ -663,10 +676,15 @@ int schedule_json(const struct programme *p, const struct conf *c, struct buf *o
 		root = document(&j);
 	if (root && !j.err && json_dump_callback(root, to_buf, &rest, FLAGS) == 0 &&
 	    (marker = strstr(rest.data, DAYS_DUMPED))) {
-		buf_add(out, rest.data, (size_t)(marker - rest.data));
-		rc = dump_days(&j, out);
-		buf_adds(out, marker + strlen(DAYS_DUMPED));
-		buf_add(out, "\n", 1);
+		const char *after = marker + strlen(DAYS_DUMPED);
+
+		rc = sink(ctx, rest.data, (size_t)(marker - rest.data));
+		if (rc == 0)
+			rc = dump_days(&j, &out);
+		if (rc == 0)
+			rc = sink(ctx, after, strlen(after));
+		if (rc == 0)
+			rc = sink(ctx, "\n", 1);
 	}
 	json_decref(root);
 	buf_free(&rest);
@@ -674,4 +692,9 @@ int schedule_json(const struct programme *p, const struct conf *c, struct buf *o
 	shared_free(&j);
 	sched_free(&j.s);
 	return rc;
+}
+
+int schedule_json(const struct programme *p, const struct conf *c, struct buf *out)
+{
+	return sched_keep_whole(schedule_json_to, p, c, out);
 }

@@ -233,34 +233,44 @@ static void document(struct xctx *x)
 
 /* libxml2's output buffer hands its chunks to out directly: an xmlBuffer
  * would grow by copying and then be copied into out whole. */
-static int to_buf(void *out, const char *data, int len)
+/* libxml2's output callback onto a sched_sink. */
+struct out {
+	sched_sink sink;
+	void *ctx;
+};
+
+static int to_sink(void *o, const char *data, int len)
 {
-	buf_add(out, data, (size_t)len);
-	return len;
+	struct out *out = o;
+
+	return out->sink(out->ctx, data, (size_t)len) == 0 ? len : -1;
 }
 
-int schedule_xml(const struct programme *p, const struct conf *c, struct buf *out)
+int schedule_xml_to(const struct programme *p, const struct conf *c, sched_sink sink, void *ctx)
 {
 	struct xctx x = { 0 };
-	size_t len0 = out->len;
+	struct out out = { sink, ctx };
 	xmlOutputBufferPtr ob;
+	int rc = -1;
 
 	if (sched_init(&x.s, p, c) < 0)
 		return -1;
-	ob = xmlOutputBufferCreateIO(to_buf, NULL, out, NULL);
+	ob = xmlOutputBufferCreateIO(to_sink, NULL, &out, NULL);
 	x.w = ob ? xmlNewTextWriter(ob) : NULL; /* which then owns ob */
 	if (!x.w)
 		xmlOutputBufferClose(ob);
 	else {
 		document(&x);
-		xmlFreeTextWriter(x.w); /* flushes into out */
-	}
-	if (!x.w || x.err) {
-		out->len = len0; /* nothing of a broken document */
-		if (out->data)
-			out->data[len0] = '\0';
+		check(&x, xmlTextWriterFlush(x.w)); /* a failed write shows here */
+		rc = x.err ? -1 : 0;
+		xmlFreeTextWriter(x.w);
 	}
 	buf_free(&x.scratch);
 	sched_free(&x.s);
-	return x.w && !x.err ? 0 : -1;
+	return rc;
+}
+
+int schedule_xml(const struct programme *p, const struct conf *c, struct buf *out)
+{
+	return sched_keep_whole(schedule_xml_to, p, c, out);
 }

@@ -705,6 +705,53 @@ static void test_deterministic(void **state)
 	buf_free(&x);
 }
 
+/* A sink that takes limit bytes, then gives up. */
+struct limited {
+	struct buf got;
+	size_t limit;
+};
+
+static int limited_sink(void *ctx, const char *data, size_t len)
+{
+	struct limited *l = ctx;
+
+	if (l->got.len + len > l->limit)
+		return -1;
+	buf_add(&l->got, data, len);
+	return 0;
+}
+
+/* Streamed, a document arrives in pieces that make the same bytes; a sink
+ * that gives up (a full disk) fails the document, wherever it stops. */
+static void test_streamed(void **state)
+{
+	struct fixture *f = *state;
+	const struct buf *whole[2] = { &f->hj, &f->hx };
+
+	for (int which = 0; which < 2; which++) {
+		int (*to)(const struct programme *, const struct conf *, sched_sink, void *) =
+			which == 0 ? schedule_json_to : schedule_xml_to;
+		struct limited all = { { 0 }, (size_t)-1 };
+		struct buf kept = { 0 };
+
+		assert_int_equal(to(f->hostile, f->c, limited_sink, &all), 0);
+		assert_int_equal(all.got.len, whole[which]->len);
+		assert_memory_equal(all.got.data, whole[which]->data, all.got.len);
+		for (size_t cut = 0; cut < whole[which]->len; cut += whole[which]->len / 7 + 1) {
+			struct limited some = { { 0 }, cut };
+
+			assert_int_equal(to(f->hostile, f->c, limited_sink, &some), -1);
+			buf_free(&some.got);
+		}
+		/* into a buffer, appended to what it held */
+		buf_adds(&kept, "before");
+		assert_int_equal(sched_keep_whole(to, f->hostile, f->c, &kept), 0);
+		assert_int_equal(kept.len, 6 + whole[which]->len);
+		buf_free(&kept);
+		buf_free(&all.got);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -723,6 +770,7 @@ int main(void)
 		cmocka_unit_test(test_empty),
 		cmocka_unit_test(test_no_emails),
 		cmocka_unit_test(test_deterministic),
+		cmocka_unit_test(test_streamed),
 	};
 	int rc = cmocka_run_group_tests(tests, setup, teardown);
 
