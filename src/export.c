@@ -457,21 +457,27 @@ static int same_files(int dirfd, const char *a, const char *b)
 
 typedef int (*doc_fn)(const struct programme *, const struct conf *, sched_sink, void *);
 
-/* schedule.json and schedule.xml need only the programme: they are built
- * on a thread from the moment it is loaded, beside the rendering and the
- * writing of the feeds (the two take about as long), one after the other. */
+/* schedule.json and schedule.xml need only the programme: each is built
+ * on a thread of its own from the moment it is loaded, beside the
+ * rendering and the writing of the feeds (together they take about as
+ * long as the feeds). */
 struct docs_job {
 	const struct programme *prog;
 	const struct conf *c;
 	int dirfd;
 	const char *dir;
 	struct tally *tally;
+	const char *name;
+	doc_fn to;
+	pthread_t tid;
+	int threaded; /* runs on tid */
 	int rc;
 };
 
 /* Like put(): a document that would not change is left alone. */
-static int put_document(struct docs_job *job, const char *name, doc_fn to)
+static int put_document(struct docs_job *job)
 {
+	const char *name = job->name;
 	struct file_sink f = { .buf = malloc(SINK_BUF) };
 	char tmp[PATH_MAX];
 	int rc;
@@ -486,7 +492,7 @@ static int put_document(struct docs_job *job, const char *name, doc_fn to)
 		free(f.buf);
 		return rc;
 	}
-	rc = to(job->prog, job->c, to_file, &f);
+	rc = job->to(job->prog, job->c, to_file, &f);
 	if (rc == 0)
 		rc = f.err = write_all_of(f.fd, f.buf, f.len);
 	if (close(f.fd) < 0 && rc == 0)
@@ -516,9 +522,7 @@ static void *write_documents(void *arg)
 {
 	struct docs_job *job = arg;
 
-	job->rc = put_document(job, "schedule.json", schedule_json_to);
-	if (job->rc == 0)
-		job->rc = put_document(job, "schedule.xml", schedule_xml_to);
+	job->rc = put_document(job);
 	return NULL;
 }
 
@@ -529,9 +533,7 @@ struct export {
 	const char *dir;
 	int dirfd;
 	struct tally tally;
-	struct docs_job docs;
-	pthread_t tid;
-	int threaded; /* docs runs on tid */
+	struct docs_job docs[2];
 };
 
 struct export *export_start(const struct programme *p, const struct conf *c, const char *dir)
@@ -553,19 +555,28 @@ struct export *export_start(const struct programme *p, const struct conf *c, con
 	}
 	ex->c = c;
 	ex->dir = dir;
-	ex->docs = (struct docs_job){ p, c, ex->dirfd, dir, &ex->tally, 0 };
-	ex->threaded = pthread_create(&ex->tid, NULL, write_documents, &ex->docs) == 0;
+	for (int i = 0; i < 2; i++) {
+		struct docs_job *d = &ex->docs[i];
+
+		*d = (struct docs_job){ .prog = p, .c = c, .dirfd = ex->dirfd, .dir = dir,
+					.tally = &ex->tally };
+		d->name = i == 0 ? "schedule.json" : "schedule.xml";
+		d->to = i == 0 ? schedule_json_to : schedule_xml_to;
+		d->threaded = pthread_create(&d->tid, NULL, write_documents, d) == 0;
+	}
 	return ex;
 }
 
 /* Waits for the documents (or builds them here when no thread could). */
 static int join_documents(struct export *ex)
 {
-	if (ex->threaded)
-		pthread_join(ex->tid, NULL);
-	else
-		write_documents(&ex->docs);
-	return ex->docs.rc;
+	for (int i = 0; i < 2; i++) {
+		if (ex->docs[i].threaded)
+			pthread_join(ex->docs[i].tid, NULL);
+		else
+			write_documents(&ex->docs[i]);
+	}
+	return ex->docs[0].rc ? ex->docs[0].rc : ex->docs[1].rc;
 }
 
 static int write_all(struct export *ex, const struct feedset *fs)
