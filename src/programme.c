@@ -417,43 +417,90 @@ static int cmp_day(const void *a, const void *b)
 	return strcmp(((const struct prog_day *)a)->date, ((const struct prog_day *)b)->date);
 }
 
-static void local_date(struct programme *p, int64_t utc, char out[11], struct civil *c)
+/* "%04d-%02d-%02d" cut to 10 characters; written by hand for the dates
+ * a calendar has, since snprintf cost more than the rest of finding a
+ * session's day. */
+static void format_date(const struct civil *c, char out[11])
 {
 	char tmp[32];
 
-	tz_utc_to_local(p->tz, utc, c);
-	snprintf(tmp, sizeof(tmp), "%04d-%02d-%02d", c->year, c->month, c->day);
-	memcpy(out, tmp, 10);
+	if (c->year < 0 || c->year > 9999 || c->month < 0 || c->month > 99 || c->day < 0 ||
+	    c->day > 99) {
+		snprintf(tmp, sizeof(tmp), "%04d-%02d-%02d", c->year, c->month, c->day);
+		memcpy(out, tmp, 10);
+		out[10] = '\0';
+		return;
+	}
+	out[0] = (char)('0' + c->year / 1000);
+	out[1] = (char)('0' + c->year / 100 % 10);
+	out[2] = (char)('0' + c->year / 10 % 10);
+	out[3] = (char)('0' + c->year % 10);
+	out[4] = '-';
+	out[5] = (char)('0' + c->month / 10);
+	out[6] = (char)('0' + c->month % 10);
+	out[7] = '-';
+	out[8] = (char)('0' + c->day / 10);
+	out[9] = (char)('0' + c->day % 10);
 	out[10] = '\0';
 }
 
-static void build_days(struct programme *p)
+static void local_date(struct programme *p, int64_t utc, char out[11], struct civil *c)
+{
+	tz_utc_to_local(p->tz, utc, c);
+	format_date(c, out);
+}
+
+static int same_date(const struct civil *a, const struct civil *b)
+{
+	return a->year == b->year && a->month == b->month && a->day == b->day;
+}
+
+/* The days, from the sessions' local start dates, which prog_localize
+ * has filled in.  Sessions are sorted by start, so most have the date of
+ * the one before and need no lookup. */
+static void collect_days(struct programme *p)
 {
 	struct strmap *seen = strmap_new(64);
-	char date[11];
-	struct civil c;
 
 	p->days = arena_alloc(p->arena, sizeof(*p->days) * (p->n_sessions + 1));
 	for (size_t i = 0; i < p->n_sessions; i++) {
+		const struct civil *c = &p->sessions[i].start_local;
 		struct prog_day *d = &p->days[p->n_days];
 
-		local_date(p, p->sessions[i].start, date, &c);
-		memcpy(d->date, date, sizeof(date));
+		if (i > 0 && same_date(c, &p->sessions[i - 1].start_local))
+			continue;
+		format_date(c, d->date);
 		if (strmap_put(seen, d->date, 0, NULL) == 0) {
-			d->year = c.year;
-			d->month = c.month;
-			d->day = c.day;
+			d->year = c->year;
+			d->month = c->month;
+			d->day = c->day;
 			p->n_days++;
 		}
 	}
 	strmap_free(seen);
+}
+
+static void build_days(struct programme *p)
+{
+	char date[11];
+	uint32_t index;
+
+	for (size_t i = 0; i < p->n_sessions; i++)
+		prog_localize(p->tz, &p->sessions[i]);
+	collect_days(p);
 	qsort(p->days, p->n_days, sizeof(*p->days), cmp_day);
 	p->day_ids = strmap_new(p->n_days);
 	for (size_t i = 0; i < p->n_days; i++)
 		strmap_put(p->day_ids, p->days[i].date, (uint32_t)i, NULL);
 	for (size_t i = 0; i < p->n_sessions; i++) {
-		p->sessions[i].day = prog_day_of(p, p->sessions[i].start);
-		prog_localize(p->tz, &p->sessions[i]);
+		struct prog_session *s = &p->sessions[i];
+
+		if (i > 0 && same_date(&s->start_local, &s[-1].start_local)) {
+			s->day = s[-1].day;
+			continue;
+		}
+		format_date(&s->start_local, date);
+		s->day = strmap_get(p->day_ids, date, &index) == 0 ? index : PROG_NONE;
 	}
 }
 
