@@ -414,6 +414,9 @@ static void load_sessions(struct loader *L)
 			ok = 0;
 			continue;
 		}
+		/* A session that failed without an id left its fields in this
+		 * slot; a stale n_people made load_people write past its array. */
+		memset(s, 0, sizeof(*s));
 		if (load_session(L, &G, s) < 0)
 			ok = 0;
 		if (s->id && strmap_put(p->session_ids, s->id, (uint32_t)p->n_sessions, &first) == -EEXIST) {
