@@ -59,11 +59,11 @@ static void missing(struct lcfg *lc, const config_setting_t *group, const char *
 		diag_error(lc->d, lcfg_file(lc, group), lcfg_line(group), "'%s' is required", name);
 }
 
-static const config_setting_t *member(struct lcfg *lc, const config_setting_t *group,
-				      const char *name, int type, int required)
+/* s, a member of group (NULL when absent), if it has the type. */
+static const config_setting_t *typed(struct lcfg *lc, const config_setting_t *group,
+				     const config_setting_t *s, const char *name, int type,
+				     int required)
 {
-	const config_setting_t *s = config_setting_get_member(group, name);
-
 	if (!s) {
 		if (required)
 			missing(lc, group, name);
@@ -77,11 +77,35 @@ static const config_setting_t *member(struct lcfg *lc, const config_setting_t *g
 	return s;
 }
 
+static const config_setting_t *member(struct lcfg *lc, const config_setting_t *group,
+				      const char *name, int type, int required)
+{
+	return typed(lc, group, config_setting_get_member(group, name), name, type, required);
+}
+
+/* How many bytes from p on are ASCII, looked at 8 at a time: most of a
+ * programme's text is, and this check reads every byte of it. */
+static size_t ascii_prefix(const unsigned char *p, const unsigned char *end)
+{
+	const unsigned char *q = p;
+	uint64_t w;
+
+	while (end - q >= 8) {
+		memcpy(&w, q, sizeof(w));
+		if (w & UINT64_C(0x8080808080808080))
+			break;
+		q += 8;
+	}
+	return (size_t)(q - p);
+}
+
 /* Strict UTF-8 (RFC 3629): no overlong forms, surrogates or values past
  * U+10FFFF.  Feeds and pages are declared UTF-8, so the text must be. */
-static int utf8_valid(const unsigned char *p)
+static int utf8_valid(const unsigned char *p, size_t len)
 {
-	while (*p) {
+	const unsigned char *end = p + len;
+
+	while ((p += ascii_prefix(p, end)) < end) {
 		unsigned c = *p, n, min, cp;
 
 		if (c < 0x80) {
@@ -96,6 +120,7 @@ static int utf8_valid(const unsigned char *p)
 			n = 3, min = 0x10000, cp = c & 0x07;
 		else
 			return 0;
+		/* The terminating NUL is no continuation byte: no overrun. */
 		for (unsigned i = 1; i <= n; i++) {
 			if ((p[i] & 0xc0) != 0x80)
 				return 0;
@@ -108,22 +133,35 @@ static int utf8_valid(const unsigned char *p)
 	return 1;
 }
 
-const char *lcfg_string(struct lcfg *lc, const config_setting_t *group, const char *name,
-			int required)
+/* The checked text of s, a member of group (NULL when absent), and its
+ * length; libconfig's, not copied. */
+static const char *text(struct lcfg *lc, const config_setting_t *group, const config_setting_t *s,
+			const char *name, int required, size_t *len)
 {
-	const config_setting_t *s = member(lc, group, name, CONFIG_TYPE_STRING, required);
+	const char *v;
 
-	if (!s)
+	if (!typed(lc, group, s, name, CONFIG_TYPE_STRING, required))
 		return NULL;
-	if (!utf8_valid((const unsigned char *)config_setting_get_string(s))) {
+	v = config_setting_get_string(s);
+	*len = strlen(v);
+	if (!utf8_valid((const unsigned char *)v, *len)) {
 		diag_error(lc->d, lcfg_file(lc, s), lcfg_line(s), "'%s' is not valid UTF-8", name);
 		return NULL;
 	}
-	if (required && !*config_setting_get_string(s)) {
+	if (required && !*v) {
 		diag_error(lc->d, lcfg_file(lc, s), lcfg_line(s), "'%s' must not be empty", name);
 		return NULL;
 	}
-	return arena_strdup(lc->a, config_setting_get_string(s));
+	return v;
+}
+
+const char *lcfg_string(struct lcfg *lc, const config_setting_t *group, const char *name,
+			int required)
+{
+	size_t len;
+	const char *v = text(lc, group, config_setting_get_member(group, name), name, required, &len);
+
+	return v ? arena_strndup(lc->a, v, len) : NULL;
 }
 
 int lcfg_is_id(const char *s)
@@ -136,20 +174,32 @@ int lcfg_is_id(const char *s)
 	return 1;
 }
 
-const char *lcfg_id(struct lcfg *lc, const config_setting_t *group, const char *name,
-		    int required)
+/* v, the text of s, if it is an id. */
+static const char *checked_id(struct lcfg *lc, const config_setting_t *s, const char *name,
+			      const char *v)
 {
-	const char *v = lcfg_string(lc, group, name, required);
-	const config_setting_t *s;
-
 	if (!v || lcfg_is_id(v))
 		return v;
-	s = config_setting_get_member(group, name);
 	diag_error(lc->d, lcfg_file(lc, s), lcfg_line(s),
 		   "'%s' \"%s\" is not a valid id: use lower-case ASCII letters, digits and '-', "
 		   "starting with a letter or digit",
 		   name, v);
 	return NULL;
+}
+
+static const char *id_copy(struct lcfg *lc, const config_setting_t *group,
+			   const config_setting_t *s, const char *name, int required)
+{
+	size_t len;
+	const char *v = checked_id(lc, s, name, text(lc, group, s, name, required, &len));
+
+	return v ? arena_strndup(lc->a, v, len) : NULL;
+}
+
+const char *lcfg_id(struct lcfg *lc, const config_setting_t *group, const char *name,
+		    int required)
+{
+	return id_copy(lc, group, config_setting_get_member(group, name), name, required);
 }
 
 int lcfg_bool(struct lcfg *lc, const config_setting_t *group, const char *name, int def)
@@ -287,6 +337,26 @@ const config_setting_t *lcfg_list(struct lcfg *lc, const config_setting_t *group
 	return member(lc, group, name, CONFIG_TYPE_LIST, 0);
 }
 
+/* The index of name in known, or -1.  Files usually list a group's
+ * members in the table's order, so the one after the last found (hint)
+ * is tried first.  libconfig allows no duplicate names in a group, and
+ * none holds a path separator, so strcmp agrees with its own lookup. */
+static int key_index(const char *const *known, const char *name, int hint)
+{
+	if (known[hint] && strcmp(known[hint], name) == 0)
+		return hint;
+	for (int k = 0; known[k]; k++)
+		if (strcmp(known[k], name) == 0)
+			return k;
+	return -1;
+}
+
+static void unknown(struct lcfg *lc, const config_setting_t *s, const char *what)
+{
+	diag_error(lc->d, lcfg_file(lc, s), lcfg_line(s), "unknown setting '%s' in %s",
+		   config_setting_name(s), what);
+}
+
 void lcfg_check_keys(struct lcfg *lc, const config_setting_t *group, const char *what,
 		     const char *const *known)
 {
@@ -294,13 +364,54 @@ void lcfg_check_keys(struct lcfg *lc, const config_setting_t *group, const char 
 
 	for (int i = 0; i < n; i++) {
 		const config_setting_t *s = config_setting_get_elem(group, (unsigned)i);
-		const char *name = config_setting_name(s);
-		int ok = 0;
 
-		for (const char *const *k = known; *k && !ok; k++)
-			ok = strcmp(*k, name) == 0;
-		if (!ok)
-			diag_error(lc->d, lcfg_file(lc, s), lcfg_line(s), "unknown setting '%s' in %s",
-				   name, what);
+		if (key_index(known, config_setting_name(s), 0) < 0)
+			unknown(lc, s, what);
 	}
+}
+
+void lcfg_group(struct lcfg *lc, const config_setting_t *group, const char *what,
+		const char *const *keys, struct lcfg_group *G)
+{
+	int n = config_setting_length(group), next = 0;
+
+	memset(G, 0, sizeof(*G));
+	G->g = group;
+	G->keys = keys;
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *s = config_setting_get_elem(group, (unsigned)i);
+		int k = key_index(keys, config_setting_name(s), next);
+
+		if (k < 0) {
+			unknown(lc, s, what);
+			continue;
+		}
+		G->m[k] = s;
+		next = k + 1;
+	}
+}
+
+const char *lcfg_gpeek(struct lcfg *lc, const struct lcfg_group *G, int key, int required)
+{
+	size_t len;
+
+	return text(lc, G->g, G->m[key], G->keys[key], required, &len);
+}
+
+const char *lcfg_gstring(struct lcfg *lc, const struct lcfg_group *G, int key, int required)
+{
+	size_t len;
+	const char *v = text(lc, G->g, G->m[key], G->keys[key], required, &len);
+
+	return v ? arena_strndup(lc->a, v, len) : NULL;
+}
+
+const char *lcfg_gid(struct lcfg *lc, const struct lcfg_group *G, int key, int required)
+{
+	return id_copy(lc, G->g, G->m[key], G->keys[key], required);
+}
+
+const config_setting_t *lcfg_glist(struct lcfg *lc, const struct lcfg_group *G, int key)
+{
+	return typed(lc, G->g, G->m[key], G->keys[key], CONFIG_TYPE_LIST, 0);
 }

@@ -49,6 +49,30 @@ const config_setting_t *lcfg_list(struct lcfg *lc, const config_setting_t *group
 void lcfg_check_keys(struct lcfg *lc, const config_setting_t *group, const char *what,
 		     const char *const *known);
 
+/* A group's members found in one pass, by their index in a table of
+ * known names.  config_setting_get_member scans the group and compares
+ * names a character at a time, so looking each key up in turn cost more
+ * than everything else done with a programme's sessions. */
+#define LCFG_MAX_KEYS 16
+struct lcfg_group {
+	const config_setting_t *g;
+	const char *const *keys;
+	const config_setting_t *m[LCFG_MAX_KEYS]; /* m[i] is named keys[i]; NULL: absent */
+};
+
+/* Fills G from group, reporting the unknown members as lcfg_check_keys
+ * does; keys is NULL-ended and has at most LCFG_MAX_KEYS names. */
+void lcfg_group(struct lcfg *lc, const config_setting_t *group, const char *what,
+		const char *const *keys, struct lcfg_group *G);
+/* lcfg_string, lcfg_id and lcfg_list for the member keys[key] of G. */
+const char *lcfg_gstring(struct lcfg *lc, const struct lcfg_group *G, int key, int required);
+const char *lcfg_gid(struct lcfg *lc, const struct lcfg_group *G, int key, int required);
+const config_setting_t *lcfg_glist(struct lcfg *lc, const struct lcfg_group *G, int key);
+/* Like lcfg_gstring, with the same checks, but not copied: the string
+ * is libconfig's and lives until config_destroy.  For values that are
+ * only looked up or compared, not kept. */
+const char *lcfg_gpeek(struct lcfg *lc, const struct lcfg_group *G, int key, int required);
+
 /* "N" followed by s, m, h or d.  Returns 0 or -1. */
 int duration_parse(const char *s, int64_t *seconds);
 /* Writes the shortest exact form ("90m", "1d", "45s") into out. */

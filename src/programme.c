@@ -13,18 +13,28 @@
 struct loader {
 	struct lcfg lc;
 	struct programme *p;
-	const config_setting_t *root;
+	struct lcfg_group top;
 };
 
+/* The keys of each group, and their indices in struct lcfg_group. */
+enum { TOP_EVENT, TOP_TRACKS, TOP_ROOMS, TOP_SPEAKERS, TOP_SESSIONS };
 static const char *const top_keys[] = { "event", "tracks", "rooms", "speakers", "sessions", NULL };
+enum { EV_ID, EV_TITLE, EV_SHORT_TITLE, EV_TIMEZONE, EV_LOCATION, EV_URL, EV_DESCRIPTION };
 static const char *const event_keys[] = { "id", "title", "short_title", "timezone", "location",
 					  "url", "description", NULL };
+enum { TR_ID, TR_TITLE, TR_DESCRIPTION };
 static const char *const track_keys[] = { "id", "title", "description", NULL };
+enum { RO_ID, RO_TITLE };
 static const char *const room_keys[] = { "id", "title", NULL };
+enum { SP_ID, SP_NAME, SP_AFFILIATION, SP_BIO_URL, SP_EMAIL };
 static const char *const speaker_keys[] = { "id", "name", "affiliation", "bio_url", "email", NULL };
+enum { SE_ID, SE_TITLE, SE_START, SE_END, SE_TRACK, SE_ROOM, SE_KIND, SE_STATUS,
+       SE_DESCRIPTION, SE_PEOPLE, SE_DOCUMENTS };
 static const char *const session_keys[] = { "id", "title", "start", "end", "track", "room", "kind",
 					    "status", "description", "people", "documents", NULL };
+enum { PE_SPEAKER, PE_ROLE, PE_AFFILIATION };
 static const char *const person_keys[] = { "speaker", "role", "affiliation", NULL };
+enum { DO_TITLE, DO_URL };
 static const char *const document_keys[] = { "title", "url", NULL };
 
 static void errorf(struct loader *L, const config_setting_t *s, const char *fmt, ...)
@@ -56,27 +66,28 @@ static void warnf(struct loader *L, int line, const char *fmt, ...)
 }
 
 /* The groups of a top-level list such as tracks = ( { ... }, ... ). */
-static int list_groups(struct loader *L, const char *name, const config_setting_t **list)
+static int list_groups(struct loader *L, int key, const config_setting_t **list)
 {
-	*list = lcfg_list(&L->lc, L->root, name);
+	*list = lcfg_glist(&L->lc, &L->top, key);
 	return *list ? config_setting_length(*list) : 0;
 }
 
-static const config_setting_t *group_elem(struct loader *L, const config_setting_t *list, int i,
-					  const char *what, const char *const *keys)
+/* Element i of list, which must be a group, with its members in G. */
+static int group_elem(struct loader *L, const config_setting_t *list, int i, const char *what,
+		      const char *const *keys, struct lcfg_group *G)
 {
 	const config_setting_t *g = config_setting_get_elem(list, (unsigned)i);
 
 	if (config_setting_type(g) != CONFIG_TYPE_GROUP) {
 		errorf(L, g, "each %s must be a group { ... }", what);
-		return NULL;
+		return -1;
 	}
-	lcfg_check_keys(&L->lc, g, what, keys);
-	return g;
+	lcfg_group(&L->lc, g, what, keys, G);
+	return 0;
 }
 
 /* Registers an id; a duplicate is an error that points at both places. */
-static void register_id(struct loader *L, struct strmap *map, const config_setting_t *g,
+static void register_id(struct loader *L, struct strmap *map, const config_setting_t *at,
 			const char *what, const char *id, uint32_t index, const int *lines)
 {
 	uint32_t first;
@@ -84,15 +95,14 @@ static void register_id(struct loader *L, struct strmap *map, const config_setti
 	if (!id)
 		return;
 	if (strmap_put(map, id, index, &first) == -EEXIST)
-		errorf(L, config_setting_get_member(g, "id"), "duplicate %s id '%s' (first at line %d)",
-		       what, id, lines[first]);
+		errorf(L, at, "duplicate %s id '%s' (first at line %d)", what, id, lines[first]);
 }
 
 static void load_event(struct loader *L)
 {
-	const config_setting_t *g = config_setting_get_member(L->root, "event");
+	const config_setting_t *g = L->top.m[TOP_EVENT];
 	struct prog_event *e = &L->p->event;
-	const config_setting_t *tzs;
+	struct lcfg_group G;
 
 	if (!g) {
 		diag_error(L->lc.d, L->lc.file, 0, "'event' is required: event = { id = ...; title "
@@ -103,43 +113,57 @@ static void load_event(struct loader *L)
 		errorf(L, g, "'event' must be a group { ... }");
 		return;
 	}
-	lcfg_check_keys(&L->lc, g, "event", event_keys);
-	e->id = lcfg_id(&L->lc, g, "id", 1);
-	e->title = lcfg_string(&L->lc, g, "title", 1);
-	e->short_title = lcfg_string(&L->lc, g, "short_title", 0);
-	e->timezone = lcfg_string(&L->lc, g, "timezone", 1);
-	e->location = lcfg_string(&L->lc, g, "location", 0);
-	e->url = lcfg_string(&L->lc, g, "url", 0);
-	e->description = lcfg_string(&L->lc, g, "description", 0);
-	tzs = config_setting_get_member(g, "timezone");
+	lcfg_group(&L->lc, g, "event", event_keys, &G);
+	e->id = lcfg_gid(&L->lc, &G, EV_ID, 1);
+	e->title = lcfg_gstring(&L->lc, &G, EV_TITLE, 1);
+	e->short_title = lcfg_gstring(&L->lc, &G, EV_SHORT_TITLE, 0);
+	e->timezone = lcfg_gstring(&L->lc, &G, EV_TIMEZONE, 1);
+	e->location = lcfg_gstring(&L->lc, &G, EV_LOCATION, 0);
+	e->url = lcfg_gstring(&L->lc, &G, EV_URL, 0);
+	e->description = lcfg_gstring(&L->lc, &G, EV_DESCRIPTION, 0);
 	if (e->timezone && tz_open(e->timezone, &L->p->tz) < 0)
-		errorf(L, tzs, "unknown timezone \"%s\": use an IANA name such as \"Europe/Zurich\"",
+		errorf(L, G.m[EV_TIMEZONE], "unknown timezone \"%s\": use an IANA name such as \"Europe/Zurich\"",
 		       e->timezone);
+}
+
+/* Frees the members of element i of list once it is loaded, while they
+ * are still in the cache, last first (removing any other shifts the
+ * rest).  config_destroy's walk over the whole tree at the end, and the
+ * malloc_consolidate that followed it, missed the cache on every node.
+ * The group stays, empty, for config_destroy. */
+static void drop_members(const config_setting_t *list, int i)
+{
+	config_setting_t *g = config_setting_get_elem(list, (unsigned)i);
+
+	for (int k = config_setting_length(g); k-- > 0;)
+		config_setting_remove_elem(g, (unsigned)k);
 }
 
 static int *load_tracks(struct loader *L)
 {
 	const config_setting_t *list;
-	int n = list_groups(L, "tracks", &list);
+	int n = list_groups(L, TOP_TRACKS, &list);
 	int *lines = calloc((size_t)n + 1, sizeof(int));
 	struct programme *p = L->p;
 
 	p->tracks = arena_alloc(p->arena, sizeof(*p->tracks) * (size_t)(n + 1));
 	p->track_ids = strmap_new((size_t)n);
 	for (int i = 0; i < n; i++) {
-		const config_setting_t *g = group_elem(L, list, i, "track", track_keys);
 		struct prog_track *t = &p->tracks[p->n_tracks];
+		struct lcfg_group G;
 
-		if (!g)
+		if (group_elem(L, list, i, "track", track_keys, &G) < 0)
 			continue;
-		t->id = lcfg_id(&L->lc, g, "id", 1);
-		t->title = lcfg_string(&L->lc, g, "title", 0);
-		t->description = lcfg_string(&L->lc, g, "description", 0);
+		t->id = lcfg_gid(&L->lc, &G, TR_ID, 1);
+		t->title = lcfg_gstring(&L->lc, &G, TR_TITLE, 0);
+		t->description = lcfg_gstring(&L->lc, &G, TR_DESCRIPTION, 0);
 		if (!t->title)
 			t->title = t->id;
-		lines[p->n_tracks] = lcfg_line(g);
-		register_id(L, p->track_ids, g, "track", t->id, (uint32_t)p->n_tracks, lines);
+		lines[p->n_tracks] = lcfg_line(G.g);
+		register_id(L, p->track_ids, G.m[TR_ID], "track", t->id, (uint32_t)p->n_tracks,
+			    lines);
 		p->n_tracks++;
+		drop_members(list, i);
 	}
 	return lines;
 }
@@ -147,25 +171,26 @@ static int *load_tracks(struct loader *L)
 static int *load_rooms(struct loader *L)
 {
 	const config_setting_t *list;
-	int n = list_groups(L, "rooms", &list);
+	int n = list_groups(L, TOP_ROOMS, &list);
 	int *lines = calloc((size_t)n + 1, sizeof(int));
 	struct programme *p = L->p;
 
 	p->rooms = arena_alloc(p->arena, sizeof(*p->rooms) * (size_t)(n + 1));
 	p->room_ids = strmap_new((size_t)n);
 	for (int i = 0; i < n; i++) {
-		const config_setting_t *g = group_elem(L, list, i, "room", room_keys);
 		struct prog_room *r = &p->rooms[p->n_rooms];
+		struct lcfg_group G;
 
-		if (!g)
+		if (group_elem(L, list, i, "room", room_keys, &G) < 0)
 			continue;
-		r->id = lcfg_id(&L->lc, g, "id", 1);
-		r->title = lcfg_string(&L->lc, g, "title", 0);
+		r->id = lcfg_gid(&L->lc, &G, RO_ID, 1);
+		r->title = lcfg_gstring(&L->lc, &G, RO_TITLE, 0);
 		if (!r->title)
 			r->title = r->id;
-		lines[p->n_rooms] = lcfg_line(g);
-		register_id(L, p->room_ids, g, "room", r->id, (uint32_t)p->n_rooms, lines);
+		lines[p->n_rooms] = lcfg_line(G.g);
+		register_id(L, p->room_ids, G.m[RO_ID], "room", r->id, (uint32_t)p->n_rooms, lines);
 		p->n_rooms++;
+		drop_members(list, i);
 	}
 	return lines;
 }
@@ -173,54 +198,57 @@ static int *load_rooms(struct loader *L)
 static int *load_speakers(struct loader *L)
 {
 	const config_setting_t *list;
-	int n = list_groups(L, "speakers", &list);
+	int n = list_groups(L, TOP_SPEAKERS, &list);
 	int *lines = calloc((size_t)n + 1, sizeof(int));
 	struct programme *p = L->p;
 
 	p->speakers = arena_alloc(p->arena, sizeof(*p->speakers) * (size_t)(n + 1));
 	p->speaker_ids = strmap_new((size_t)n);
 	for (int i = 0; i < n; i++) {
-		const config_setting_t *g = group_elem(L, list, i, "speaker", speaker_keys);
 		struct prog_speaker *s = &p->speakers[p->n_speakers];
+		struct lcfg_group G;
 
-		if (!g)
+		if (group_elem(L, list, i, "speaker", speaker_keys, &G) < 0)
 			continue;
-		s->id = lcfg_id(&L->lc, g, "id", 1);
-		s->name = lcfg_string(&L->lc, g, "name", 1);
-		s->affiliation = lcfg_string(&L->lc, g, "affiliation", 0);
-		s->bio_url = lcfg_string(&L->lc, g, "bio_url", 0);
-		s->email = lcfg_string(&L->lc, g, "email", 0);
+		s->id = lcfg_gid(&L->lc, &G, SP_ID, 1);
+		s->name = lcfg_gstring(&L->lc, &G, SP_NAME, 1);
+		s->affiliation = lcfg_gstring(&L->lc, &G, SP_AFFILIATION, 0);
+		s->bio_url = lcfg_gstring(&L->lc, &G, SP_BIO_URL, 0);
+		s->email = lcfg_gstring(&L->lc, &G, SP_EMAIL, 0);
 		if (s->email && (!strchr(s->email, '@') || strpbrk(s->email, " \t\r\n<>,;")))
-			errorf(L, config_setting_get_member(g, "email"),
-			       "'email' \"%s\" is not an e-mail address", s->email);
+			errorf(L, G.m[SP_EMAIL], "'email' \"%s\" is not an e-mail address", s->email);
 		if (!s->name)
 			s->name = s->id ? s->id : "";
-		lines[p->n_speakers] = lcfg_line(g);
-		register_id(L, p->speaker_ids, g, "speaker", s->id, (uint32_t)p->n_speakers, lines);
+		lines[p->n_speakers] = lcfg_line(G.g);
+		register_id(L, p->speaker_ids, G.m[SP_ID], "speaker", s->id, (uint32_t)p->n_speakers,
+			    lines);
 		p->n_speakers++;
+		drop_members(list, i);
 	}
 	return lines;
 }
 
-/* A reference to a track, room or speaker by id. */
-static uint32_t resolve(struct loader *L, const config_setting_t *g, const char *key,
-			const char *what, const struct strmap *map, int required)
+/* A reference to a track, room or speaker by id; the model keeps the
+ * index, so the id is not copied. */
+static uint32_t resolve(struct loader *L, const struct lcfg_group *G, int key, const char *what,
+			const struct strmap *map, int required)
 {
-	const char *id = lcfg_string(&L->lc, g, key, required);
+	const char *id = lcfg_gpeek(&L->lc, G, key, required);
 	uint32_t index;
 
 	if (!id)
 		return PROG_NONE;
 	if (strmap_get(map, id, &index) == 0)
 		return index;
-	errorf(L, config_setting_get_member(g, key), "unknown %s '%s'", what, id);
+	errorf(L, G->m[key], "unknown %s '%s'", what, id);
 	return PROG_NONE;
 }
 
-static int load_time(struct loader *L, const config_setting_t *g, const char *key, int64_t *out)
+static int load_time(struct loader *L, const struct lcfg_group *G, int k, int64_t *out)
 {
-	const char *v = lcfg_string(&L->lc, g, key, 1);
-	const config_setting_t *s = config_setting_get_member(g, key);
+	const char *v = lcfg_gpeek(&L->lc, G, k, 1);
+	const config_setting_t *s = G->m[k];
+	const char *key = G->keys[k];
 	const char *why, *zone = L->p->event.timezone;
 	struct civil c;
 	int has_offset, offset;
@@ -275,49 +303,49 @@ static int listed(struct loader *L, const struct prog_session *s, const struct p
 	return 0;
 }
 
-static void load_people(struct loader *L, const config_setting_t *g, struct prog_session *s)
+static void load_people(struct loader *L, const struct lcfg_group *S, struct prog_session *s)
 {
-	const config_setting_t *list = lcfg_list(&L->lc, g, "people");
+	const config_setting_t *list = lcfg_glist(&L->lc, S, SE_PEOPLE);
 	int n = list ? config_setting_length(list) : 0;
 
 	s->people = arena_alloc(L->p->arena, sizeof(*s->people) * (size_t)(n + 1));
 	for (int i = 0; i < n; i++) {
-		const config_setting_t *e = group_elem(L, list, i, "person", person_keys);
 		struct prog_person *pp = &s->people[s->n_people];
+		struct lcfg_group G;
 
-		if (!e)
+		if (group_elem(L, list, i, "person", person_keys, &G) < 0)
 			continue;
-		pp->speaker = resolve(L, e, "speaker", "speaker", L->p->speaker_ids, 1);
-		pp->role = lcfg_string(&L->lc, e, "role", 0);
-		pp->affiliation = lcfg_string(&L->lc, e, "affiliation", 0);
-		if (pp->speaker == PROG_NONE || listed(L, s, pp, e))
+		pp->speaker = resolve(L, &G, PE_SPEAKER, "speaker", L->p->speaker_ids, 1);
+		pp->role = lcfg_gstring(&L->lc, &G, PE_ROLE, 0);
+		pp->affiliation = lcfg_gstring(&L->lc, &G, PE_AFFILIATION, 0);
+		if (pp->speaker == PROG_NONE || listed(L, s, pp, G.g))
 			continue;
 		s->n_people++;
 	}
 }
 
-static void load_documents(struct loader *L, const config_setting_t *g, struct prog_session *s)
+static void load_documents(struct loader *L, const struct lcfg_group *S, struct prog_session *s)
 {
-	const config_setting_t *list = lcfg_list(&L->lc, g, "documents");
+	const config_setting_t *list = lcfg_glist(&L->lc, S, SE_DOCUMENTS);
 	int n = list ? config_setting_length(list) : 0;
 
 	s->docs = arena_alloc(L->p->arena, sizeof(*s->docs) * (size_t)(n + 1));
 	for (int i = 0; i < n; i++) {
-		const config_setting_t *e = group_elem(L, list, i, "document", document_keys);
 		struct prog_document *doc = &s->docs[s->n_docs];
+		struct lcfg_group G;
 
-		if (!e)
+		if (group_elem(L, list, i, "document", document_keys, &G) < 0)
 			continue;
-		doc->title = lcfg_string(&L->lc, e, "title", 1);
-		doc->url = lcfg_string(&L->lc, e, "url", 0);
+		doc->title = lcfg_gstring(&L->lc, &G, DO_TITLE, 1);
+		doc->url = lcfg_gstring(&L->lc, &G, DO_URL, 0);
 		if (doc->title)
 			s->n_docs++;
 	}
 }
 
-static void load_status(struct loader *L, const config_setting_t *g, struct prog_session *s)
+static void load_status(struct loader *L, const struct lcfg_group *G, struct prog_session *s)
 {
-	const char *v = lcfg_string(&L->lc, g, "status", 0);
+	const char *v = lcfg_gpeek(&L->lc, G, SE_STATUS, 0);
 
 	s->status = PROG_CONFIRMED;
 	if (!v || strcmp(v, "confirmed") == 0)
@@ -327,32 +355,32 @@ static void load_status(struct loader *L, const config_setting_t *g, struct prog
 	else if (strcmp(v, "cancelled") == 0)
 		s->status = PROG_CANCELLED;
 	else
-		errorf(L, config_setting_get_member(g, "status"),
-		       "'status' is \"%s\"; expected \"confirmed\", \"tentative\" or \"cancelled\"", v);
+		errorf(L, G->m[SE_STATUS], "'status' is \"%s\"; expected \"confirmed\", \"tentative\" or \"cancelled\"", v);
 }
 
-static int load_session(struct loader *L, const config_setting_t *g, struct prog_session *s)
+static int load_session(struct loader *L, const struct lcfg_group *G, struct prog_session *s)
 {
 	size_t errors = L->lc.d->errors;
 	int times_ok;
 
-	s->line = lcfg_line(g);
-	s->id = lcfg_id(&L->lc, g, "id", 1);
-	s->title = lcfg_string(&L->lc, g, "title", 1);
-	times_ok = (load_time(L, g, "start", &s->start) == 0) & (load_time(L, g, "end", &s->end) == 0);
+	s->line = lcfg_line(G->g);
+	s->id = lcfg_gid(&L->lc, G, SE_ID, 1);
+	s->title = lcfg_gstring(&L->lc, G, SE_TITLE, 1);
+	times_ok = (load_time(L, G, SE_START, &s->start) == 0) &
+		   (load_time(L, G, SE_END, &s->end) == 0);
 	if (times_ok && s->end <= s->start)
-		errorf(L, config_setting_get_member(g, "end"),
-		       "session '%s' ends before it starts (or at the same time)", s->id ? s->id : "?");
-	s->track = resolve(L, g, "track", "track", L->p->track_ids, 0);
-	s->room = resolve(L, g, "room", "room", L->p->room_ids, 0);
-	s->kind = lcfg_id(&L->lc, g, "kind", 0);
+		errorf(L, G->m[SE_END], "session '%s' ends before it starts (or at the same time)",
+		       s->id ? s->id : "?");
+	s->track = resolve(L, G, SE_TRACK, "track", L->p->track_ids, 0);
+	s->room = resolve(L, G, SE_ROOM, "room", L->p->room_ids, 0);
+	s->kind = lcfg_gid(&L->lc, G, SE_KIND, 0);
 	if (!s->kind)
 		s->kind = "session";
 	s->is_break = strcmp(s->kind, "break") == 0;
-	load_status(L, g, s);
-	s->description = lcfg_string(&L->lc, g, "description", 0);
-	load_people(L, g, s);
-	load_documents(L, g, s);
+	load_status(L, G, s);
+	s->description = lcfg_gstring(&L->lc, G, SE_DESCRIPTION, 0);
+	load_people(L, G, s);
+	load_documents(L, G, s);
 	return L->lc.d->errors == errors ? 0 : -1;
 }
 
@@ -370,29 +398,35 @@ static int cmp_session(const void *a, const void *b)
 static void load_sessions(struct loader *L)
 {
 	const config_setting_t *list;
-	int n = list_groups(L, "sessions", &list);
+	int n = list_groups(L, TOP_SESSIONS, &list);
 	struct programme *p = L->p;
 	int ok = 1;
 
 	p->sessions = arena_alloc(p->arena, sizeof(*p->sessions) * (size_t)(n + 1));
 	p->session_ids = strmap_new((size_t)n);
 	for (int i = 0; i < n; i++) {
-		const config_setting_t *g = group_elem(L, list, i, "session", session_keys);
 		struct prog_session *s = &p->sessions[p->n_sessions];
+		struct lcfg_group G;
+		int is_group = group_elem(L, list, i, "session", session_keys, &G) == 0;
 		uint32_t first;
 
-		if (!g || load_session(L, g, s) < 0) {
+		if (!is_group) {
 			ok = 0;
-			if (!g || !s->id)
-				continue;
+			continue;
 		}
+		/* A session that failed without an id left its fields in this
+		 * slot; a stale n_people made load_people write past its array. */
+		memset(s, 0, sizeof(*s));
+		if (load_session(L, &G, s) < 0)
+			ok = 0;
 		if (s->id && strmap_put(p->session_ids, s->id, (uint32_t)p->n_sessions, &first) == -EEXIST) {
-			errorf(L, config_setting_get_member(g, "id"),
-			       "duplicate session id '%s' (first at line %d)", s->id,
+			errorf(L, G.m[SE_ID], "duplicate session id '%s' (first at line %d)", s->id,
 			       p->sessions[first].line);
 			ok = 0;
 		}
-		p->n_sessions++;
+		if (s->id)
+			p->n_sessions++;
+		drop_members(list, i);
 	}
 	if (!ok) {
 		strmap_free(p->session_ids);
@@ -405,43 +439,90 @@ static int cmp_day(const void *a, const void *b)
 	return strcmp(((const struct prog_day *)a)->date, ((const struct prog_day *)b)->date);
 }
 
-static void local_date(struct programme *p, int64_t utc, char out[11], struct civil *c)
+/* "%04d-%02d-%02d" cut to 10 characters; written by hand for the dates
+ * a calendar has, since snprintf cost more than the rest of finding a
+ * session's day. */
+static void format_date(const struct civil *c, char out[11])
 {
 	char tmp[32];
 
-	tz_utc_to_local(p->tz, utc, c);
-	snprintf(tmp, sizeof(tmp), "%04d-%02d-%02d", c->year, c->month, c->day);
-	memcpy(out, tmp, 10);
+	if (c->year < 0 || c->year > 9999 || c->month < 0 || c->month > 99 || c->day < 0 ||
+	    c->day > 99) {
+		snprintf(tmp, sizeof(tmp), "%04d-%02d-%02d", c->year, c->month, c->day);
+		memcpy(out, tmp, 10);
+		out[10] = '\0';
+		return;
+	}
+	out[0] = (char)('0' + c->year / 1000);
+	out[1] = (char)('0' + c->year / 100 % 10);
+	out[2] = (char)('0' + c->year / 10 % 10);
+	out[3] = (char)('0' + c->year % 10);
+	out[4] = '-';
+	out[5] = (char)('0' + c->month / 10);
+	out[6] = (char)('0' + c->month % 10);
+	out[7] = '-';
+	out[8] = (char)('0' + c->day / 10);
+	out[9] = (char)('0' + c->day % 10);
 	out[10] = '\0';
 }
 
-static void build_days(struct programme *p)
+static void local_date(struct programme *p, int64_t utc, char out[11], struct civil *c)
+{
+	tz_utc_to_local(p->tz, utc, c);
+	format_date(c, out);
+}
+
+static int same_date(const struct civil *a, const struct civil *b)
+{
+	return a->year == b->year && a->month == b->month && a->day == b->day;
+}
+
+/* The days, from the sessions' local start dates, which prog_localize
+ * has filled in.  Sessions are sorted by start, so most have the date of
+ * the one before and need no lookup. */
+static void collect_days(struct programme *p)
 {
 	struct strmap *seen = strmap_new(64);
-	char date[11];
-	struct civil c;
 
 	p->days = arena_alloc(p->arena, sizeof(*p->days) * (p->n_sessions + 1));
 	for (size_t i = 0; i < p->n_sessions; i++) {
+		const struct civil *c = &p->sessions[i].start_local;
 		struct prog_day *d = &p->days[p->n_days];
 
-		local_date(p, p->sessions[i].start, date, &c);
-		memcpy(d->date, date, sizeof(date));
+		if (i > 0 && same_date(c, &p->sessions[i - 1].start_local))
+			continue;
+		format_date(c, d->date);
 		if (strmap_put(seen, d->date, 0, NULL) == 0) {
-			d->year = c.year;
-			d->month = c.month;
-			d->day = c.day;
+			d->year = c->year;
+			d->month = c->month;
+			d->day = c->day;
 			p->n_days++;
 		}
 	}
 	strmap_free(seen);
+}
+
+static void build_days(struct programme *p)
+{
+	char date[11];
+	uint32_t index;
+
+	for (size_t i = 0; i < p->n_sessions; i++)
+		prog_localize(p->tz, &p->sessions[i]);
+	collect_days(p);
 	qsort(p->days, p->n_days, sizeof(*p->days), cmp_day);
 	p->day_ids = strmap_new(p->n_days);
 	for (size_t i = 0; i < p->n_days; i++)
 		strmap_put(p->day_ids, p->days[i].date, (uint32_t)i, NULL);
 	for (size_t i = 0; i < p->n_sessions; i++) {
-		p->sessions[i].day = prog_day_of(p, p->sessions[i].start);
-		prog_localize(p->tz, &p->sessions[i]);
+		struct prog_session *s = &p->sessions[i];
+
+		if (i > 0 && same_date(&s->start_local, &s[-1].start_local)) {
+			s->day = s[-1].day;
+			continue;
+		}
+		format_date(&s->start_local, date);
+		s->day = strmap_get(p->day_ids, date, &index) == 0 ? index : PROG_NONE;
 	}
 }
 
@@ -644,7 +725,7 @@ int prog_finish(struct programme *p, struct diag *d)
 struct programme *prog_load(const char *path, struct diag *d)
 {
 	struct programme *p = prog_new(path);
-	struct loader L = { { d, path, NULL }, p, NULL };
+	struct loader L = { .lc = { d, path, NULL }, .p = p };
 	size_t errors = d->errors;
 	int *lines[3] = { NULL, NULL, NULL };
 	config_t cfg;
@@ -654,8 +735,7 @@ struct programme *prog_load(const char *path, struct diag *d)
 	L.lc.a = p->arena;
 	config_init(&cfg);
 	if (lcfg_read(&L.lc, &cfg) == 0) {
-		L.root = config_root_setting(&cfg);
-		lcfg_check_keys(&L.lc, L.root, "the programme", top_keys);
+		lcfg_group(&L.lc, config_root_setting(&cfg), "the programme", top_keys, &L.top);
 		load_event(&L);
 		lines[0] = load_tracks(&L);
 		lines[1] = load_rooms(&L);
