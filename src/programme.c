@@ -126,19 +126,6 @@ static void load_event(struct loader *L)
 		       e->timezone);
 }
 
-/* Frees the members of element i of list once it is loaded, while they
- * are still in the cache, last first (removing any other shifts the
- * rest).  config_destroy's walk over the whole tree at the end, and the
- * malloc_consolidate that followed it, missed the cache on every node.
- * The group stays, empty, for config_destroy. */
-static void drop_members(const config_setting_t *list, int i)
-{
-	config_setting_t *g = config_setting_get_elem(list, (unsigned)i);
-
-	for (int k = config_setting_length(g); k-- > 0;)
-		config_setting_remove_elem(g, (unsigned)k);
-}
-
 static int *load_tracks(struct loader *L)
 {
 	const config_setting_t *list;
@@ -163,7 +150,6 @@ static int *load_tracks(struct loader *L)
 		register_id(L, p->track_ids, G.m[TR_ID], "track", t->id, (uint32_t)p->n_tracks,
 			    lines);
 		p->n_tracks++;
-		drop_members(list, i);
 	}
 	return lines;
 }
@@ -190,7 +176,6 @@ static int *load_rooms(struct loader *L)
 		lines[p->n_rooms] = lcfg_line(G.g);
 		register_id(L, p->room_ids, G.m[RO_ID], "room", r->id, (uint32_t)p->n_rooms, lines);
 		p->n_rooms++;
-		drop_members(list, i);
 	}
 	return lines;
 }
@@ -223,7 +208,6 @@ static int *load_speakers(struct loader *L)
 		register_id(L, p->speaker_ids, G.m[SP_ID], "speaker", s->id, (uint32_t)p->n_speakers,
 			    lines);
 		p->n_speakers++;
-		drop_members(list, i);
 	}
 	return lines;
 }
@@ -426,7 +410,6 @@ static void load_sessions(struct loader *L)
 		}
 		if (s->id)
 			p->n_sessions++;
-		drop_members(list, i);
 	}
 	if (!ok) {
 		strmap_free(p->session_ids);

@@ -700,6 +700,38 @@ static void test_speaker_listed_twice(void **state)
 	assert_int_equal(p_warnings, 1);
 }
 
+/* A session rejected before it has an id leaves nothing behind for the
+ * next one: its people once made the next session "list" the same
+ * speaker twice. */
+static void test_session_without_id_leaves_nothing(void **state)
+{
+	static const char text[] =
+		"event = { id = \"w\"; title = \"W\"; timezone = \"Europe/Zurich\"; };\n"
+		"speakers = ( { id = \"alice\"; name = \"Alice\"; } );\n"
+		"sessions = (\n"
+		"  { title = \"No id\"; start = \"2014-03-24 09:00\"; end = \"2014-03-24 10:00\";\n"
+		"    people = ( { speaker = \"alice\"; } ); },\n"
+		"  { id = \"b\"; title = \"B\"; start = \"2014-03-24 11:00\"; end = \"2014-03-24 12:00\";\n"
+		"    people = ( { speaker = \"alice\"; } ); }\n"
+		");\n";
+	struct tu_diag td;
+	char *path;
+	struct programme *p = load(text, &td, &path);
+	size_t missing = tu_diag_count(&td, path, 4, "'id' is required");
+	size_t warnings = td.d.warnings, errors = td.d.errors;
+
+	(void)state;
+	if (missing != 1 || warnings != 0 || errors != 1)
+		tu_diag_dump(&td, "expected one error and no warning");
+	prog_free(p);
+	tu_diag_free(&td);
+	tu_unlink_free(path);
+	assert_null(p);
+	assert_int_equal(missing, 1);
+	assert_int_equal(errors, 1);
+	assert_int_equal(warnings, 0);
+}
+
 /* Errors and warnings of one file are counted in the caller's diag on
  * top of what it held already. */
 static void test_diag_accumulates(void **state)
@@ -744,6 +776,7 @@ int main(void)
 		cmocka_unit_test(test_wrong_top_level_types),
 		cmocka_unit_test(test_overlap_warnings),
 		cmocka_unit_test(test_speaker_listed_twice),
+		cmocka_unit_test(test_session_without_id_leaves_nothing),
 		cmocka_unit_test(test_diag_accumulates),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
