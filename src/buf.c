@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void reserve(struct buf *b, size_t extra)
+void buf_reserve(struct buf *b, size_t extra)
 {
 	size_t need = b->len + extra + 1;
 
@@ -24,14 +24,6 @@ static void reserve(struct buf *b, size_t extra)
 	}
 }
 
-void buf_add(struct buf *b, const void *data, size_t len)
-{
-	reserve(b, len);
-	memcpy(b->data + b->len, data, len);
-	b->len += len;
-	b->data[b->len] = '\0';
-}
-
 void buf_adds(struct buf *b, const char *s)
 {
 	buf_add(b, s, strlen(s));
@@ -45,7 +37,7 @@ void buf_printf(struct buf *b, const char *fmt, ...)
 	va_start(ap, fmt);
 	n = vsnprintf(NULL, 0, fmt, ap);
 	va_end(ap);
-	reserve(b, (size_t)n);
+	buf_reserve(b, (size_t)n);
 	va_start(ap, fmt);
 	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
 	va_end(ap);
@@ -57,7 +49,7 @@ char *buf_steal(struct buf *b, size_t *len)
 	char *p = b->data;
 
 	if (!p) {
-		reserve(b, 0);
+		buf_reserve(b, 0);
 		b->data[0] = '\0';
 		p = b->data;
 	}
