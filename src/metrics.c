@@ -18,7 +18,7 @@ static uint64_t bytes_sent;
 static uint64_t reloads_ok, reloads_failed;
 static int64_t last_reload_time;
 static int64_t last_reload_ok = -1;
-static double last_reload_seconds;
+static int64_t last_reload_us; /* microseconds: a double cannot be atomic */
 static uint64_t sessions, feeds, feed_bytes;
 static uint64_t views, view_bytes, selections_created;
 static const char *const fetch_results[] = { "new", "unchanged", "failed", "rejected" };
@@ -71,8 +71,7 @@ void metrics_reload(int ok, int64_t when, double seconds, size_t n_sessions, siz
 		ADD(reloads_failed, 1);
 	SET(last_reload_time, when);
 	SET(last_reload_ok, ok);
-	/* A double is not atomic everywhere; a torn read of a gauge is harmless. */
-	last_reload_seconds = seconds;
+	SET(last_reload_us, (int64_t)(seconds * 1e6));
 	if (ok) {
 		SET(sessions, n_sessions);
 		SET(feeds, n_feeds);
@@ -231,7 +230,7 @@ char *metrics_render(size_t *len)
 		   "agendad_feed_bytes %llu\n",
 		   (unsigned long long)GET(bytes_sent), (unsigned long long)GET(reloads_ok),
 		   (unsigned long long)GET(reloads_failed), (long long)GET(last_reload_time),
-		   (long long)(GET(last_reload_ok) > 0), last_reload_seconds,
+		   (long long)(GET(last_reload_ok) > 0), (double)GET(last_reload_us) / 1e6,
 		   (unsigned long long)GET(sessions), (unsigned long long)GET(feeds),
 		   (unsigned long long)GET(feed_bytes));
 	buf_printf(&b,
