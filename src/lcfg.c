@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 int lcfg_read(struct lcfg *lc, config_t *cfg)
@@ -386,6 +387,8 @@ void lcfg_group(struct lcfg *lc, const config_setting_t *group, const char *what
 			unknown(lc, s, what);
 			continue;
 		}
+		if (k >= LCFG_MAX_KEYS)
+			abort(); /* a key table longer than struct lcfg_group holds */
 		G->m[k] = s;
 		next = k + 1;
 	}
