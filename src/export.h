@@ -18,9 +18,9 @@ struct export;
 struct export *export_start(const struct programme *p, const struct conf *c, const char *dir);
 int export_finish(struct export *ex, const struct feedset *fs);
 
-/* Both steps at once.  Returns 0 or a negative errno; logs what failed.  Feed files of the
- * folder's days/, tracks/, rooms/, speakers/ and sessions/ that the
- * feedset no longer has are removed. */
+/* Both steps at once.  Returns 0 or a negative errno; logs what failed.
+ * Feed files of the folder's days/, tracks/, rooms/, speakers/ and
+ * sessions/ that the feedset no longer has are removed. */
 int export_feeds(const struct feedset *fs, const struct conf *c, const char *dir);
 
 #endif

@@ -155,8 +155,8 @@ static int run_export(const struct conf *c, const struct programme *p, const cha
 		return EXIT_RUNTIME;
 	t0 = clock_elapsed();
 	ex = export_start(p, c, dir); /* the schedule documents, while feeds render */
-	if (ex && feedset_build(p, c, st, clock_real(), &fs) < 0)
-		fs = NULL;
+	if (ex)
+		feedset_build(p, c, st, clock_real(), &fs); /* fs stays NULL when it fails */
 	rc = ex ? export_finish(ex, fs) : -1;
 	log_debug("wrote %s in %.3f s", dir, clock_elapsed() - t0);
 	if (rc == 0 && fs)
