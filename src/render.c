@@ -189,6 +189,15 @@ uint64_t render_body(const struct programme *p, const struct conf *c, const stru
 	return hash_bytes(HASH_SEED, body->text, body->len);
 }
 
+/* Room for any value of vlen bytes: at worst every byte is escaped (2
+ * bytes), and a fold (3 bytes) comes every 18 bytes of value: a fold needs
+ * the line so far and the character that does not fit to fill 75 bytes,
+ * and each escaped byte is counted in at most two such spans. */
+static size_t ics_line_room(size_t nlen, size_t vlen)
+{
+	return nlen + 1 + 2 * vlen + 3 * (vlen / 18 + 2) + 2;
+}
+
 /* Content lines whose values can be of any length are written here, not
  * by libical 3.0, which (a) writes CATEGORIES and X- values without
  * escaping ',' and ';', so a track "Law, order" becomes two categories,
@@ -199,37 +208,54 @@ uint64_t render_body(const struct programme *p, const struct conf *c, const stru
  * UTF-8 characters and whole escapes. */
 void ics_line(struct buf *b, const char *name, const char *value, int escape)
 {
-	size_t line = strlen(name) + 1;
+	const size_t nlen = strlen(name);
+	const unsigned char *p = (const unsigned char *)value;
+	size_t line = nlen + 1;
+	char *o;
 
-	buf_adds(b, name);
-	buf_adds(b, ":");
-	for (const unsigned char *p = (const unsigned char *)value; *p;) {
-		char esc[3] = { '\\', 0, 0 };
-		const char *out = esc;
-		size_t n = 2;
+	/* Written straight into reserved room: this runs for every text
+	 * property of every session and feed name, byte by byte. */
+	buf_reserve(b, ics_line_room(nlen, strlen(value)));
+	o = b->data + b->len;
+	memcpy(o, name, nlen);
+	o += nlen;
+	*o++ = ':';
+	while (*p) {
+		char esc = 0;
+		size_t n = 1;
 
 		if (escape && (*p == '\\' || *p == ';' || *p == ','))
-			esc[1] = (char)*p;
+			esc = (char)*p;
 		else if (escape && *p == '\n')
-			esc[1] = 'n';
+			esc = 'n';
 		else if (*p == '\r' || *p == '\n') {
 			p++; /* a bare line break would end the content line */
 			continue;
 		} else {
-			out = (const char *)p;
-			n = 1;
 			while ((p[n] & 0xc0) == 0x80) /* the rest of a UTF-8 character */
 				n++;
 		}
+		if (esc)
+			n = 2;
 		if (line + n > 75) {
-			buf_adds(b, "\r\n ");
+			memcpy(o, "\r\n ", 3);
+			o += 3;
 			line = 1;
 		}
-		buf_add(b, out, n);
 		line += n;
-		p += out == esc ? 1 : n;
+		if (esc) {
+			*o++ = '\\';
+			*o++ = esc;
+			p++;
+		} else {
+			while (n--)
+				*o++ = (char)*p++;
+		}
 	}
-	buf_adds(b, "\r\n");
+	memcpy(o, "\r\n", 2);
+	o += 2;
+	*o = '\0';
+	b->len = (size_t)(o - b->data);
 }
 
 void ics_text_line(struct buf *b, const char *name, const char *value)

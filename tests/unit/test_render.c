@@ -6,6 +6,7 @@
 
 #include <libical/ical.h>
 
+#include "buf.h"
 #include "conf.h"
 #include "programme.h"
 #include "render.h"
@@ -569,6 +570,42 @@ static void test_fold_keeps_escapes(void **state)
 	assert_int_equal(bad, 0);
 }
 
+/* ics_line writes into room it reserves up front: values that escape
+ * every byte, or fold as often as they can, must fit it exactly as
+ * before (ASan would see a write past it) and come back whole. */
+static void test_line_worst_cases(void **state)
+{
+	static const char *const units[] = { ",", "\\", "\n", "a", "\xc3\xa9", "\xe4\xb8\xad",
+					     "\xf0\x9f\x8c\x8d", ",\xf0\x9f\x8c\x8d" };
+	static const char head[] = "BEGIN:X\r\nDESCRIPTION:";
+	const size_t hl = sizeof(head) - 1;
+	(void)state;
+
+	for (size_t u = 0; u < sizeof(units) / sizeof(units[0]); u++) {
+		for (size_t reps = 0; reps <= 200; reps += 7) {
+			struct buf value = { 0 }, out = { 0 };
+			char *joined, *want;
+
+			buf_adds(&value, "");
+			for (size_t i = 0; i < reps; i++)
+				buf_adds(&value, units[u]);
+			buf_adds(&out, "BEGIN:X\r\n"); /* not at the start of the buffer */
+			ics_text_line(&out, "DESCRIPTION", value.data);
+			check_lines(out.data, out.len);
+			assert_int_equal(fold_splits_escape(out.data), 0);
+			joined = unfold(out.data);
+			want = escape(value.data);
+			assert_memory_equal(joined, head, hl);
+			assert_int_equal(strlen(joined), hl + strlen(want) + 2);
+			assert_memory_equal(joined + hl, want, strlen(want));
+			free(joined);
+			free(want);
+			buf_free(&value);
+			buf_free(&out);
+		}
+	}
+}
+
 static void test_every_session_well_formed(void **state)
 {
 	const struct fixture *f = *state;
@@ -913,6 +950,7 @@ int main(void)
 		cmocka_unit_test(test_folding_utf8),
 		cmocka_unit_test(test_line_endings),
 		cmocka_unit_test(test_fold_keeps_escapes),
+		cmocka_unit_test(test_line_worst_cases),
 		cmocka_unit_test(test_every_session_well_formed),
 		cmocka_unit_test(test_description_format),
 		cmocka_unit_test(test_break),
