@@ -68,6 +68,7 @@ static void tomb_session(struct feedset *fs, const struct tombstone *t, struct p
 struct render_job {
 	struct feedset *fs;
 	const struct conf *c;
+	const struct alarm_heads *alarms; /* c's */
 	struct piece *bodies;
 	uint64_t *hashes;
 	struct feed_member *members;
@@ -79,30 +80,32 @@ static void render_bodies(void *ctx, size_t begin, size_t end)
 	const struct programme *p = job->fs->prog;
 
 	for (size_t i = begin; i < end; i++)
-		job->hashes[i] = render_body(p, job->c, &p->sessions[i], &job->bodies[i]);
+		job->hashes[i] = render_body(p, job->c, job->alarms, &p->sessions[i], &job->bodies[i]);
 }
 
 static void render_pieces(void *ctx, size_t begin, size_t end)
 {
 	struct render_job *job = ctx;
 	struct feedset *fs = job->fs;
+	struct stamp_lines memo = { 0 };
 
 	for (size_t i = begin; i < end; i++) {
 		const struct prog_session *s = &fs->prog->sessions[i];
 
-		render_piece(&job->bodies[i], &fs->history.stamps[i], &fs->pieces[i]);
+		render_piece(&job->bodies[i], &fs->history.stamps[i], &memo, &fs->pieces[i]);
 		job->members[i] = (struct feed_member){ s->id, s->title, s->kind, s->day, s->track,
 							s->room, s->people, NULL, s->n_people,
 							!s->is_break && s->status != PROG_CANCELLED };
 	}
+	stamp_lines_free(&memo);
 }
 
-static void render_all(struct feedset *fs, const struct conf *c, struct piece *bodies,
-		       struct feed_member *members)
+static void render_all(struct feedset *fs, const struct conf *c, const struct alarm_heads *alarms,
+		       struct piece *bodies, struct feed_member *members)
 {
 	const struct programme *p = fs->prog;
 	size_t n = p->n_sessions;
-	struct render_job job = { fs, c, bodies, NULL, members };
+	struct render_job job = { fs, c, alarms, bodies, NULL, members };
 
 	parallel_for(n, 256, render_pieces, &job);
 	for (size_t i = 0; i < fs->n_tombs; i++) {
@@ -111,8 +114,8 @@ static void render_all(struct feedset *fs, const struct conf *c, struct piece *b
 		struct piece body;
 
 		tomb_session(fs, t, &s, &members[n + i]);
-		render_body(p, c, &s, &body);
-		render_piece(&body, &t->stamp, &fs->pieces[n + i]);
+		render_body(p, c, alarms, &s, &body);
+		render_piece(&body, &t->stamp, NULL, &fs->pieces[n + i]);
 	}
 }
 
@@ -268,6 +271,7 @@ int feedset_build(const struct programme *p, const struct conf *c, struct state 
 	struct piece *bodies = calloc(p->n_sessions + 1, sizeof(*bodies));
 	uint64_t *hashes = calloc(p->n_sessions + 1, sizeof(*hashes));
 	struct feed_member *members = NULL;
+	struct alarm_heads alarms;
 	int64_t from, to;
 	double t0, t1, t2, t3;
 	struct render_job job;
@@ -278,7 +282,8 @@ int feedset_build(const struct programme *p, const struct conf *c, struct state 
 	fs->prog = p;
 	fs->arena = arena_new();
 	t0 = clock_elapsed();
-	job = (struct render_job){ fs, c, bodies, hashes, NULL };
+	alarm_heads_make(&alarms, c->alarms, c->n_alarms);
+	job = (struct render_job){ fs, c, &alarms, bodies, hashes, NULL };
 	parallel_for(p->n_sessions, 256, render_bodies, &job);
 	t1 = clock_elapsed();
 	rc = state_reconcile(st, p, hashes, now, &fs->history);
@@ -288,6 +293,7 @@ int feedset_build(const struct programme *p, const struct conf *c, struct state 
 		for (size_t i = 0; i < p->n_sessions; i++)
 			free(bodies[i].text);
 		free(bodies);
+		alarm_heads_free(&alarms);
 		feedset_free(fs);
 		return rc;
 	}
@@ -297,7 +303,8 @@ int feedset_build(const struct programme *p, const struct conf *c, struct state 
 	members = calloc(fs->n_pieces + 1, sizeof(*members));
 	if (!fs->pieces || !members)
 		abort();
-	render_all(fs, c, bodies, members);
+	render_all(fs, c, &alarms, bodies, members);
+	alarm_heads_free(&alarms);
 	free(bodies);
 	time_range(fs, &from, &to);
 	fs->head = render_calendar_head(p, c, &fs->head_len);

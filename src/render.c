@@ -3,6 +3,7 @@
 #include "render.h"
 
 #include <libical/ical.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -109,18 +110,42 @@ static char *take_text(icalcomponent *comp, size_t *len)
 
 static void add_prop(struct buf *b, icalproperty *prop);
 
+/* libical takes some 6,000 instructions to write a property: lines that
+ * can only take a few values are written by it once and copied. */
+static struct {
+	char *status[3]; /* by enum prog_status */
+	char *transp[2]; /* opaque, transparent */
+} fixed;
+static pthread_once_t fixed_once = PTHREAD_ONCE_INIT;
+
+static char *prop_text(icalproperty *prop)
+{
+	struct buf b = { 0 };
+
+	add_prop(&b, prop);
+	return buf_steal(&b, NULL);
+}
+
+static void make_fixed(void)
+{
+	static const enum prog_status statuses[] = { PROG_CONFIRMED, PROG_TENTATIVE, PROG_CANCELLED };
+
+	for (size_t i = 0; i < 3; i++)
+		fixed.status[statuses[i]] = prop_text(icalproperty_new_status(ical_status(statuses[i])));
+	fixed.transp[0] = prop_text(icalproperty_new_transp(ICAL_TRANSP_OPAQUE));
+	fixed.transp[1] = prop_text(icalproperty_new_transp(ICAL_TRANSP_TRANSPARENT));
+}
+
 /* The properties whose values are fixed-length come from libical; those
  * of any length are written by ics_line (see there for why). */
-static icalcomponent *vevent(const struct programme *p, const struct prog_session *s)
+static void fixed_props(const struct programme *p, const struct prog_session *s, struct buf *b)
 {
-	icalcomponent *ev = icalcomponent_new_vevent();
-
-	icalcomponent_add_property(ev, when(p, s, 0));
-	icalcomponent_add_property(ev, when(p, s, 1));
-	icalcomponent_add_property(ev, icalproperty_new_status(ical_status(s->status)));
-	icalcomponent_add_property(
-		ev, icalproperty_new_transp(s->is_break ? ICAL_TRANSP_TRANSPARENT : ICAL_TRANSP_OPAQUE));
-	return ev;
+	pthread_once(&fixed_once, make_fixed);
+	buf_add(b, begin_vevent, sizeof(begin_vevent) - 1);
+	add_prop(b, when(p, s, 0));
+	add_prop(b, when(p, s, 1));
+	buf_adds(b, fixed.status[s->status]);
+	buf_adds(b, fixed.transp[s->is_break ? 1 : 0]);
 }
 
 static void text_props(const struct programme *p, const struct conf *c,
@@ -146,15 +171,37 @@ static void text_props(const struct programme *p, const struct conf *c,
 	free(loc);
 }
 
-void render_alarms(struct buf *b, const char *title, const int64_t *before, size_t n)
+void alarm_heads_make(struct alarm_heads *h, const int64_t *before, size_t n)
 {
+	h->n = n;
+	h->text = calloc(n + 1, sizeof(*h->text));
+	if (!h->text)
+		abort();
 	for (size_t i = 0; i < n; i++) {
 		struct icaltriggertype trig = { icaltime_null_time(),
 						icaldurationtype_from_int(-(int)before[i]) };
+		struct buf b = { 0 };
 
-		buf_adds(b, "BEGIN:VALARM\r\n");
-		add_prop(b, icalproperty_new_action(ICAL_ACTION_DISPLAY));
-		add_prop(b, icalproperty_new_trigger(trig));
+		buf_adds(&b, "BEGIN:VALARM\r\n");
+		add_prop(&b, icalproperty_new_action(ICAL_ACTION_DISPLAY));
+		add_prop(&b, icalproperty_new_trigger(trig));
+		h->text[i] = buf_steal(&b, NULL);
+	}
+}
+
+void alarm_heads_free(struct alarm_heads *h)
+{
+	for (size_t i = 0; i < h->n; i++)
+		free(h->text[i]);
+	free(h->text);
+	h->text = NULL;
+	h->n = 0;
+}
+
+void render_alarms(struct buf *b, const char *title, const struct alarm_heads *h)
+{
+	for (size_t i = 0; i < h->n; i++) {
+		buf_adds(b, h->text[i]);
 		ics_text_line(b, "DESCRIPTION", title);
 		buf_adds(b, "END:VALARM\r\n");
 	}
@@ -162,30 +209,32 @@ void render_alarms(struct buf *b, const char *title, const int64_t *before, size
 
 /* Breaks and cancelled sessions get no alarm: nobody needs to be called
  * to a coffee break or to a session that will not happen. */
-static void add_alarms(const struct conf *c, const struct prog_session *s, struct buf *b)
+static void add_alarms(const struct alarm_heads *h, const struct prog_session *s, struct buf *b)
 {
 	if (s->is_break || s->status == PROG_CANCELLED)
 		return;
-	render_alarms(b, s->title, c->alarms, c->n_alarms);
+	render_alarms(b, s->title, h);
 }
 
-uint64_t render_body(const struct programme *p, const struct conf *c, const struct prog_session *s,
+uint64_t render_body(const struct programme *p, const struct conf *c,
+		     const struct alarm_heads *alarms, const struct prog_session *s,
 		     struct piece *body)
 {
-	icalcomponent *ev = vevent(p, s);
+	struct alarm_heads own = { 0 };
 	struct buf b = { 0 };
-	size_t len;
-	char *text = take_text(ev, &len);
 
-	/* Keep the text between BEGIN and END: stamps go before, alarms after. */
-	buf_add(&b, text, len - (sizeof(end_vevent) - 1));
-	icalmemory_free_buffer(text);
-	icalcomponent_free(ev);
+	if (!alarms) {
+		alarm_heads_make(&own, c->alarms, c->n_alarms);
+		alarms = &own;
+	}
+	/* Stamps go after BEGIN (render_piece), alarms after the rest. */
+	fixed_props(p, s, &b);
 	text_props(p, c, s, &b);
 	body->alarm_off = b.len;
-	add_alarms(c, s, &b);
+	add_alarms(alarms, s, &b);
 	body->alarm_len = b.len - body->alarm_off;
 	body->text = buf_steal(&b, &body->len);
+	alarm_heads_free(&own);
 	return hash_bytes(HASH_SEED, body->text, body->len);
 }
 
@@ -277,27 +326,49 @@ static struct icaltimetype utc_time(int64_t t)
 	return icaltime_from_timet_with_zone((time_t)t, 0, icaltimezone_get_utc_timezone());
 }
 
-void render_piece(struct piece *body, const struct stamp *stamp, struct piece *out)
+/* DTSTAMP is the last change, not the time of export: feeds must be a
+ * function of programme and state, so that ETags and diffs stay quiet. */
+static void stamp_text(struct stamp_lines *memo, const struct stamp *stamp)
+{
+	if (memo->valid && memo->stamp.modified == stamp->modified &&
+	    memo->stamp.sequence == stamp->sequence)
+		return;
+	memo->text.len = 0;
+	add_prop(&memo->text, icalproperty_new_dtstamp(utc_time(stamp->modified)));
+	add_prop(&memo->text, icalproperty_new_lastmodified(utc_time(stamp->modified)));
+	add_prop(&memo->text, icalproperty_new_sequence((int)stamp->sequence));
+	memo->stamp = *stamp;
+	memo->valid = 1;
+}
+
+void render_piece(struct piece *body, const struct stamp *stamp, struct stamp_lines *memo,
+		  struct piece *out)
 {
 	const size_t skip = sizeof(begin_vevent) - 1;
+	struct stamp_lines own = { 0 };
 	struct buf b = { 0 };
-	size_t shift;
 
+	if (!memo)
+		memo = &own;
+	stamp_text(memo, stamp);
+	buf_reserve(&b, body->len + memo->text.len + sizeof(end_vevent));
 	buf_add(&b, begin_vevent, skip);
-	/* DTSTAMP is the last change, not the time of export: feeds must be a
-	 * function of programme and state, so that ETags and diffs stay quiet. */
-	add_prop(&b, icalproperty_new_dtstamp(utc_time(stamp->modified)));
-	add_prop(&b, icalproperty_new_lastmodified(utc_time(stamp->modified)));
-	add_prop(&b, icalproperty_new_sequence((int)stamp->sequence));
-	shift = b.len - skip;
+	buf_add(&b, memo->text.data, memo->text.len);
 	buf_add(&b, body->text + skip, body->len - skip);
 	buf_add(&b, end_vevent, sizeof(end_vevent) - 1);
-	out->alarm_off = body->alarm_off + shift;
+	out->alarm_off = body->alarm_off + memo->text.len;
 	out->alarm_len = body->alarm_len;
 	out->modified = stamp->modified;
 	out->text = buf_steal(&b, &out->len);
 	free(body->text);
 	body->text = NULL;
+	buf_free(&own.text);
+}
+
+void stamp_lines_free(struct stamp_lines *memo)
+{
+	buf_free(&memo->text);
+	memo->valid = 0;
 }
 
 char *render_calendar_head(const struct programme *p, const struct conf *c, size_t *len)

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "buf.h"
 #include "conf.h"
 #include "programme.h"
 #include "state.h"
@@ -19,18 +20,41 @@ struct piece {
 	int64_t modified; /* LAST-MODIFIED, once render_piece has run */
 };
 
+/* The lines of each VALARM up to its DESCRIPTION (BEGIN, ACTION,
+ * TRIGGER), one per offset: made by libical once, copied into every
+ * session. */
+struct alarm_heads {
+	char **text;
+	size_t n;
+};
+/* before: seconds before the start, as in conf's alarms. */
+void alarm_heads_make(struct alarm_heads *h, const int64_t *before, size_t n);
+void alarm_heads_free(struct alarm_heads *h);
+
 /* Renders everything about s except SEQUENCE, LAST-MODIFIED and DTSTAMP
  * (which depend on its history) into *body, and returns the hash of what
- * a subscriber would see, for state_reconcile. */
-uint64_t render_body(const struct programme *p, const struct conf *c, const struct prog_session *s,
+ * a subscriber would see, for state_reconcile.  alarms: the heads of c's
+ * alarms, or NULL to make them here. */
+uint64_t render_body(const struct programme *p, const struct conf *c,
+		     const struct alarm_heads *alarms, const struct prog_session *s,
 		     struct piece *body);
-/* Completes a body into the published VEVENT with its stamp; consumes body. */
-void render_piece(struct piece *body, const struct stamp *stamp, struct piece *out);
+/* The DTSTAMP, LAST-MODIFIED and SEQUENCE lines of the last stamp
+ * rendered: most pieces share their stamp (an export from empty state
+ * stamps every session alike).  Zero-initialise; one per thread. */
+struct stamp_lines {
+	struct stamp stamp;
+	int valid;
+	struct buf text;
+};
+void stamp_lines_free(struct stamp_lines *memo);
 
-/* Appends one display VALARM per entry of before (seconds before the
- * start), each saying title. */
-struct buf;
-void render_alarms(struct buf *b, const char *title, const int64_t *before, size_t n);
+/* Completes a body into the published VEVENT with its stamp; consumes
+ * body.  memo may be NULL. */
+void render_piece(struct piece *body, const struct stamp *stamp, struct stamp_lines *memo,
+		  struct piece *out);
+
+/* Appends one display VALARM per head, each saying title. */
+void render_alarms(struct buf *b, const char *title, const struct alarm_heads *h);
 
 /* VCALENDAR properties shared by every feed (VERSION ... X-PUBLISHED-TTL),
  * after "BEGIN:VCALENDAR\r\n".  Caller frees. */
@@ -48,7 +72,6 @@ char *render_location(const struct programme *p, const struct prog_session *s);
 
 /* Appends the content line "NAME:value", folded, and escaped as TEXT
  * when escape is set (see render.c for why libical does not write these). */
-struct buf;
 void ics_line(struct buf *b, const char *name, const char *value, int escape);
 void ics_text_line(struct buf *b, const char *name, const char *value);
 

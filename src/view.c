@@ -139,14 +139,15 @@ void view_cache_free(struct view_cache *vc)
 }
 
 /* A piece with the subscriber's alarms in place of the configured ones. */
-static void add_piece(struct buf *b, const struct feedset *fs, uint32_t i, const struct query *q)
+static void add_piece(struct buf *b, const struct feedset *fs, uint32_t i,
+		      const struct alarm_heads *alarms)
 {
 	const struct piece *pc = &fs->pieces[i];
 	const struct feed_member *m = &fs->members[i];
 
 	buf_add(b, pc->text, pc->alarm_off);
 	if (m->alarmable)
-		render_alarms(b, m->title, q->alarms, q->n_alarms);
+		render_alarms(b, m->title, alarms);
 	buf_add(b, pc->text + pc->alarm_off + pc->alarm_len,
 		pc->len - pc->alarm_off - pc->alarm_len);
 }
@@ -155,18 +156,21 @@ static void add_piece(struct buf *b, const struct feedset *fs, uint32_t i, const
 static void own_document(struct view *v, const uint32_t *items, size_t n, const struct query *q)
 {
 	const struct feedset *fs = v->cat->fs;
+	struct alarm_heads alarms;
 	struct buf b = { 0 };
 	int64_t modified = 0;
 	size_t len;
 
+	alarm_heads_make(&alarms, q->alarms, q->n_alarms);
 	buf_add(&b, fs->head, fs->head_len);
 	buf_add(&b, v->name_text, v->name_len);
 	buf_add(&b, fs->vtimezone, fs->vtimezone_len);
 	for (size_t k = 0; k < n; k++) {
-		add_piece(&b, fs, items[k], q);
+		add_piece(&b, fs, items[k], &alarms);
 		if (fs->pieces[items[k]].modified > modified)
 			modified = fs->pieces[items[k]].modified;
 	}
+	alarm_heads_free(&alarms);
 	buf_adds(&b, RENDER_END_CALENDAR);
 	v->doc = buf_steal(&b, &len);
 	catalogue_document(&v->entry, v->key, "text/calendar; charset=utf-8", v->doc, len,

@@ -157,8 +157,8 @@ static void render(const struct fixture *f, const char *id, struct piece *out)
 	struct stamp st = { 3, 1735732800 }; /* 2025-01-01 12:00:00 UTC */
 	struct piece body;
 
-	render_body(f->p, f->c, session(f->p, id), &body);
-	render_piece(&body, &st, out);
+	render_body(f->p, f->c, NULL, session(f->p, id), &body);
+	render_piece(&body, &st, NULL, out);
 	assert_null(body.text);
 	assert_non_null(out->text);
 	assert_int_equal(strlen(out->text), out->len);
@@ -667,10 +667,10 @@ static void test_break(void **state)
 	struct stamp st = { 0, 0 };
 
 	assert_true(session(f->p, "coffee")->is_break);
-	render_body(f->p, f->c, session(f->p, "coffee"), &body);
+	render_body(f->p, f->c, NULL, session(f->p, "coffee"), &body);
 	assert_int_equal(body.alarm_len, 0);
 	assert_int_equal(body.alarm_off, body.len);
-	render_piece(&body, &st, &piece);
+	render_piece(&body, &st, NULL, &piece);
 	assert_non_null(strstr(piece.text, "\r\nTRANSP:TRANSPARENT\r\n"));
 	assert_null(strstr(piece.text, "OPAQUE"));
 	assert_null(strstr(piece.text, "VALARM"));
@@ -690,7 +690,7 @@ static void check_alarm_block(const struct fixture *f, const char *id)
 	char *block;
 	size_t off;
 
-	render_body(f->p, f->c, session(f->p, id), &body);
+	render_body(f->p, f->c, NULL, session(f->p, id), &body);
 	/* in the body: the alarms are its last bytes */
 	assert_true(body.alarm_len > 0);
 	assert_int_equal(body.alarm_off + body.alarm_len, body.len);
@@ -704,7 +704,7 @@ static void check_alarm_block(const struct fixture *f, const char *id)
 	assert_non_null(strstr(block, "\r\nTRIGGER:-PT1H\r\n"));
 	assert_int_equal(count_str(block, "ACTION:DISPLAY\r\n"), 2);
 
-	render_piece(&body, &st, &piece);
+	render_piece(&body, &st, NULL, &piece);
 	/* in the piece: the same bytes, just before END:VEVENT */
 	assert_int_equal(piece.alarm_len, strlen(block));
 	assert_memory_equal(piece.text + piece.alarm_off, block, piece.alarm_len);
@@ -812,7 +812,7 @@ static void test_stamp(void **state)
 	size_t body_len;
 	char *body_copy;
 
-	render_body(f->p, f->c, session(f->p, "bare"), &body);
+	render_body(f->p, f->c, NULL, session(f->p, "bare"), &body);
 	/* the body has no history in it */
 	assert_null(strstr(body.text, "DTSTAMP"));
 	assert_null(strstr(body.text, "LAST-MODIFIED"));
@@ -821,7 +821,7 @@ static void test_stamp(void **state)
 	assert_null(strstr(body.text, "END:VEVENT"));
 	body_len = body.len;
 	body_copy = strndup(body.text, body.len);
-	render_piece(&body, &st, &piece);
+	render_piece(&body, &st, NULL, &piece);
 	assert_true(starts_with(piece.text, "BEGIN:VEVENT\r\n"
 					    "DTSTAMP:20140324T100000Z\r\n"
 					    "LAST-MODIFIED:20140324T100000Z\r\n"
@@ -835,6 +835,33 @@ static void test_stamp(void **state)
 	free(piece.text);
 }
 
+/* A memo shared along a run of pieces gives each its own stamp, whether
+ * the stamp repeats or changes in time, in sequence or both. */
+static void test_stamp_memo(void **state)
+{
+	const struct fixture *f = *state;
+	static const struct stamp stamps[] = { { 1, 1395655200 }, { 1, 1395655200 }, { 2, 1395655200 },
+					       { 2, 1395658800 }, { 1, 1395655200 }, { 0, 1395658800 } };
+	struct stamp_lines memo = { 0 };
+
+	for (size_t i = 0; i < sizeof(stamps) / sizeof(stamps[0]); i++) {
+		struct piece a, b, body;
+		const char *id = i % 2 ? "bare" : "s1";
+
+		render_body(f->p, f->c, NULL, session(f->p, id), &body);
+		render_piece(&body, &stamps[i], &memo, &a);
+		render_body(f->p, f->c, NULL, session(f->p, id), &body);
+		render_piece(&body, &stamps[i], NULL, &b);
+		assert_int_equal(a.len, b.len);
+		assert_memory_equal(a.text, b.text, a.len);
+		assert_int_equal(a.alarm_off, b.alarm_off);
+		assert_int_equal(a.alarm_len, b.alarm_len);
+		free(a.text);
+		free(b.text);
+	}
+	stamp_lines_free(&memo);
+}
+
 static void test_deterministic(void **state)
 {
 	const struct fixture *f = *state;
@@ -846,8 +873,8 @@ static void test_deterministic(void **state)
 	assert_non_null(again);
 	for (size_t i = 0; i < f->p->n_sessions; i++) {
 		struct piece a, b;
-		uint64_t ha = render_body(f->p, f->c, &f->p->sessions[i], &a);
-		uint64_t hb = render_body(again, f->c, &again->sessions[i], &b);
+		uint64_t ha = render_body(f->p, f->c, NULL, &f->p->sessions[i], &a);
+		uint64_t hb = render_body(again, f->c, NULL, &again->sessions[i], &b);
 
 		assert_int_equal(ha, hb);
 		assert_int_equal(a.len, b.len);
@@ -856,7 +883,7 @@ static void test_deterministic(void **state)
 		/* and different sessions hash differently */
 		if (i) {
 			struct piece prev;
-			uint64_t hp = render_body(f->p, f->c, &f->p->sessions[i - 1], &prev);
+			uint64_t hp = render_body(f->p, f->c, NULL, &f->p->sessions[i - 1], &prev);
 
 			assert_true(hp != ha);
 			free(prev.text);
@@ -958,6 +985,7 @@ int main(void)
 		cmocka_unit_test(test_cancelled),
 		cmocka_unit_test(test_times),
 		cmocka_unit_test(test_stamp),
+		cmocka_unit_test(test_stamp_memo),
 		cmocka_unit_test(test_deterministic),
 		cmocka_unit_test(test_calendar_name),
 		cmocka_unit_test(test_calendar_head_and_vtimezone),
