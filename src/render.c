@@ -23,11 +23,15 @@ char *render_description(const struct programme *p, const struct prog_session *s
 
 		if (i)
 			buf_adds(&b, "\n");
-		if (pp->role)
-			buf_printf(&b, "%s: ", pp->role);
+		if (pp->role) {
+			buf_adds(&b, pp->role);
+			buf_adds(&b, ": ");
+		}
 		buf_adds(&b, p->speakers[pp->speaker].name);
-		if (aff)
-			buf_printf(&b, ", %s", aff);
+		if (aff) {
+			buf_adds(&b, ", ");
+			buf_adds(&b, aff);
+		}
 	}
 	if (s->description) {
 		if (b.len)
@@ -39,9 +43,12 @@ char *render_description(const struct programme *p, const struct prog_session *s
 			buf_adds(&b, "\n\n");
 		buf_adds(&b, "Documents:");
 		for (uint32_t i = 0; i < s->n_docs; i++) {
-			buf_printf(&b, "\n- %s", s->docs[i].title);
-			if (s->docs[i].url)
-				buf_printf(&b, ": %s", s->docs[i].url);
+			buf_adds(&b, "\n- ");
+			buf_adds(&b, s->docs[i].title);
+			if (s->docs[i].url) {
+				buf_adds(&b, ": ");
+				buf_adds(&b, s->docs[i].url);
+			}
 		}
 	}
 	if (!b.len)
@@ -151,12 +158,16 @@ static void fixed_props(const struct programme *p, const struct prog_session *s,
 static void text_props(const struct programme *p, const struct conf *c,
 		       const struct prog_session *s, struct buf *b)
 {
-	char *desc = render_description(p, s), *loc = render_location(p, s), *uid, *url;
+	char *desc = render_description(p, s), *loc = render_location(p, s);
+	struct buf uid = { 0 }, url = { 0 };
 
-	if (asprintf(&uid, "%s@%s", s->id, p->event.id) < 0 ||
-	    asprintf(&url, "%s/#%s", c->base_url, s->id) < 0)
-		abort();
-	ics_text_line(b, "UID", uid);
+	buf_adds(&uid, s->id);
+	buf_adds(&uid, "@");
+	buf_adds(&uid, p->event.id);
+	buf_adds(&url, c->base_url);
+	buf_adds(&url, "/#");
+	buf_adds(&url, s->id);
+	ics_text_line(b, "UID", uid.data);
 	ics_text_line(b, "SUMMARY", s->title);
 	if (desc)
 		ics_text_line(b, "DESCRIPTION", desc);
@@ -164,9 +175,9 @@ static void text_props(const struct programme *p, const struct conf *c,
 		ics_text_line(b, "LOCATION", loc);
 	if (s->track != PROG_NONE)
 		ics_text_line(b, "CATEGORIES", p->tracks[s->track].title);
-	ics_line(b, "URL", url, 0);
-	free(uid);
-	free(url);
+	ics_line(b, "URL", url.data, 0);
+	buf_free(&uid);
+	buf_free(&url);
 	free(desc);
 	free(loc);
 }
@@ -255,51 +266,66 @@ static size_t ics_line_room(size_t nlen, size_t vlen)
  * escapes, which Google Calendar does not rejoin.  Rules: RFC 5545 3.3.11
  * escaping for TEXT (escape), 3.1 folding at 75 octets, only between whole
  * UTF-8 characters and whole escapes. */
+/* Copies up to run plain bytes from *p, as many as fit on the line,
+ * never splitting a UTF-8 character; folds when some are left. */
+static char *plain_run(char *o, const unsigned char **p, size_t run, size_t *line)
+{
+	while (run) {
+		size_t room = *line < 75 ? 75 - *line : 0;
+		size_t k = run < room ? run : room;
+
+		if (k < run)
+			while (k && ((*p)[k] & 0xc0) == 0x80)
+				k--;
+		if (k == 0 && *line == 1) /* a "character" longer than a line */
+			while (++k < run && ((*p)[k] & 0xc0) == 0x80)
+				;
+		memcpy(o, *p, k);
+		o += k;
+		*p += k;
+		*line += k;
+		run -= k;
+		if (run) {
+			memcpy(o, "\r\n ", 3);
+			o += 3;
+			*line = 1;
+		}
+	}
+	return o;
+}
+
 void ics_line(struct buf *b, const char *name, const char *value, int escape)
 {
+	const char *special = escape ? "\\;,\r\n" : "\r\n";
 	const size_t nlen = strlen(name);
 	const unsigned char *p = (const unsigned char *)value;
 	size_t line = nlen + 1;
 	char *o;
 
-	/* Written straight into reserved room: this runs for every text
-	 * property of every session and feed name, byte by byte. */
+	/* Written straight into reserved room, plain text a run at a time:
+	 * this runs for every text property of every session and feed. */
 	buf_reserve(b, ics_line_room(nlen, strlen(value)));
 	o = b->data + b->len;
 	memcpy(o, name, nlen);
 	o += nlen;
 	*o++ = ':';
-	while (*p) {
-		char esc = 0;
-		size_t n = 1;
-
-		if (escape && (*p == '\\' || *p == ';' || *p == ','))
-			esc = (char)*p;
-		else if (escape && *p == '\n')
-			esc = 'n';
-		else if (*p == '\r' || *p == '\n') {
+	for (;;) {
+		o = plain_run(o, &p, strcspn((const char *)p, special), &line);
+		if (!*p)
+			break;
+		if (*p == '\r' || (*p == '\n' && !escape)) {
 			p++; /* a bare line break would end the content line */
 			continue;
-		} else {
-			while ((p[n] & 0xc0) == 0x80) /* the rest of a UTF-8 character */
-				n++;
 		}
-		if (esc)
-			n = 2;
-		if (line + n > 75) {
+		if (line + 2 > 75) {
 			memcpy(o, "\r\n ", 3);
 			o += 3;
 			line = 1;
 		}
-		line += n;
-		if (esc) {
-			*o++ = '\\';
-			*o++ = esc;
-			p++;
-		} else {
-			while (n--)
-				*o++ = (char)*p++;
-		}
+		*o++ = '\\';
+		*o++ = *p == '\n' ? 'n' : (char)*p;
+		p++;
+		line += 2;
 	}
 	memcpy(o, "\r\n", 2);
 	o += 2;
