@@ -108,8 +108,11 @@ static int gather(void *ctx, const void *data, size_t len)
  * with the file removed. */
 static int write_file(int dirfd, const char *name, int flags, const struct content *ct)
 {
-	struct writer w = { 0 };
+	struct writer w; /* not zeroed: iov is 16 KB, and a feed uses little of it */
 	int rc;
+
+	w.n = 0;
+	w.err = 0;
 
 	w.fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_CLOEXEC | flags, 0644);
 	if (w.fd < 0)
