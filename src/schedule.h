@@ -61,6 +61,11 @@ struct sched {
 	uint32_t *order;
 };
 
+/* The documents from s (sched_init of their programme), which they only
+ * read: threads may build both from one s at once, as an export does, so
+ * that it is worked out once.  Return as the _to functions. */
+int schedule_json_from(const struct sched *s, sched_sink sink, void *ctx);
+int schedule_xml_from(const struct sched *s, sched_sink sink, void *ctx);
 /* to(p, c) appended to out, which is left as it was when it fails. */
 int sched_keep_whole(int (*to)(const struct programme *, const struct conf *, sched_sink, void *),
 		     const struct programme *p, const struct conf *c, struct buf *out);

@@ -53,7 +53,7 @@ struct jspeaker {
 };
 
 struct jctx {
-	struct sched s;
+	const struct sched *s; /* read only: the other document may share it */
 	struct buf scratch;    /* for sched_text */
 	struct jspeaker *sp;   /* parallel to p->speakers */
 	json_t **room_names;   /* parallel to s.room_names */
@@ -105,14 +105,14 @@ static json_t *jtake(struct jctx *j, char *text)
 
 static json_t *new_person(struct jctx *j, uint32_t i, const char *role)
 {
-	const struct prog_speaker *sp = &j->s.p->speakers[i];
+	const struct prog_speaker *sp = &j->s->p->speakers[i];
 	json_t *o = json_object();
 
 	/* pretalx's shape (name, no integer id): Person is oneOf frab's
 	 * {public_name, id} and pretalx's {name}, and we have no integer id.
 	 * public_name too, for clients that read only that.  The speaker's
 	 * id goes in "slug", a key Person leaves open.  Never the e-mail. */
-	set(j, o, "guid", jascii(j->s.speaker_guids[i]));
+	set(j, o, "guid", jascii(j->s->speaker_guids[i]));
 	set(j, o, "name", jstr(j, sp->name));
 	set(j, o, "public_name", jstr(j, sp->name));
 	set(j, o, "slug", jstr(j, sp->id));
@@ -209,17 +209,17 @@ static void event_times(struct jctx *j, json_t *o, const struct prog_session *ps
 
 static json_t *event(struct jctx *j, uint32_t i)
 {
-	const struct programme *p = j->s.p;
+	const struct programme *p = j->s->p;
 	const struct prog_session *ps = &p->sessions[i];
-	const struct sched_item *it = &j->s.items[i];
+	const struct sched_item *it = &j->s->items[i];
 	json_t *o = json_object();
 
 	set(j, o, "guid", jascii(it->guid));
 	set(j, o, "id", json_integer(it->number));
 	event_times(j, o, ps);
-	set(j, o, "room", json_incref(j->room_names[sched_room(&j->s, ps)]));
+	set(j, o, "room", json_incref(j->room_names[sched_room(j->s, ps)]));
 	set(j, o, "slug", jascii(it->slug));
-	set(j, o, "url", jtake(j, sched_session_url(&j->s, ps)));
+	set(j, o, "url", jtake(j, sched_session_url(j->s, ps)));
 	set(j, o, "title", jtake(j, sched_title(ps)));
 	set(j, o, "subtitle", jascii(""));
 	set(j, o, "track",
@@ -237,8 +237,8 @@ static json_t *event(struct jctx *j, uint32_t i)
  * each with its sessions by start; k walks s.order. */
 static json_t *day(struct jctx *j, uint32_t d, size_t *k)
 {
-	const struct programme *p = j->s.p;
-	const struct sched_day *sd = &j->s.days[d];
+	const struct programme *p = j->s->p;
+	const struct sched_day *sd = &j->s->days[d];
 	json_t *o = json_object(), *rooms = json_object();
 	char t[48];
 
@@ -248,15 +248,15 @@ static json_t *day(struct jctx *j, uint32_t d, size_t *k)
 	set(j, o, "day_start", json_string(t));
 	sched_datetime(sd->last->end, &sd->last->end_local, t);
 	set(j, o, "day_end", json_string(t));
-	while (*k < p->n_sessions && p->sessions[j->s.order[*k]].day == d) {
-		uint32_t room = sched_room(&j->s, &p->sessions[j->s.order[*k]]);
+	while (*k < p->n_sessions && p->sessions[j->s->order[*k]].day == d) {
+		uint32_t room = sched_room(j->s, &p->sessions[j->s->order[*k]]);
 		json_t *a = json_array();
 
-		for (; *k < p->n_sessions && p->sessions[j->s.order[*k]].day == d &&
-		       sched_room(&j->s, &p->sessions[j->s.order[*k]]) == room;
+		for (; *k < p->n_sessions && p->sessions[j->s->order[*k]].day == d &&
+		       sched_room(j->s, &p->sessions[j->s->order[*k]]) == room;
 		     ++*k)
-			push(j, a, event(j, j->s.order[*k]));
-		set_key(j, rooms, j->s.room_names[room], a);
+			push(j, a, event(j, j->s->order[*k]));
+		set_key(j, rooms, j->s->room_names[room], a);
 	}
 	set(j, o, "rooms", rooms);
 	return o;
@@ -266,8 +266,8 @@ static json_t *tracks(struct jctx *j)
 {
 	json_t *a = json_array();
 
-	for (size_t i = 0; i < j->s.p->n_tracks; i++) {
-		const struct prog_track *t = &j->s.p->tracks[i];
+	for (size_t i = 0; i < j->s->p->n_tracks; i++) {
+		const struct prog_track *t = &j->s->p->tracks[i];
 		json_t *o = json_object();
 
 		set(j, o, "name", jstr(j, t->title));
@@ -281,10 +281,10 @@ static json_t *tracks(struct jctx *j)
 static json_t *room(struct jctx *j, size_t r)
 {
 	json_t *o = json_object();
-	const char *id = r < j->s.p->n_rooms ? j->s.p->rooms[r].id : NULL;
+	const char *id = r < j->s->p->n_rooms ? j->s->p->rooms[r].id : NULL;
 
-	set(j, o, "name", json_string(j->s.room_names[r]));
-	set(j, o, "guid", json_string(j->s.room_guids[r]));
+	set(j, o, "name", json_string(j->s->room_names[r]));
+	set(j, o, "guid", json_string(j->s->room_guids[r]));
 	if (id && sched_is_json_slug(id))
 		set(j, o, "slug", json_string(id));
 	return o;
@@ -294,28 +294,28 @@ static json_t *rooms(struct jctx *j)
 {
 	json_t *a = json_array();
 
-	for (size_t r = 0; r < j->s.p->n_rooms; r++)
+	for (size_t r = 0; r < j->s->p->n_rooms; r++)
 		push(j, a, room(j, r));
-	if (j->s.room_used_fallback)
-		push(j, a, room(j, j->s.p->n_rooms));
+	if (j->s->room_used_fallback)
+		push(j, a, room(j, j->s->p->n_rooms));
 	return a;
 }
 
 /* The conference's public page, else the daemon's. */
 static json_t *conference_url(struct jctx *j)
 {
-	char *url = j->s.p->event.url ? sched_uri(j->s.p->event.url) : NULL;
+	char *url = j->s->p->event.url ? sched_uri(j->s->p->event.url) : NULL;
 	struct buf b = { 0 };
 
 	if (url)
 		return jtake(j, url);
-	buf_printf(&b, "%s/", j->s.c->base_url);
+	buf_printf(&b, "%s/", j->s->c->base_url);
 	return jtake(j, buf_steal(&b, NULL));
 }
 
 static void conference_dates(struct jctx *j, json_t *o)
 {
-	const struct programme *p = j->s.p;
+	const struct programme *p = j->s->p;
 
 	set(j, o, "start", p->n_days ? json_string(p->days[0].date) : json_string(""));
 	set(j, o, "end", p->n_days ? json_string(p->days[p->n_days - 1].date) : json_string(""));
@@ -367,7 +367,7 @@ static int url_verbatim(const char *url)
 
 static json_t *meta_event(struct jctx *j)
 {
-	const struct prog_event *e = &j->s.p->event;
+	const struct prog_event *e = &j->s->p->event;
 	json_t *o = json_object();
 
 	set_text(j, o, "short_title", e->short_title);
@@ -382,8 +382,8 @@ static json_t *meta_tracks(struct jctx *j)
 {
 	json_t *all = json_object();
 
-	for (size_t i = 0; i < j->s.p->n_tracks; i++) {
-		const struct prog_track *t = &j->s.p->tracks[i];
+	for (size_t i = 0; i < j->s->p->n_tracks; i++) {
+		const struct prog_track *t = &j->s->p->tracks[i];
 		json_t *o = json_object();
 
 		if (!sched_is_json_slug(t->id))
@@ -400,11 +400,11 @@ static json_t *meta_rooms(struct jctx *j)
 {
 	json_t *all = json_object();
 
-	for (size_t i = 0; i < j->s.p->n_rooms; i++) {
-		const struct prog_room *r = &j->s.p->rooms[i];
+	for (size_t i = 0; i < j->s->p->n_rooms; i++) {
+		const struct prog_room *r = &j->s->p->rooms[i];
 		json_t *o = json_object();
 
-		if (strcmp(j->s.room_names[i], r->title) != 0)
+		if (strcmp(j->s->room_names[i], r->title) != 0)
 			set_text(j, o, "title", r->title);
 		if (json_object_size(o) || !sched_is_json_slug(r->id))
 			set_key(j, all, r->id, o);
@@ -418,7 +418,7 @@ static json_t *meta_rooms(struct jctx *j)
  * the speaker feeds and of the index page). */
 static json_t *meta_speakers(struct jctx *j)
 {
-	const struct programme *p = j->s.p;
+	const struct programme *p = j->s->p;
 	json_t *all = json_object();
 	char *used = calloc(p->n_speakers + 1, 1);
 
@@ -495,7 +495,7 @@ static int shared_title(const struct programme *p, uint32_t t)
 
 static json_t *meta_sessions(struct jctx *j)
 {
-	const struct programme *p = j->s.p;
+	const struct programme *p = j->s->p;
 	json_t *all = json_object();
 
 	for (size_t i = 0; i < p->n_sessions; i++) {
@@ -511,7 +511,7 @@ static json_t *meta_sessions(struct jctx *j)
 		set_if(j, o, "affiliations", meta_affiliations(j, ps));
 		set_if(j, o, "documents", meta_documents(j, ps));
 		/* A session whose slug is not its id is found by its guid. */
-		if (json_object_size(o) || j->s.items[i].slug != ps->id)
+		if (json_object_size(o) || j->s->items[i].slug != ps->id)
 			set_key(j, all, ps->id, o);
 		else
 			json_decref(o);
@@ -542,17 +542,17 @@ static json_t *meta_agendad(struct jctx *j)
 
 static json_t *conference(struct jctx *j)
 {
-	const struct programme *p = j->s.p;
+	const struct programme *p = j->s->p;
 	json_t *o = json_object(), *meta = json_object();
 
-	set(j, o, "acronym", json_string(j->s.acronym));
+	set(j, o, "acronym", json_string(j->s->acronym));
 	set(j, o, "title", jstr(j, p->event.title));
 	if (p->event.description)
 		set(j, o, "description", jstr(j, p->event.description));
 	conference_dates(j, o);
 	set(j, o, "timeslot_duration", json_string("00:05"));
-	if (j->s.tz_json)
-		set(j, o, "time_zone_name", json_string(j->s.tz_json));
+	if (j->s->tz_json)
+		set(j, o, "time_zone_name", json_string(j->s->tz_json));
 	set(j, o, "url", conference_url(j));
 	set(j, o, "tracks", tracks(j));
 	set(j, o, "rooms", rooms(j));
@@ -571,12 +571,12 @@ static json_t *document(struct jctx *j)
 	json_t *root = json_object(), *gen = json_object(), *sch = json_object();
 	struct buf base = { 0 };
 
-	buf_printf(&base, "%s/", j->s.c->base_url);
+	buf_printf(&base, "%s/", j->s->c->base_url);
 	set(j, root, "$schema", json_string("https://c3voc.de/schedule/schema.json"));
 	set(j, gen, "name", json_string("agendad"));
 	set(j, gen, "version", json_string(PACKAGE_VERSION));
 	set(j, root, "generator", gen);
-	set(j, sch, "version", json_string(j->s.version));
+	set(j, sch, "version", json_string(j->s->version));
 	set(j, sch, "base_url", jtake(j, buf_steal(&base, NULL)));
 	set(j, sch, "conference", conference(j));
 	set(j, root, "schedule", sch);
@@ -611,7 +611,7 @@ static int dump_days(struct jctx *j, struct out *out)
 	size_t k = 0;
 	int rc = out->sink(out->ctx, "[", 1);
 
-	for (uint32_t d = 0; d < j->s.p->n_days && rc == 0; d++) {
+	for (uint32_t d = 0; d < j->s->p->n_days && rc == 0; d++) {
 		json_t *o = day(j, d, &k);
 
 		if (d)
@@ -626,7 +626,7 @@ static int dump_days(struct jctx *j, struct out *out)
 /* The shared values (struct jspeaker and the names); 0 or -1. */
 static int shared_init(struct jctx *j)
 {
-	const struct programme *p = j->s.p;
+	const struct programme *p = j->s->p;
 
 	j->sp = calloc(p->n_speakers + 1, sizeof(*j->sp));
 	j->room_names = calloc(p->n_rooms + 1, sizeof(*j->room_names));
@@ -638,7 +638,7 @@ static int shared_init(struct jctx *j)
 			j->sp[i].uri = sched_uri(p->speakers[i].bio_url);
 	/* Checked: a made-up name may hold an id as it is (unique_name). */
 	for (size_t r = 0; r <= p->n_rooms; r++)
-		j->room_names[r] = json_string(j->s.room_names[r]);
+		j->room_names[r] = json_string(j->s->room_names[r]);
 	for (size_t t = 0; t < p->n_tracks; t++)
 		j->track_titles[t] = jstr(j, p->tracks[t].title);
 	return 0;
@@ -646,7 +646,7 @@ static int shared_init(struct jctx *j)
 
 static void shared_free(struct jctx *j)
 {
-	const struct programme *p = j->s.p;
+	const struct programme *p = j->s->p;
 
 	for (size_t i = 0; j->sp && i < p->n_speakers; i++) {
 		free(j->sp[i].uri);
@@ -661,17 +661,15 @@ static void shared_free(struct jctx *j)
 	free(j->track_titles);
 }
 
-int schedule_json_to(const struct programme *p, const struct conf *c, sched_sink sink, void *ctx)
+int schedule_json_from(const struct sched *s, sched_sink sink, void *ctx)
 {
-	struct jctx j = { 0 };
+	struct jctx j = { .s = s };
 	struct buf rest = { 0 };
 	struct out out = { sink, ctx };
 	json_t *root = NULL;
 	const char *marker;
 	int rc = -1;
 
-	if (sched_init(&j.s, p, c) < 0)
-		return -1;
 	if (shared_init(&j) == 0)
 		root = document(&j);
 	if (root && !j.err && json_dump_callback(root, to_buf, &rest, FLAGS) == 0 &&
@@ -690,7 +688,18 @@ int schedule_json_to(const struct programme *p, const struct conf *c, sched_sink
 	buf_free(&rest);
 	buf_free(&j.scratch);
 	shared_free(&j);
-	sched_free(&j.s);
+	return rc;
+}
+
+int schedule_json_to(const struct programme *p, const struct conf *c, sched_sink sink, void *ctx)
+{
+	struct sched s;
+	int rc;
+
+	if (sched_init(&s, p, c) < 0)
+		return -1;
+	rc = schedule_json_from(&s, sink, ctx);
+	sched_free(&s);
 	return rc;
 }
 
