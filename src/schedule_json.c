@@ -52,12 +52,25 @@ struct jspeaker {
 	json_t *person; /* its persons entry when without a role; NULL until needed */
 };
 
+/* Every event has the same keys in the same order: one object holds
+ * them, and each session sets its values in place (jansson keeps a key
+ * where it was first set) and is dumped on its own, instead of an object
+ * of 18 keys and their strings being built and freed for every session. */
+struct jevent {
+	json_t *o;
+	json_t *guid, *id, *date, *start, *end, *duration, *slug, *url, *title, *type;
+	json_t *abstract, *description, *persons, *links; /* o's values */
+};
+
 struct jctx {
 	const struct sched *s; /* read only: the other document may share it */
 	struct buf scratch;    /* for sched_text */
 	struct jspeaker *sp;   /* parallel to p->speakers */
 	json_t **room_names;   /* parallel to s.room_names */
 	json_t **track_titles; /* parallel to p->tracks */
+	struct jevent ev;      /* refilled for every session */
+	size_t *rooms;         /* a day's rooms' first sessions in s.order, and its end */
+	struct buf skel;       /* a day without its events, dumped */
 	int err;               /* set when jansson ran out of memory */
 };
 
@@ -134,20 +147,15 @@ static json_t *person(struct jctx *j, const struct prog_person *pp)
 	return json_incref(js->person);
 }
 
-static json_t *persons(struct jctx *j, const struct prog_session *ps)
+static void persons(struct jctx *j, json_t *a, const struct prog_session *ps)
 {
-	json_t *a = json_array();
-
 	for (uint32_t k = 0; k < ps->n_people; k++)
 		push(j, a, person(j, &ps->people[k]));
-	return a;
 }
 
 /* Documents with a URL; the others are in the abstract and in meta. */
-static json_t *links(struct jctx *j, const struct prog_session *ps)
+static void links(struct jctx *j, json_t *a, const struct prog_session *ps)
 {
-	json_t *a = json_array();
-
 	for (uint32_t k = 0; k < ps->n_docs; k++) {
 		char *url = ps->docs[k].url ? sched_uri(ps->docs[k].url) : NULL;
 		json_t *o;
@@ -159,7 +167,6 @@ static json_t *links(struct jctx *j, const struct prog_session *ps)
 		set(j, o, "title", jstr(j, ps->docs[k].title));
 		push(j, a, o);
 	}
-	return a;
 }
 
 /* The abstract: the people with their roles and affiliations, and the
@@ -193,7 +200,115 @@ static char *people_text(const struct programme *p, const struct prog_session *p
 	return text ? text : strdup("");
 }
 
-static void event_times(struct jctx *j, json_t *o, const struct prog_session *ps)
+/* Compact: conference apps parse it, and at 100,000 sessions the
+ * indentation alone is 30 MB. */
+#define FLAGS (JSON_COMPACT | JSON_PRESERVE_ORDER)
+
+/* jansson hands its dump callback every token apart (a quote, a key, a
+ * colon...): over two million calls at 10,000 sessions, each of which
+ * cost a call of the sink.  They are gathered here and reach the sink in
+ * large pieces. */
+#define OUT_SIZE 65536
+
+struct out {
+	sched_sink sink;
+	void *ctx;
+	char *buf; /* OUT_SIZE bytes */
+	size_t len;
+	int rc; /* -1 once the sink gave up */
+};
+
+static int out_flush(struct out *o)
+{
+	if (o->rc == 0 && o->len)
+		o->rc = o->sink(o->ctx, o->buf, o->len);
+	o->len = 0;
+	return o->rc;
+}
+
+static int out_add(struct out *o, const char *data, size_t len)
+{
+	if (o->len + len > OUT_SIZE)
+		out_flush(o);
+	if (o->rc == 0 && len > OUT_SIZE)
+		o->rc = o->sink(o->ctx, data, len);
+	else if (o->rc == 0) {
+		memcpy(o->buf + o->len, data, len);
+		o->len += len;
+	}
+	return o->rc;
+}
+
+static int to_out(const char *data, size_t len, void *o)
+{
+	return out_add(o, data, len);
+}
+
+static int to_buf(const char *data, size_t len, void *out)
+{
+	buf_add(out, data, len);
+	return 0;
+}
+
+/* --- events ------------------------------------------------------------------------ */
+
+/* v, which o now holds (check j->err before using it). */
+static json_t *keep(struct jctx *j, json_t *o, const char *key, json_t *v)
+{
+	set(j, o, key, v);
+	return v;
+}
+
+/* NULL when memory runs out. */
+static json_t *jevent_new(struct jctx *j, struct jevent *e)
+{
+	json_t *o = e->o = json_object();
+
+	e->guid = keep(j, o, "guid", jascii(""));
+	e->id = keep(j, o, "id", json_integer(0));
+	e->date = keep(j, o, "date", jascii(""));
+	e->start = keep(j, o, "start", jascii(""));
+	e->end = keep(j, o, "end", jascii(""));
+	e->duration = keep(j, o, "duration", jascii(""));
+	set(j, o, "room", json_null());
+	e->slug = keep(j, o, "slug", jascii(""));
+	e->url = keep(j, o, "url", jascii(""));
+	e->title = keep(j, o, "title", jascii(""));
+	set(j, o, "subtitle", jascii(""));
+	set(j, o, "track", json_null());
+	e->type = keep(j, o, "type", jascii(""));
+	set(j, o, "language", json_null()); /* the programme does not say */
+	e->abstract = keep(j, o, "abstract", jascii(""));
+	e->description = keep(j, o, "description", jascii(""));
+	e->persons = keep(j, o, "persons", json_array());
+	e->links = keep(j, o, "links", json_array());
+	return j->err ? NULL : o;
+}
+
+/* v's text becomes text, which is valid UTF-8. */
+static void put_text(struct jctx *j, json_t *v, const char *text)
+{
+	if (!text || json_string_set_nocheck(v, text) < 0)
+		j->err = 1;
+}
+
+/* put_text of text from the programme (see jstr). */
+static void put_prog(struct jctx *j, json_t *v, const char *text)
+{
+	put_text(j, v, sched_text(text, &j->scratch));
+}
+
+/* put_prog of a malloc'd (or NULL) text, which it frees. */
+static void put_take(struct jctx *j, json_t *v, char *text)
+{
+	if (text)
+		put_prog(j, v, text);
+	else
+		j->err = 1;
+	free(text);
+}
+
+static void event_times(struct jctx *j, struct jevent *e, const struct prog_session *ps)
 {
 	char date[48], end[48], start[8], dur[32];
 
@@ -201,41 +316,94 @@ static void event_times(struct jctx *j, json_t *o, const struct prog_session *ps
 	sched_datetime(ps->end, &ps->end_local, end);
 	snprintf(start, sizeof(start), "%02d:%02d", ps->start_local.hour, ps->start_local.min);
 	sched_duration(ps, 1000000, dur); /* the schema's Duration has no limit */
-	set(j, o, "date", jascii(date));
-	set(j, o, "start", jascii(start));
-	set(j, o, "end", jascii(end));
-	set(j, o, "duration", jascii(dur));
+	put_text(j, e->date, date);
+	put_text(j, e->start, start);
+	put_text(j, e->end, end);
+	put_text(j, e->duration, dur);
 }
 
-static json_t *event(struct jctx *j, uint32_t i)
+/* Sets e's values to session i's. */
+static void event(struct jctx *j, struct jevent *e, uint32_t i)
 {
 	const struct programme *p = j->s->p;
 	const struct prog_session *ps = &p->sessions[i];
 	const struct sched_item *it = &j->s->items[i];
-	json_t *o = json_object();
 
-	set(j, o, "guid", jascii(it->guid));
-	set(j, o, "id", json_integer(it->number));
-	event_times(j, o, ps);
-	set(j, o, "room", json_incref(j->room_names[sched_room(j->s, ps)]));
-	set(j, o, "slug", jascii(it->slug));
-	set(j, o, "url", jtake(j, sched_session_url(j->s, ps)));
-	set(j, o, "title", jtake(j, sched_title(ps)));
-	set(j, o, "subtitle", jascii(""));
-	set(j, o, "track",
+	put_text(j, e->guid, it->guid);
+	if (json_integer_set(e->id, it->number) < 0)
+		j->err = 1;
+	event_times(j, e, ps);
+	set(j, e->o, "room", json_incref(j->room_names[sched_room(j->s, ps)]));
+	put_text(j, e->slug, it->slug);
+	put_take(j, e->url, sched_session_url(j->s, ps));
+	put_take(j, e->title, sched_title(ps));
+	set(j, e->o, "track",
 	    ps->track == PROG_NONE ? json_null() : json_incref(j->track_titles[ps->track]));
-	set(j, o, "type", jstr(j, ps->kind));
-	set(j, o, "language", json_null()); /* the programme does not say */
-	set(j, o, "abstract", jtake(j, people_text(p, ps)));
-	set(j, o, "description", jstr(j, ps->description ? ps->description : ""));
-	set(j, o, "persons", persons(j, ps));
-	set(j, o, "links", links(j, ps));
-	return o;
+	put_prog(j, e->type, ps->kind);
+	put_take(j, e->abstract, people_text(p, ps));
+	put_prog(j, e->description, ps->description ? ps->description : "");
+	json_array_clear(e->persons);
+	persons(j, e->persons, ps);
+	json_array_clear(e->links);
+	links(j, e->links, ps);
+}
+
+/* --- days --------------------------------------------------------------------------- */
+
+/* What is dumped apart is left out of a tree as a string of this text
+ * (a "hole"), and dumped in its place: the document's days, and each
+ * day's lists of events (one per room).  Memory then holds one event's
+ * tree, not the whole programme's (at 100,000 sessions, gigabytes of
+ * jansson objects).  Text never contains the marker: sched_text drops
+ * control characters. */
+#define HOLE "\001" "hole" "\001"
+#define HOLE_DUMPED "\"\\u0001hole\\u0001\""
+
+/* Fills hole number i (in the order the tree dumps them). */
+typedef int (*fill_fn)(struct jctx *j, struct out *out, size_t i);
+
+/* Dumps o into out through skel (scratch space), with fill writing
+ * what belongs in each of its n holes. */
+static int dump_holes(struct jctx *j, json_t *o, struct buf *skel, struct out *out, size_t n,
+		      fill_fn fill)
+{
+	const char *at, *hole;
+	size_t i = 0;
+	int rc = 0;
+
+	skel->len = 0;
+	if (!o || j->err || json_dump_callback(o, to_buf, skel, FLAGS) < 0 || !skel->data)
+		return -1;
+	for (at = skel->data; rc == 0 && (hole = strstr(at, HOLE_DUMPED)); i++) {
+		rc = out_add(out, at, (size_t)(hole - at));
+		if (rc == 0)
+			rc = i < n ? fill(j, out, i) : -1;
+		at = hole + strlen(HOLE_DUMPED);
+	}
+	if (rc == 0 && i != n)
+		return -1;
+	return rc == 0 ? out_add(out, at, strlen(at)) : rc;
+}
+
+/* Hole i of a day: the events of its i-th room, order[rooms[i]] on. */
+static int fill_room(struct jctx *j, struct out *out, size_t i)
+{
+	int rc = out_add(out, "[", 1);
+
+	for (size_t k = j->rooms[i]; k < j->rooms[i + 1] && rc == 0; k++) {
+		if (k > j->rooms[i])
+			rc = out_add(out, ",", 1);
+		event(j, &j->ev, j->s->order[k]);
+		if (rc == 0)
+			rc = j->err ? -1 : json_dump_callback(j->ev.o, to_out, out, FLAGS);
+	}
+	return rc == 0 ? out_add(out, "]", 1) : rc;
 }
 
 /* One day: its rooms (those with sessions that day, in programme order),
- * each with its sessions by start; k walks s.order. */
-static json_t *day(struct jctx *j, uint32_t d, size_t *k)
+ * each with its sessions by start; k walks s.order, and j->rooms says
+ * where each of its n rooms' sessions begin there. */
+static json_t *day(struct jctx *j, uint32_t d, size_t *k, size_t *n)
 {
 	const struct programme *p = j->s->p;
 	const struct sched_day *sd = &j->s->days[d];
@@ -250,14 +418,15 @@ static json_t *day(struct jctx *j, uint32_t d, size_t *k)
 	set(j, o, "day_end", json_string(t));
 	while (*k < p->n_sessions && p->sessions[j->s->order[*k]].day == d) {
 		uint32_t room = sched_room(j->s, &p->sessions[j->s->order[*k]]);
-		json_t *a = json_array();
 
+		j->rooms[(*n)++] = *k;
 		for (; *k < p->n_sessions && p->sessions[j->s->order[*k]].day == d &&
 		       sched_room(j->s, &p->sessions[j->s->order[*k]]) == room;
 		     ++*k)
-			push(j, a, event(j, j->s->order[*k]));
-		set_key(j, rooms, j->s->room_names[room], a);
+			;
+		set_key(j, rooms, j->s->room_names[room], json_string_nocheck(HOLE));
 	}
+	j->rooms[*n] = *k;
 	set(j, o, "rooms", rooms);
 	return o;
 }
@@ -532,14 +701,6 @@ static json_t *meta_agendad(struct jctx *j)
 	return o;
 }
 
-/* The days hold every session.  The document is dumped with this string
- * in their place, and the days are then built and dumped one at a time
- * into it, so that memory holds one day's tree, not the whole
- * programme's (at 100,000 sessions, gigabytes of jansson objects).  Text
- * never contains the marker: sched_text drops control characters. */
-#define DAYS_MARKER "\001" "days" "\001"
-#define DAYS_DUMPED "\"\\u0001days\\u0001\""
-
 static json_t *conference(struct jctx *j)
 {
 	const struct programme *p = j->s->p;
@@ -562,7 +723,7 @@ static json_t *conference(struct jctx *j)
 	set(j, meta, "time_zone_name", jstr(j, tz_name(p->tz)));
 	set(j, meta, "agendad", meta_agendad(j));
 	set(j, o, "meta", meta);
-	set(j, o, "days", json_string(DAYS_MARKER));
+	set(j, o, "days", json_string_nocheck(HOLE));
 	return o;
 }
 
@@ -583,68 +744,21 @@ static json_t *document(struct jctx *j)
 	return root;
 }
 
-/* Compact: conference apps parse it, and at 100,000 sessions the
- * indentation alone is 30 MB. */
-#define FLAGS (JSON_COMPACT | JSON_PRESERVE_ORDER)
-
-/* jansson hands its dump callback every token apart (a quote, a key, a
- * colon...): over two million calls at 10,000 sessions, each of which
- * cost a call of the sink.  They are gathered here and reach the sink in
- * large pieces. */
-#define OUT_SIZE 65536
-
-struct out {
-	sched_sink sink;
-	void *ctx;
-	char *buf; /* OUT_SIZE bytes */
-	size_t len;
-	int rc; /* -1 once the sink gave up */
-};
-
-static int out_flush(struct out *o)
-{
-	if (o->rc == 0 && o->len)
-		o->rc = o->sink(o->ctx, o->buf, o->len);
-	o->len = 0;
-	return o->rc;
-}
-
-static int out_add(struct out *o, const char *data, size_t len)
-{
-	if (o->len + len > OUT_SIZE)
-		out_flush(o);
-	if (o->rc == 0 && len > OUT_SIZE)
-		o->rc = o->sink(o->ctx, data, len);
-	else if (o->rc == 0) {
-		memcpy(o->buf + o->len, data, len);
-		o->len += len;
-	}
-	return o->rc;
-}
-
-static int to_out(const char *data, size_t len, void *o)
-{
-	return out_add(o, data, len);
-}
-
-static int to_buf(const char *data, size_t len, void *out)
-{
-	buf_add(out, data, len);
-	return 0;
-}
-
-static int dump_days(struct jctx *j, struct out *out)
+/* The document's hole: every day, each dumped around its events. */
+static int fill_days(struct jctx *j, struct out *out, size_t i)
 {
 	size_t k = 0;
 	int rc = out_add(out, "[", 1);
 
+	(void)i; /* the only one */
 	for (uint32_t d = 0; d < j->s->p->n_days && rc == 0; d++) {
-		json_t *o = day(j, d, &k);
+		size_t n = 0;
+		json_t *o = day(j, d, &k, &n);
 
 		if (d)
 			rc = out_add(out, ",", 1);
 		if (rc == 0)
-			rc = o && !j->err ? json_dump_callback(o, to_out, out, FLAGS) : -1;
+			rc = dump_holes(j, o, &j->skel, out, n, fill_room);
 		json_decref(o);
 	}
 	return rc == 0 ? out_add(out, "]", 1) : rc;
@@ -658,7 +772,8 @@ static int shared_init(struct jctx *j)
 	j->sp = calloc(p->n_speakers + 1, sizeof(*j->sp));
 	j->room_names = calloc(p->n_rooms + 1, sizeof(*j->room_names));
 	j->track_titles = calloc(p->n_tracks + 1, sizeof(*j->track_titles));
-	if (!j->sp || !j->room_names || !j->track_titles)
+	j->rooms = malloc((p->n_rooms + 2) * sizeof(*j->rooms));
+	if (!j->sp || !j->room_names || !j->track_titles || !j->rooms || !jevent_new(j, &j->ev))
 		return -1;
 	for (size_t i = 0; i < p->n_speakers; i++)
 		if (p->speakers[i].bio_url)
@@ -686,35 +801,29 @@ static void shared_free(struct jctx *j)
 	free(j->sp);
 	free(j->room_names);
 	free(j->track_titles);
+	json_decref(j->ev.o);
+	free(j->rooms);
+	buf_free(&j->skel);
 }
 
 int schedule_json_from(const struct sched *s, sched_sink sink, void *ctx)
 {
 	struct jctx j = { .s = s };
-	struct buf rest = { 0 };
+	struct buf skel = { 0 };
 	struct out out = { sink, ctx, malloc(OUT_SIZE), 0, 0 };
 	json_t *root = NULL;
-	const char *marker;
 	int rc = -1;
 
 	if (out.buf && shared_init(&j) == 0)
 		root = document(&j);
-	if (root && !j.err && json_dump_callback(root, to_buf, &rest, FLAGS) == 0 &&
-	    (marker = strstr(rest.data, DAYS_DUMPED))) {
-		const char *after = marker + strlen(DAYS_DUMPED);
-
-		rc = out_add(&out, rest.data, (size_t)(marker - rest.data));
-		if (rc == 0)
-			rc = dump_days(&j, &out);
-		if (rc == 0)
-			rc = out_add(&out, after, strlen(after));
-		if (rc == 0)
-			rc = out_add(&out, "\n", 1);
-		if (rc == 0)
-			rc = out_flush(&out);
-	}
+	if (root && !j.err)
+		rc = dump_holes(&j, root, &skel, &out, 1, fill_days);
+	if (rc == 0)
+		rc = out_add(&out, "\n", 1);
+	if (rc == 0)
+		rc = out_flush(&out);
 	json_decref(root);
-	buf_free(&rest);
+	buf_free(&skel);
 	buf_free(&j.scratch);
 	free(out.buf);
 	shared_free(&j);
