@@ -75,6 +75,8 @@ void sched_free(struct sched *s);
 uint32_t sched_room(const struct sched *s, const struct prog_session *ps);
 /* "YYYY-MM-DDTHH:MM:SS+HH:MM": local (the local time of utc) with its offset. */
 void sched_datetime(int64_t utc, const struct civil *local, char out[48]);
+/* "HH:MM": the hour and minute of local. */
+void sched_hhmm(const struct civil *local, char out[8]);
 /* "H:MM" rounded up to whole minutes; hours capped at max_hours. */
 void sched_duration(const struct prog_session *ps, int max_hours, char out[32]);
 /* The title as shown: cancelled sessions keep their place, marked. */

@@ -314,7 +314,7 @@ static void event_times(struct jctx *j, struct jevent *e, const struct prog_sess
 
 	sched_datetime(ps->start, &ps->start_local, date);
 	sched_datetime(ps->end, &ps->end_local, end);
-	snprintf(start, sizeof(start), "%02d:%02d", ps->start_local.hour, ps->start_local.min);
+	sched_hhmm(&ps->start_local, start);
 	sched_duration(ps, 1000000, dur); /* the schema's Duration has no limit */
 	put_text(j, e->date, date);
 	put_text(j, e->start, start);

@@ -96,7 +96,7 @@ static void event_times(struct xctx *x, const struct prog_session *ps)
 	char date[48], hhmm[8], dur[32];
 
 	sched_datetime(ps->start, &ps->start_local, date);
-	snprintf(hhmm, sizeof(hhmm), "%02d:%02d", ps->start_local.hour, ps->start_local.min);
+	sched_hhmm(&ps->start_local, hhmm);
 	/* The XSD's duration has at most two digits of hours: a longer
 	 * session shows as 99:59 (date and the JSON end stay exact). */
 	sched_duration(ps, 99, dur);
