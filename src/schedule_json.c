@@ -62,6 +62,12 @@ struct jevent {
 	json_t *abstract, *description, *persons, *links; /* o's values */
 };
 
+/* A persons entry and its values (url and role NULL when it has none). */
+struct jperson {
+	json_t *o;
+	json_t *guid, *name, *public_name, *slug, *url, *role;
+};
+
 struct jctx {
 	const struct sched *s; /* read only: the other document may share it */
 	struct buf scratch;    /* for sched_text */
@@ -69,6 +75,8 @@ struct jctx {
 	json_t **room_names;   /* parallel to s.room_names */
 	json_t **track_titles; /* parallel to p->tracks */
 	struct jevent ev;      /* refilled for every session */
+	struct jperson *slots; /* its persons with a role: 2 per person a session has */
+	uint32_t n_slots;
 	size_t *rooms;         /* a day's rooms' first sessions in s.order, and its end */
 	struct buf skel;       /* a day without its events, dumped */
 	int err;               /* set when jansson ran out of memory */
@@ -116,41 +124,93 @@ static json_t *jtake(struct jctx *j, char *text)
 	return v;
 }
 
-static json_t *new_person(struct jctx *j, uint32_t i, const char *role)
+/* v, which o now holds (check j->err before using it). */
+static json_t *keep(struct jctx *j, json_t *o, const char *key, json_t *v)
+{
+	set(j, o, key, v);
+	return v;
+}
+
+/* v's text becomes text, which is valid UTF-8. */
+static void put_text(struct jctx *j, json_t *v, const char *text)
+{
+	if (!text || json_string_set_nocheck(v, text) < 0)
+		j->err = 1;
+}
+
+/* put_text of text from the programme (see jstr). */
+static void put_prog(struct jctx *j, json_t *v, const char *text)
+{
+	put_text(j, v, sched_text(text, &j->scratch));
+}
+
+/* put_prog of a malloc'd (or NULL) text, which it frees. */
+static void put_take(struct jctx *j, json_t *v, char *text)
+{
+	if (text)
+		put_prog(j, v, text);
+	else
+		j->err = 1;
+	free(text);
+}
+
+/* text (from the programme) as o's key: in place when *v, the value,
+ * is there already, else set and kept in *v. */
+static void field(struct jctx *j, json_t *o, json_t **v, const char *key, const char *text)
+{
+	if (*v)
+		put_prog(j, *v, text);
+	else
+		*v = keep(j, o, key, jstr(j, text));
+}
+
+/* Fills e with speaker i's persons entry: in place when it has the
+ * same keys already, else made anew.  Returns e->o. */
+static json_t *fill_person(struct jctx *j, struct jperson *e, uint32_t i, const char *role)
 {
 	const struct prog_speaker *sp = &j->s->p->speakers[i];
-	json_t *o = json_object();
+	const char *uri = j->sp[i].uri;
 
+	if (!e->o || !e->url != !uri || !e->role != !role) {
+		json_decref(e->o);
+		*e = (struct jperson){ .o = json_object() };
+	}
 	/* pretalx's shape (name, no integer id): Person is oneOf frab's
 	 * {public_name, id} and pretalx's {name}, and we have no integer id.
 	 * public_name too, for clients that read only that.  The speaker's
 	 * id goes in "slug", a key Person leaves open.  Never the e-mail. */
-	set(j, o, "guid", jascii(j->s->speaker_guids[i]));
-	set(j, o, "name", jstr(j, sp->name));
-	set(j, o, "public_name", jstr(j, sp->name));
-	set(j, o, "slug", jstr(j, sp->id));
-	if (j->sp[i].uri)
-		set(j, o, "url", jstr(j, j->sp[i].uri));
+	field(j, e->o, &e->guid, "guid", j->s->speaker_guids[i]);
+	field(j, e->o, &e->name, "name", sp->name);
+	field(j, e->o, &e->public_name, "public_name", sp->name);
+	field(j, e->o, &e->slug, "slug", sp->id);
+	if (uri)
+		field(j, e->o, &e->url, "url", uri);
 	if (role)
-		set(j, o, "role", jstr(j, role));
-	return o;
+		field(j, e->o, &e->role, "role", role);
+	return e->o;
 }
 
-static json_t *person(struct jctx *j, const struct prog_person *pp)
+/* A speaker's entry without a role is made once and shared; the k-th
+ * with a role is the event's own, refilled for the next event (which
+ * clears the persons that held it first) in one of two slots: those of
+ * speakers with a url have one more key. */
+static json_t *person(struct jctx *j, const struct prog_person *pp, uint32_t k)
 {
 	struct jspeaker *js = &j->sp[pp->speaker];
+	struct jperson made = { 0 };
 
 	if (pp->role)
-		return new_person(j, pp->speaker, pp->role);
+		return json_incref(fill_person(j, &j->slots[2 * k + !!js->uri], pp->speaker,
+					       pp->role));
 	if (!js->person)
-		js->person = new_person(j, pp->speaker, NULL);
+		js->person = fill_person(j, &made, pp->speaker, NULL);
 	return json_incref(js->person);
 }
 
 static void persons(struct jctx *j, json_t *a, const struct prog_session *ps)
 {
 	for (uint32_t k = 0; k < ps->n_people; k++)
-		push(j, a, person(j, &ps->people[k]));
+		push(j, a, person(j, &ps->people[k], k));
 }
 
 /* Documents with a URL; the others are in the abstract and in meta. */
@@ -252,13 +312,6 @@ static int to_buf(const char *data, size_t len, void *out)
 
 /* --- events ------------------------------------------------------------------------ */
 
-/* v, which o now holds (check j->err before using it). */
-static json_t *keep(struct jctx *j, json_t *o, const char *key, json_t *v)
-{
-	set(j, o, key, v);
-	return v;
-}
-
 /* NULL when memory runs out. */
 static json_t *jevent_new(struct jctx *j, struct jevent *e)
 {
@@ -283,29 +336,6 @@ static json_t *jevent_new(struct jctx *j, struct jevent *e)
 	e->persons = keep(j, o, "persons", json_array());
 	e->links = keep(j, o, "links", json_array());
 	return j->err ? NULL : o;
-}
-
-/* v's text becomes text, which is valid UTF-8. */
-static void put_text(struct jctx *j, json_t *v, const char *text)
-{
-	if (!text || json_string_set_nocheck(v, text) < 0)
-		j->err = 1;
-}
-
-/* put_text of text from the programme (see jstr). */
-static void put_prog(struct jctx *j, json_t *v, const char *text)
-{
-	put_text(j, v, sched_text(text, &j->scratch));
-}
-
-/* put_prog of a malloc'd (or NULL) text, which it frees. */
-static void put_take(struct jctx *j, json_t *v, char *text)
-{
-	if (text)
-		put_prog(j, v, text);
-	else
-		j->err = 1;
-	free(text);
 }
 
 static void event_times(struct jctx *j, struct jevent *e, const struct prog_session *ps)
@@ -773,7 +803,13 @@ static int shared_init(struct jctx *j)
 	j->room_names = calloc(p->n_rooms + 1, sizeof(*j->room_names));
 	j->track_titles = calloc(p->n_tracks + 1, sizeof(*j->track_titles));
 	j->rooms = malloc((p->n_rooms + 2) * sizeof(*j->rooms));
-	if (!j->sp || !j->room_names || !j->track_titles || !j->rooms || !jevent_new(j, &j->ev))
+	for (size_t i = 0; i < p->n_sessions; i++)
+		if (p->sessions[i].n_people > j->n_slots)
+			j->n_slots = p->sessions[i].n_people;
+	j->n_slots *= 2;
+	j->slots = calloc(j->n_slots + 1, sizeof(*j->slots));
+	if (!j->sp || !j->room_names || !j->track_titles || !j->rooms || !j->slots ||
+	    !jevent_new(j, &j->ev))
 		return -1;
 	for (size_t i = 0; i < p->n_speakers; i++)
 		if (p->speakers[i].bio_url)
@@ -802,6 +838,9 @@ static void shared_free(struct jctx *j)
 	free(j->room_names);
 	free(j->track_titles);
 	json_decref(j->ev.o);
+	for (uint32_t k = 0; j->slots && k < j->n_slots; k++)
+		json_decref(j->slots[k].o);
+	free(j->slots);
 	free(j->rooms);
 	buf_free(&j->skel);
 }
