@@ -462,20 +462,20 @@ static int same_files(int dirfd, const char *a, const char *b)
 	return same;
 }
 
-typedef int (*doc_fn)(const struct programme *, const struct conf *, sched_sink, void *);
+typedef int (*doc_fn)(const struct sched *, sched_sink, void *);
 
-/* schedule.json and schedule.xml need only the programme: each is built
- * on a thread of its own from the moment it is loaded, beside the
- * rendering and the writing of the feeds (together they take about as
- * long as the feeds). */
+/* schedule.json and schedule.xml need only the programme: they are built
+ * from the moment it is loaded, beside the rendering and the writing of
+ * the feeds (together they take about as long as the feeds).  One thread
+ * works out their shared struct sched, then writes schedule.json while
+ * a second one, started then, writes schedule.xml from the same sched. */
 struct docs_job {
-	const struct programme *prog;
-	const struct conf *c;
+	const struct sched *s; /* read only while both threads run */
 	int dirfd;
 	const char *dir;
 	struct tally *tally;
 	const char *name;
-	doc_fn to;
+	doc_fn from;
 	pthread_t tid;
 	int threaded; /* runs on tid */
 	int rc;
@@ -499,7 +499,7 @@ static int put_document(struct docs_job *job)
 		free(f.buf);
 		return rc;
 	}
-	rc = job->to(job->prog, job->c, to_file, &f);
+	rc = job->from(job->s, to_file, &f);
 	if (rc == 0)
 		rc = f.err = write_all_of(f.fd, f.buf, f.len);
 	if (close(f.fd) < 0 && rc == 0)
@@ -536,12 +536,43 @@ static void *write_documents(void *arg)
 /* --- the export --------------------------------------------------------------------- */
 
 struct export {
+	const struct programme *p;
 	const struct conf *c;
 	const char *dir;
 	int dirfd;
 	struct tally tally;
-	struct docs_job docs[2];
+	struct sched sched; /* for both documents; valid when sched_rc is 0 */
+	int sched_rc;
+	struct docs_job docs[2]; /* schedule.json, schedule.xml */
+	pthread_t tid;           /* start_documents' */
+	int threaded;
 };
+
+/* Works out the sched, starts schedule.xml on a thread of its own (when
+ * it can: else join_documents writes it) and writes schedule.json. */
+static void *start_documents(void *arg)
+{
+	struct export *ex = arg;
+	static const char *const names[2] = { "schedule.json", "schedule.xml" };
+	static const doc_fn from[2] = { schedule_json_from, schedule_xml_from };
+
+	ex->sched_rc = sched_init(&ex->sched, ex->p, ex->c);
+	for (int i = 0; i < 2; i++) {
+		struct docs_job *d = &ex->docs[i];
+
+		*d = (struct docs_job){ .s = &ex->sched, .dirfd = ex->dirfd, .dir = ex->dir,
+					.tally = &ex->tally, .name = names[i], .from = from[i],
+					.rc = -ENOMEM };
+	}
+	if (ex->sched_rc < 0) {
+		log_err("cannot build %s and %s", names[0], names[1]);
+		return NULL;
+	}
+	ex->docs[1].threaded = pthread_create(&ex->docs[1].tid, NULL, write_documents,
+					      &ex->docs[1]) == 0;
+	write_documents(&ex->docs[0]);
+	return NULL;
+}
 
 struct export *export_start(const struct programme *p, const struct conf *c, const char *dir)
 {
@@ -560,28 +591,26 @@ struct export *export_start(const struct programme *p, const struct conf *c, con
 		free(ex);
 		return NULL;
 	}
+	ex->p = p;
 	ex->c = c;
 	ex->dir = dir;
-	for (int i = 0; i < 2; i++) {
-		struct docs_job *d = &ex->docs[i];
-
-		*d = (struct docs_job){ .prog = p, .c = c, .dirfd = ex->dirfd, .dir = dir,
-					.tally = &ex->tally };
-		d->name = i == 0 ? "schedule.json" : "schedule.xml";
-		d->to = i == 0 ? schedule_json_to : schedule_xml_to;
-		d->threaded = pthread_create(&d->tid, NULL, write_documents, d) == 0;
-	}
+	ex->threaded = pthread_create(&ex->tid, NULL, start_documents, ex) == 0;
 	return ex;
 }
 
 /* Waits for the documents (or builds them here when no thread could). */
 static int join_documents(struct export *ex)
 {
-	for (int i = 0; i < 2; i++) {
-		if (ex->docs[i].threaded)
-			pthread_join(ex->docs[i].tid, NULL);
+	if (ex->threaded)
+		pthread_join(ex->tid, NULL);
+	else
+		start_documents(ex);
+	if (ex->sched_rc == 0) {
+		if (ex->docs[1].threaded)
+			pthread_join(ex->docs[1].tid, NULL);
 		else
-			write_documents(&ex->docs[i]);
+			write_documents(&ex->docs[1]);
+		sched_free(&ex->sched);
 	}
 	return ex->docs[0].rc ? ex->docs[0].rc : ex->docs[1].rc;
 }

@@ -365,6 +365,18 @@ void sched_datetime(int64_t utc, const struct civil *local, char out[48])
 	*o = '\0';
 }
 
+void sched_hhmm(const struct civil *local, char out[8])
+{
+	if (!in_range(local->hour, 99) || !in_range(local->min, 99)) {
+		snprintf(out, 8, "%02d:%02d", local->hour, local->min);
+		return;
+	}
+	put_dec(out, local->hour, 2);
+	out[2] = ':';
+	put_dec(out + 3, local->min, 2);
+	out[5] = '\0';
+}
+
 void sched_duration(const struct prog_session *ps, int max_hours, char out[32])
 {
 	int64_t mins = (ps->end - ps->start + 59) / 60;
@@ -484,7 +496,9 @@ static void make_item(struct guid_gen *g, const struct programme *p,
 	guid_gen_of(g, "", ps->id, p->event.id, it->guid);
 	/* The slug is the session id whenever the pattern takes it, so that
 	 * agendad's importer, seeing guid == uuid5(slug@event), keeps ids. */
-	snprintf(it->derived, sizeof(it->derived), "session-%s", it->guid);
+	_Static_assert(sizeof(it->derived) >= 8 + sizeof(it->guid), "derived holds session-<guid>");
+	memcpy(it->derived, "session-", 8); /* the guid follows with its '\0' */
+	memcpy(it->derived + 8, it->guid, sizeof(it->guid));
 	it->slug = sched_is_json_slug(ps->id) ? ps->id : it->derived;
 	it->xml_slug = is_xsd_event_slug(ps->id) ? ps->id : it->derived;
 }

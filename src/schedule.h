@@ -61,6 +61,11 @@ struct sched {
 	uint32_t *order;
 };
 
+/* The documents from s (sched_init of their programme), which they only
+ * read: threads may build both from one s at once, as an export does, so
+ * that it is worked out once.  Return as the _to functions. */
+int schedule_json_from(const struct sched *s, sched_sink sink, void *ctx);
+int schedule_xml_from(const struct sched *s, sched_sink sink, void *ctx);
 /* to(p, c) appended to out, which is left as it was when it fails. */
 int sched_keep_whole(int (*to)(const struct programme *, const struct conf *, sched_sink, void *),
 		     const struct programme *p, const struct conf *c, struct buf *out);
@@ -70,6 +75,8 @@ void sched_free(struct sched *s);
 uint32_t sched_room(const struct sched *s, const struct prog_session *ps);
 /* "YYYY-MM-DDTHH:MM:SS+HH:MM": local (the local time of utc) with its offset. */
 void sched_datetime(int64_t utc, const struct civil *local, char out[48]);
+/* "HH:MM": the hour and minute of local. */
+void sched_hhmm(const struct civil *local, char out[8]);
 /* "H:MM" rounded up to whole minutes; hours capped at max_hours. */
 void sched_duration(const struct prog_session *ps, int max_hours, char out[32]);
 /* The title as shown: cancelled sessions keep their place, marked. */

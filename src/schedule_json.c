@@ -52,12 +52,33 @@ struct jspeaker {
 	json_t *person; /* its persons entry when without a role; NULL until needed */
 };
 
+/* Every event has the same keys in the same order: one object holds
+ * them, and each session sets its values in place (jansson keeps a key
+ * where it was first set) and is dumped on its own, instead of an object
+ * of 18 keys and their strings being built and freed for every session. */
+struct jevent {
+	json_t *o;
+	json_t *guid, *id, *date, *start, *end, *duration, *slug, *url, *title, *type;
+	json_t *abstract, *description, *persons, *links; /* o's values */
+};
+
+/* A persons entry and its values (url and role NULL when it has none). */
+struct jperson {
+	json_t *o;
+	json_t *guid, *name, *public_name, *slug, *url, *role;
+};
+
 struct jctx {
-	struct sched s;
+	const struct sched *s; /* read only: the other document may share it */
 	struct buf scratch;    /* for sched_text */
 	struct jspeaker *sp;   /* parallel to p->speakers */
 	json_t **room_names;   /* parallel to s.room_names */
 	json_t **track_titles; /* parallel to p->tracks */
+	struct jevent ev;      /* refilled for every session */
+	struct jperson *slots; /* its persons with a role: 2 per person a session has */
+	uint32_t n_slots;
+	size_t *rooms;         /* a day's rooms' first sessions in s.order, and its end */
+	struct buf skel;       /* a day without its events, dumped */
 	int err;               /* set when jansson ran out of memory */
 };
 
@@ -103,51 +124,98 @@ static json_t *jtake(struct jctx *j, char *text)
 	return v;
 }
 
-static json_t *new_person(struct jctx *j, uint32_t i, const char *role)
+/* v, which o now holds (check j->err before using it). */
+static json_t *keep(struct jctx *j, json_t *o, const char *key, json_t *v)
 {
-	const struct prog_speaker *sp = &j->s.p->speakers[i];
-	json_t *o = json_object();
+	set(j, o, key, v);
+	return v;
+}
 
+/* v's text becomes text, which is valid UTF-8. */
+static void put_text(struct jctx *j, json_t *v, const char *text)
+{
+	if (!text || json_string_set_nocheck(v, text) < 0)
+		j->err = 1;
+}
+
+/* put_text of text from the programme (see jstr). */
+static void put_prog(struct jctx *j, json_t *v, const char *text)
+{
+	put_text(j, v, sched_text(text, &j->scratch));
+}
+
+/* put_prog of a malloc'd (or NULL) text, which it frees. */
+static void put_take(struct jctx *j, json_t *v, char *text)
+{
+	if (text)
+		put_prog(j, v, text);
+	else
+		j->err = 1;
+	free(text);
+}
+
+/* text (from the programme) as o's key: in place when *v, the value,
+ * is there already, else set and kept in *v. */
+static void field(struct jctx *j, json_t *o, json_t **v, const char *key, const char *text)
+{
+	if (*v)
+		put_prog(j, *v, text);
+	else
+		*v = keep(j, o, key, jstr(j, text));
+}
+
+/* Fills e with speaker i's persons entry: in place when it has the
+ * same keys already, else made anew.  Returns e->o. */
+static json_t *fill_person(struct jctx *j, struct jperson *e, uint32_t i, const char *role)
+{
+	const struct prog_speaker *sp = &j->s->p->speakers[i];
+	const char *uri = j->sp[i].uri;
+
+	if (!e->o || !e->url != !uri || !e->role != !role) {
+		json_decref(e->o);
+		*e = (struct jperson){ .o = json_object() };
+	}
 	/* pretalx's shape (name, no integer id): Person is oneOf frab's
 	 * {public_name, id} and pretalx's {name}, and we have no integer id.
 	 * public_name too, for clients that read only that.  The speaker's
 	 * id goes in "slug", a key Person leaves open.  Never the e-mail. */
-	set(j, o, "guid", jascii(j->s.speaker_guids[i]));
-	set(j, o, "name", jstr(j, sp->name));
-	set(j, o, "public_name", jstr(j, sp->name));
-	set(j, o, "slug", jstr(j, sp->id));
-	if (j->sp[i].uri)
-		set(j, o, "url", jstr(j, j->sp[i].uri));
+	field(j, e->o, &e->guid, "guid", j->s->speaker_guids[i]);
+	field(j, e->o, &e->name, "name", sp->name);
+	field(j, e->o, &e->public_name, "public_name", sp->name);
+	field(j, e->o, &e->slug, "slug", sp->id);
+	if (uri)
+		field(j, e->o, &e->url, "url", uri);
 	if (role)
-		set(j, o, "role", jstr(j, role));
-	return o;
+		field(j, e->o, &e->role, "role", role);
+	return e->o;
 }
 
-static json_t *person(struct jctx *j, const struct prog_person *pp)
+/* A speaker's entry without a role is made once and shared; the k-th
+ * with a role is the event's own, refilled for the next event (which
+ * clears the persons that held it first) in one of two slots: those of
+ * speakers with a url have one more key. */
+static json_t *person(struct jctx *j, const struct prog_person *pp, uint32_t k)
 {
 	struct jspeaker *js = &j->sp[pp->speaker];
+	struct jperson made = { 0 };
 
 	if (pp->role)
-		return new_person(j, pp->speaker, pp->role);
+		return json_incref(fill_person(j, &j->slots[2 * k + !!js->uri], pp->speaker,
+					       pp->role));
 	if (!js->person)
-		js->person = new_person(j, pp->speaker, NULL);
+		js->person = fill_person(j, &made, pp->speaker, NULL);
 	return json_incref(js->person);
 }
 
-static json_t *persons(struct jctx *j, const struct prog_session *ps)
+static void persons(struct jctx *j, json_t *a, const struct prog_session *ps)
 {
-	json_t *a = json_array();
-
 	for (uint32_t k = 0; k < ps->n_people; k++)
-		push(j, a, person(j, &ps->people[k]));
-	return a;
+		push(j, a, person(j, &ps->people[k], k));
 }
 
 /* Documents with a URL; the others are in the abstract and in meta. */
-static json_t *links(struct jctx *j, const struct prog_session *ps)
+static void links(struct jctx *j, json_t *a, const struct prog_session *ps)
 {
-	json_t *a = json_array();
-
 	for (uint32_t k = 0; k < ps->n_docs; k++) {
 		char *url = ps->docs[k].url ? sched_uri(ps->docs[k].url) : NULL;
 		json_t *o;
@@ -159,7 +227,6 @@ static json_t *links(struct jctx *j, const struct prog_session *ps)
 		set(j, o, "title", jstr(j, ps->docs[k].title));
 		push(j, a, o);
 	}
-	return a;
 }
 
 /* The abstract: the people with their roles and affiliations, and the
@@ -193,52 +260,183 @@ static char *people_text(const struct programme *p, const struct prog_session *p
 	return text ? text : strdup("");
 }
 
-static void event_times(struct jctx *j, json_t *o, const struct prog_session *ps)
+/* Compact: conference apps parse it, and at 100,000 sessions the
+ * indentation alone is 30 MB. */
+#define FLAGS (JSON_COMPACT | JSON_PRESERVE_ORDER)
+
+/* jansson hands its dump callback every token apart (a quote, a key, a
+ * colon...): over two million calls at 10,000 sessions, each of which
+ * cost a call of the sink.  They are gathered here and reach the sink in
+ * large pieces. */
+#define OUT_SIZE 65536
+
+struct out {
+	sched_sink sink;
+	void *ctx;
+	char *buf; /* OUT_SIZE bytes */
+	size_t len;
+	int rc; /* -1 once the sink gave up */
+};
+
+static int out_flush(struct out *o)
+{
+	if (o->rc == 0 && o->len)
+		o->rc = o->sink(o->ctx, o->buf, o->len);
+	o->len = 0;
+	return o->rc;
+}
+
+static int out_add(struct out *o, const char *data, size_t len)
+{
+	if (o->len + len > OUT_SIZE)
+		out_flush(o);
+	if (o->rc == 0 && len > OUT_SIZE)
+		o->rc = o->sink(o->ctx, data, len);
+	else if (o->rc == 0) {
+		memcpy(o->buf + o->len, data, len);
+		o->len += len;
+	}
+	return o->rc;
+}
+
+static int to_out(const char *data, size_t len, void *o)
+{
+	return out_add(o, data, len);
+}
+
+static int to_buf(const char *data, size_t len, void *out)
+{
+	buf_add(out, data, len);
+	return 0;
+}
+
+/* --- events ------------------------------------------------------------------------ */
+
+/* NULL when memory runs out. */
+static json_t *jevent_new(struct jctx *j, struct jevent *e)
+{
+	json_t *o = e->o = json_object();
+
+	e->guid = keep(j, o, "guid", jascii(""));
+	e->id = keep(j, o, "id", json_integer(0));
+	e->date = keep(j, o, "date", jascii(""));
+	e->start = keep(j, o, "start", jascii(""));
+	e->end = keep(j, o, "end", jascii(""));
+	e->duration = keep(j, o, "duration", jascii(""));
+	set(j, o, "room", json_null());
+	e->slug = keep(j, o, "slug", jascii(""));
+	e->url = keep(j, o, "url", jascii(""));
+	e->title = keep(j, o, "title", jascii(""));
+	set(j, o, "subtitle", jascii(""));
+	set(j, o, "track", json_null());
+	e->type = keep(j, o, "type", jascii(""));
+	set(j, o, "language", json_null()); /* the programme does not say */
+	e->abstract = keep(j, o, "abstract", jascii(""));
+	e->description = keep(j, o, "description", jascii(""));
+	e->persons = keep(j, o, "persons", json_array());
+	e->links = keep(j, o, "links", json_array());
+	return j->err ? NULL : o;
+}
+
+static void event_times(struct jctx *j, struct jevent *e, const struct prog_session *ps)
 {
 	char date[48], end[48], start[8], dur[32];
 
 	sched_datetime(ps->start, &ps->start_local, date);
 	sched_datetime(ps->end, &ps->end_local, end);
-	snprintf(start, sizeof(start), "%02d:%02d", ps->start_local.hour, ps->start_local.min);
+	sched_hhmm(&ps->start_local, start);
 	sched_duration(ps, 1000000, dur); /* the schema's Duration has no limit */
-	set(j, o, "date", jascii(date));
-	set(j, o, "start", jascii(start));
-	set(j, o, "end", jascii(end));
-	set(j, o, "duration", jascii(dur));
+	put_text(j, e->date, date);
+	put_text(j, e->start, start);
+	put_text(j, e->end, end);
+	put_text(j, e->duration, dur);
 }
 
-static json_t *event(struct jctx *j, uint32_t i)
+/* Sets e's values to session i's. */
+static void event(struct jctx *j, struct jevent *e, uint32_t i)
 {
-	const struct programme *p = j->s.p;
+	const struct programme *p = j->s->p;
 	const struct prog_session *ps = &p->sessions[i];
-	const struct sched_item *it = &j->s.items[i];
-	json_t *o = json_object();
+	const struct sched_item *it = &j->s->items[i];
 
-	set(j, o, "guid", jascii(it->guid));
-	set(j, o, "id", json_integer(it->number));
-	event_times(j, o, ps);
-	set(j, o, "room", json_incref(j->room_names[sched_room(&j->s, ps)]));
-	set(j, o, "slug", jascii(it->slug));
-	set(j, o, "url", jtake(j, sched_session_url(&j->s, ps)));
-	set(j, o, "title", jtake(j, sched_title(ps)));
-	set(j, o, "subtitle", jascii(""));
-	set(j, o, "track",
+	put_text(j, e->guid, it->guid);
+	if (json_integer_set(e->id, it->number) < 0)
+		j->err = 1;
+	event_times(j, e, ps);
+	set(j, e->o, "room", json_incref(j->room_names[sched_room(j->s, ps)]));
+	put_text(j, e->slug, it->slug);
+	put_take(j, e->url, sched_session_url(j->s, ps));
+	put_take(j, e->title, sched_title(ps));
+	set(j, e->o, "track",
 	    ps->track == PROG_NONE ? json_null() : json_incref(j->track_titles[ps->track]));
-	set(j, o, "type", jstr(j, ps->kind));
-	set(j, o, "language", json_null()); /* the programme does not say */
-	set(j, o, "abstract", jtake(j, people_text(p, ps)));
-	set(j, o, "description", jstr(j, ps->description ? ps->description : ""));
-	set(j, o, "persons", persons(j, ps));
-	set(j, o, "links", links(j, ps));
-	return o;
+	put_prog(j, e->type, ps->kind);
+	put_take(j, e->abstract, people_text(p, ps));
+	put_prog(j, e->description, ps->description ? ps->description : "");
+	json_array_clear(e->persons);
+	persons(j, e->persons, ps);
+	json_array_clear(e->links);
+	links(j, e->links, ps);
+}
+
+/* --- days --------------------------------------------------------------------------- */
+
+/* What is dumped apart is left out of a tree as a string of this text
+ * (a "hole"), and dumped in its place: the document's days, and each
+ * day's lists of events (one per room).  Memory then holds one event's
+ * tree, not the whole programme's (at 100,000 sessions, gigabytes of
+ * jansson objects).  Text never contains the marker: sched_text drops
+ * control characters. */
+#define HOLE "\001" "hole" "\001"
+#define HOLE_DUMPED "\"\\u0001hole\\u0001\""
+
+/* Fills hole number i (in the order the tree dumps them). */
+typedef int (*fill_fn)(struct jctx *j, struct out *out, size_t i);
+
+/* Dumps o into out through skel (scratch space), with fill writing
+ * what belongs in each of its n holes. */
+static int dump_holes(struct jctx *j, json_t *o, struct buf *skel, struct out *out, size_t n,
+		      fill_fn fill)
+{
+	const char *at, *hole;
+	size_t i = 0;
+	int rc = 0;
+
+	skel->len = 0;
+	if (!o || j->err || json_dump_callback(o, to_buf, skel, FLAGS) < 0 || !skel->data)
+		return -1;
+	for (at = skel->data; rc == 0 && (hole = strstr(at, HOLE_DUMPED)); i++) {
+		rc = out_add(out, at, (size_t)(hole - at));
+		if (rc == 0)
+			rc = i < n ? fill(j, out, i) : -1;
+		at = hole + strlen(HOLE_DUMPED);
+	}
+	if (rc == 0 && i != n)
+		return -1;
+	return rc == 0 ? out_add(out, at, strlen(at)) : rc;
+}
+
+/* Hole i of a day: the events of its i-th room, order[rooms[i]] on. */
+static int fill_room(struct jctx *j, struct out *out, size_t i)
+{
+	int rc = out_add(out, "[", 1);
+
+	for (size_t k = j->rooms[i]; k < j->rooms[i + 1] && rc == 0; k++) {
+		if (k > j->rooms[i])
+			rc = out_add(out, ",", 1);
+		event(j, &j->ev, j->s->order[k]);
+		if (rc == 0)
+			rc = j->err ? -1 : json_dump_callback(j->ev.o, to_out, out, FLAGS);
+	}
+	return rc == 0 ? out_add(out, "]", 1) : rc;
 }
 
 /* One day: its rooms (those with sessions that day, in programme order),
- * each with its sessions by start; k walks s.order. */
-static json_t *day(struct jctx *j, uint32_t d, size_t *k)
+ * each with its sessions by start; k walks s.order, and j->rooms says
+ * where each of its n rooms' sessions begin there. */
+static json_t *day(struct jctx *j, uint32_t d, size_t *k, size_t *n)
 {
-	const struct programme *p = j->s.p;
-	const struct sched_day *sd = &j->s.days[d];
+	const struct programme *p = j->s->p;
+	const struct sched_day *sd = &j->s->days[d];
 	json_t *o = json_object(), *rooms = json_object();
 	char t[48];
 
@@ -248,16 +446,17 @@ static json_t *day(struct jctx *j, uint32_t d, size_t *k)
 	set(j, o, "day_start", json_string(t));
 	sched_datetime(sd->last->end, &sd->last->end_local, t);
 	set(j, o, "day_end", json_string(t));
-	while (*k < p->n_sessions && p->sessions[j->s.order[*k]].day == d) {
-		uint32_t room = sched_room(&j->s, &p->sessions[j->s.order[*k]]);
-		json_t *a = json_array();
+	while (*k < p->n_sessions && p->sessions[j->s->order[*k]].day == d) {
+		uint32_t room = sched_room(j->s, &p->sessions[j->s->order[*k]]);
 
-		for (; *k < p->n_sessions && p->sessions[j->s.order[*k]].day == d &&
-		       sched_room(&j->s, &p->sessions[j->s.order[*k]]) == room;
+		j->rooms[(*n)++] = *k;
+		for (; *k < p->n_sessions && p->sessions[j->s->order[*k]].day == d &&
+		       sched_room(j->s, &p->sessions[j->s->order[*k]]) == room;
 		     ++*k)
-			push(j, a, event(j, j->s.order[*k]));
-		set_key(j, rooms, j->s.room_names[room], a);
+			;
+		set_key(j, rooms, j->s->room_names[room], json_string_nocheck(HOLE));
 	}
+	j->rooms[*n] = *k;
 	set(j, o, "rooms", rooms);
 	return o;
 }
@@ -266,8 +465,8 @@ static json_t *tracks(struct jctx *j)
 {
 	json_t *a = json_array();
 
-	for (size_t i = 0; i < j->s.p->n_tracks; i++) {
-		const struct prog_track *t = &j->s.p->tracks[i];
+	for (size_t i = 0; i < j->s->p->n_tracks; i++) {
+		const struct prog_track *t = &j->s->p->tracks[i];
 		json_t *o = json_object();
 
 		set(j, o, "name", jstr(j, t->title));
@@ -281,10 +480,10 @@ static json_t *tracks(struct jctx *j)
 static json_t *room(struct jctx *j, size_t r)
 {
 	json_t *o = json_object();
-	const char *id = r < j->s.p->n_rooms ? j->s.p->rooms[r].id : NULL;
+	const char *id = r < j->s->p->n_rooms ? j->s->p->rooms[r].id : NULL;
 
-	set(j, o, "name", json_string(j->s.room_names[r]));
-	set(j, o, "guid", json_string(j->s.room_guids[r]));
+	set(j, o, "name", json_string(j->s->room_names[r]));
+	set(j, o, "guid", json_string(j->s->room_guids[r]));
 	if (id && sched_is_json_slug(id))
 		set(j, o, "slug", json_string(id));
 	return o;
@@ -294,28 +493,28 @@ static json_t *rooms(struct jctx *j)
 {
 	json_t *a = json_array();
 
-	for (size_t r = 0; r < j->s.p->n_rooms; r++)
+	for (size_t r = 0; r < j->s->p->n_rooms; r++)
 		push(j, a, room(j, r));
-	if (j->s.room_used_fallback)
-		push(j, a, room(j, j->s.p->n_rooms));
+	if (j->s->room_used_fallback)
+		push(j, a, room(j, j->s->p->n_rooms));
 	return a;
 }
 
 /* The conference's public page, else the daemon's. */
 static json_t *conference_url(struct jctx *j)
 {
-	char *url = j->s.p->event.url ? sched_uri(j->s.p->event.url) : NULL;
+	char *url = j->s->p->event.url ? sched_uri(j->s->p->event.url) : NULL;
 	struct buf b = { 0 };
 
 	if (url)
 		return jtake(j, url);
-	buf_printf(&b, "%s/", j->s.c->base_url);
+	buf_printf(&b, "%s/", j->s->c->base_url);
 	return jtake(j, buf_steal(&b, NULL));
 }
 
 static void conference_dates(struct jctx *j, json_t *o)
 {
-	const struct programme *p = j->s.p;
+	const struct programme *p = j->s->p;
 
 	set(j, o, "start", p->n_days ? json_string(p->days[0].date) : json_string(""));
 	set(j, o, "end", p->n_days ? json_string(p->days[p->n_days - 1].date) : json_string(""));
@@ -367,7 +566,7 @@ static int url_verbatim(const char *url)
 
 static json_t *meta_event(struct jctx *j)
 {
-	const struct prog_event *e = &j->s.p->event;
+	const struct prog_event *e = &j->s->p->event;
 	json_t *o = json_object();
 
 	set_text(j, o, "short_title", e->short_title);
@@ -382,8 +581,8 @@ static json_t *meta_tracks(struct jctx *j)
 {
 	json_t *all = json_object();
 
-	for (size_t i = 0; i < j->s.p->n_tracks; i++) {
-		const struct prog_track *t = &j->s.p->tracks[i];
+	for (size_t i = 0; i < j->s->p->n_tracks; i++) {
+		const struct prog_track *t = &j->s->p->tracks[i];
 		json_t *o = json_object();
 
 		if (!sched_is_json_slug(t->id))
@@ -400,11 +599,11 @@ static json_t *meta_rooms(struct jctx *j)
 {
 	json_t *all = json_object();
 
-	for (size_t i = 0; i < j->s.p->n_rooms; i++) {
-		const struct prog_room *r = &j->s.p->rooms[i];
+	for (size_t i = 0; i < j->s->p->n_rooms; i++) {
+		const struct prog_room *r = &j->s->p->rooms[i];
 		json_t *o = json_object();
 
-		if (strcmp(j->s.room_names[i], r->title) != 0)
+		if (strcmp(j->s->room_names[i], r->title) != 0)
 			set_text(j, o, "title", r->title);
 		if (json_object_size(o) || !sched_is_json_slug(r->id))
 			set_key(j, all, r->id, o);
@@ -418,7 +617,7 @@ static json_t *meta_rooms(struct jctx *j)
  * the speaker feeds and of the index page). */
 static json_t *meta_speakers(struct jctx *j)
 {
-	const struct programme *p = j->s.p;
+	const struct programme *p = j->s->p;
 	json_t *all = json_object();
 	char *used = calloc(p->n_speakers + 1, 1);
 
@@ -495,7 +694,7 @@ static int shared_title(const struct programme *p, uint32_t t)
 
 static json_t *meta_sessions(struct jctx *j)
 {
-	const struct programme *p = j->s.p;
+	const struct programme *p = j->s->p;
 	json_t *all = json_object();
 
 	for (size_t i = 0; i < p->n_sessions; i++) {
@@ -511,7 +710,7 @@ static json_t *meta_sessions(struct jctx *j)
 		set_if(j, o, "affiliations", meta_affiliations(j, ps));
 		set_if(j, o, "documents", meta_documents(j, ps));
 		/* A session whose slug is not its id is found by its guid. */
-		if (json_object_size(o) || j->s.items[i].slug != ps->id)
+		if (json_object_size(o) || j->s->items[i].slug != ps->id)
 			set_key(j, all, ps->id, o);
 		else
 			json_decref(o);
@@ -532,27 +731,19 @@ static json_t *meta_agendad(struct jctx *j)
 	return o;
 }
 
-/* The days hold every session.  The document is dumped with this string
- * in their place, and the days are then built and dumped one at a time
- * into it, so that memory holds one day's tree, not the whole
- * programme's (at 100,000 sessions, gigabytes of jansson objects).  Text
- * never contains the marker: sched_text drops control characters. */
-#define DAYS_MARKER "\001" "days" "\001"
-#define DAYS_DUMPED "\"\\u0001days\\u0001\""
-
 static json_t *conference(struct jctx *j)
 {
-	const struct programme *p = j->s.p;
+	const struct programme *p = j->s->p;
 	json_t *o = json_object(), *meta = json_object();
 
-	set(j, o, "acronym", json_string(j->s.acronym));
+	set(j, o, "acronym", json_string(j->s->acronym));
 	set(j, o, "title", jstr(j, p->event.title));
 	if (p->event.description)
 		set(j, o, "description", jstr(j, p->event.description));
 	conference_dates(j, o);
 	set(j, o, "timeslot_duration", json_string("00:05"));
-	if (j->s.tz_json)
-		set(j, o, "time_zone_name", json_string(j->s.tz_json));
+	if (j->s->tz_json)
+		set(j, o, "time_zone_name", json_string(j->s->tz_json));
 	set(j, o, "url", conference_url(j));
 	set(j, o, "tracks", tracks(j));
 	set(j, o, "rooms", rooms(j));
@@ -562,7 +753,7 @@ static json_t *conference(struct jctx *j)
 	set(j, meta, "time_zone_name", jstr(j, tz_name(p->tz)));
 	set(j, meta, "agendad", meta_agendad(j));
 	set(j, o, "meta", meta);
-	set(j, o, "days", json_string(DAYS_MARKER));
+	set(j, o, "days", json_string_nocheck(HOLE));
 	return o;
 }
 
@@ -571,74 +762,61 @@ static json_t *document(struct jctx *j)
 	json_t *root = json_object(), *gen = json_object(), *sch = json_object();
 	struct buf base = { 0 };
 
-	buf_printf(&base, "%s/", j->s.c->base_url);
+	buf_printf(&base, "%s/", j->s->c->base_url);
 	set(j, root, "$schema", json_string("https://c3voc.de/schedule/schema.json"));
 	set(j, gen, "name", json_string("agendad"));
 	set(j, gen, "version", json_string(PACKAGE_VERSION));
 	set(j, root, "generator", gen);
-	set(j, sch, "version", json_string(j->s.version));
+	set(j, sch, "version", json_string(j->s->version));
 	set(j, sch, "base_url", jtake(j, buf_steal(&base, NULL)));
 	set(j, sch, "conference", conference(j));
 	set(j, root, "schedule", sch);
 	return root;
 }
 
-/* Compact: conference apps parse it, and at 100,000 sessions the
- * indentation alone is 30 MB. */
-#define FLAGS (JSON_COMPACT | JSON_PRESERVE_ORDER)
-
-/* jansson's dump callback onto a sched_sink. */
-struct out {
-	sched_sink sink;
-	void *ctx;
-};
-
-static int to_sink(const char *data, size_t len, void *o)
-{
-	struct out *out = o;
-
-	return out->sink(out->ctx, data, len);
-}
-
-static int to_buf(const char *data, size_t len, void *out)
-{
-	buf_add(out, data, len);
-	return 0;
-}
-
-static int dump_days(struct jctx *j, struct out *out)
+/* The document's hole: every day, each dumped around its events. */
+static int fill_days(struct jctx *j, struct out *out, size_t i)
 {
 	size_t k = 0;
-	int rc = out->sink(out->ctx, "[", 1);
+	int rc = out_add(out, "[", 1);
 
-	for (uint32_t d = 0; d < j->s.p->n_days && rc == 0; d++) {
-		json_t *o = day(j, d, &k);
+	(void)i; /* the only one */
+	for (uint32_t d = 0; d < j->s->p->n_days && rc == 0; d++) {
+		size_t n = 0;
+		json_t *o = day(j, d, &k, &n);
 
 		if (d)
-			rc = out->sink(out->ctx, ",", 1);
+			rc = out_add(out, ",", 1);
 		if (rc == 0)
-			rc = o && !j->err ? json_dump_callback(o, to_sink, out, FLAGS) : -1;
+			rc = dump_holes(j, o, &j->skel, out, n, fill_room);
 		json_decref(o);
 	}
-	return rc == 0 ? out->sink(out->ctx, "]", 1) : rc;
+	return rc == 0 ? out_add(out, "]", 1) : rc;
 }
 
 /* The shared values (struct jspeaker and the names); 0 or -1. */
 static int shared_init(struct jctx *j)
 {
-	const struct programme *p = j->s.p;
+	const struct programme *p = j->s->p;
 
 	j->sp = calloc(p->n_speakers + 1, sizeof(*j->sp));
 	j->room_names = calloc(p->n_rooms + 1, sizeof(*j->room_names));
 	j->track_titles = calloc(p->n_tracks + 1, sizeof(*j->track_titles));
-	if (!j->sp || !j->room_names || !j->track_titles)
+	j->rooms = malloc((p->n_rooms + 2) * sizeof(*j->rooms));
+	for (size_t i = 0; i < p->n_sessions; i++)
+		if (p->sessions[i].n_people > j->n_slots)
+			j->n_slots = p->sessions[i].n_people;
+	j->n_slots *= 2;
+	j->slots = calloc(j->n_slots + 1, sizeof(*j->slots));
+	if (!j->sp || !j->room_names || !j->track_titles || !j->rooms || !j->slots ||
+	    !jevent_new(j, &j->ev))
 		return -1;
 	for (size_t i = 0; i < p->n_speakers; i++)
 		if (p->speakers[i].bio_url)
 			j->sp[i].uri = sched_uri(p->speakers[i].bio_url);
 	/* Checked: a made-up name may hold an id as it is (unique_name). */
 	for (size_t r = 0; r <= p->n_rooms; r++)
-		j->room_names[r] = json_string(j->s.room_names[r]);
+		j->room_names[r] = json_string(j->s->room_names[r]);
 	for (size_t t = 0; t < p->n_tracks; t++)
 		j->track_titles[t] = jstr(j, p->tracks[t].title);
 	return 0;
@@ -646,7 +824,7 @@ static int shared_init(struct jctx *j)
 
 static void shared_free(struct jctx *j)
 {
-	const struct programme *p = j->s.p;
+	const struct programme *p = j->s->p;
 
 	for (size_t i = 0; j->sp && i < p->n_speakers; i++) {
 		free(j->sp[i].uri);
@@ -659,38 +837,47 @@ static void shared_free(struct jctx *j)
 	free(j->sp);
 	free(j->room_names);
 	free(j->track_titles);
+	json_decref(j->ev.o);
+	for (uint32_t k = 0; j->slots && k < j->n_slots; k++)
+		json_decref(j->slots[k].o);
+	free(j->slots);
+	free(j->rooms);
+	buf_free(&j->skel);
+}
+
+int schedule_json_from(const struct sched *s, sched_sink sink, void *ctx)
+{
+	struct jctx j = { .s = s };
+	struct buf skel = { 0 };
+	struct out out = { sink, ctx, malloc(OUT_SIZE), 0, 0 };
+	json_t *root = NULL;
+	int rc = -1;
+
+	if (out.buf && shared_init(&j) == 0)
+		root = document(&j);
+	if (root && !j.err)
+		rc = dump_holes(&j, root, &skel, &out, 1, fill_days);
+	if (rc == 0)
+		rc = out_add(&out, "\n", 1);
+	if (rc == 0)
+		rc = out_flush(&out);
+	json_decref(root);
+	buf_free(&skel);
+	buf_free(&j.scratch);
+	free(out.buf);
+	shared_free(&j);
+	return rc;
 }
 
 int schedule_json_to(const struct programme *p, const struct conf *c, sched_sink sink, void *ctx)
 {
-	struct jctx j = { 0 };
-	struct buf rest = { 0 };
-	struct out out = { sink, ctx };
-	json_t *root = NULL;
-	const char *marker;
-	int rc = -1;
+	struct sched s;
+	int rc;
 
-	if (sched_init(&j.s, p, c) < 0)
+	if (sched_init(&s, p, c) < 0)
 		return -1;
-	if (shared_init(&j) == 0)
-		root = document(&j);
-	if (root && !j.err && json_dump_callback(root, to_buf, &rest, FLAGS) == 0 &&
-	    (marker = strstr(rest.data, DAYS_DUMPED))) {
-		const char *after = marker + strlen(DAYS_DUMPED);
-
-		rc = sink(ctx, rest.data, (size_t)(marker - rest.data));
-		if (rc == 0)
-			rc = dump_days(&j, &out);
-		if (rc == 0)
-			rc = sink(ctx, after, strlen(after));
-		if (rc == 0)
-			rc = sink(ctx, "\n", 1);
-	}
-	json_decref(root);
-	buf_free(&rest);
-	buf_free(&j.scratch);
-	shared_free(&j);
-	sched_free(&j.s);
+	rc = schedule_json_from(&s, sink, ctx);
+	sched_free(&s);
 	return rc;
 }
 

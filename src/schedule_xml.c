@@ -11,7 +11,7 @@
 #include "render.h"
 
 struct xctx {
-	struct sched s;
+	const struct sched *s; /* read only: the other document may share it */
 	xmlTextWriterPtr w;
 	struct buf scratch; /* for sched_text */
 	int err;            /* set when a write failed (out of memory) */
@@ -67,8 +67,8 @@ static void persons(struct xctx *x, const struct prog_session *ps)
 		/* The XSD allows only an integer id and the guid: the speaker's
 		 * id has no place here (schedule.json has it).  No e-mail. */
 		start(x, "person");
-		attr(x, "guid", x->s.speaker_guids[i]);
-		text(x, x->s.p->speakers[i].name);
+		attr(x, "guid", x->s->speaker_guids[i]);
+		text(x, x->s->p->speakers[i].name);
 		end(x);
 	}
 	end(x);
@@ -96,7 +96,7 @@ static void event_times(struct xctx *x, const struct prog_session *ps)
 	char date[48], hhmm[8], dur[32];
 
 	sched_datetime(ps->start, &ps->start_local, date);
-	snprintf(hhmm, sizeof(hhmm), "%02d:%02d", ps->start_local.hour, ps->start_local.min);
+	sched_hhmm(&ps->start_local, hhmm);
 	/* The XSD's duration has at most two digits of hours: a longer
 	 * session shows as 99:59 (date and the JSON end stay exact). */
 	sched_duration(ps, 99, dur);
@@ -107,9 +107,9 @@ static void event_times(struct xctx *x, const struct prog_session *ps)
 
 static void event(struct xctx *x, uint32_t i)
 {
-	const struct programme *p = x->s.p;
+	const struct programme *p = x->s->p;
 	const struct prog_session *ps = &p->sessions[i];
-	const struct sched_item *it = &x->s.items[i];
+	const struct sched_item *it = &x->s->items[i];
 	char num[16];
 
 	snprintf(num, sizeof(num), "%u", (unsigned)it->number);
@@ -117,7 +117,7 @@ static void event(struct xctx *x, uint32_t i)
 	attr(x, "guid", it->guid);
 	attr(x, "id", num);
 	event_times(x, ps);
-	element(x, "room", x->s.room_names[sched_room(&x->s, ps)]);
+	element(x, "room", x->s->room_names[sched_room(x->s, ps)]);
 	element(x, "slug", it->xml_slug);
 	element_take(x, "title", sched_title(ps));
 	element(x, "subtitle", "");
@@ -128,14 +128,14 @@ static void event(struct xctx *x, uint32_t i)
 	element_take(x, "description", render_description(p, ps));
 	persons(x, ps);
 	links(x, ps);
-	element_take(x, "url", sched_session_url(&x->s, ps));
+	element_take(x, "url", sched_session_url(x->s, ps));
 	end(x);
 }
 
 static void day(struct xctx *x, uint32_t d, size_t *k)
 {
-	const struct programme *p = x->s.p;
-	const struct sched_day *sd = &x->s.days[d];
+	const struct programme *p = x->s->p;
+	const struct sched_day *sd = &x->s->days[d];
 	char t[48], index[16];
 
 	snprintf(index, sizeof(index), "%u", (unsigned)d + 1);
@@ -146,16 +146,16 @@ static void day(struct xctx *x, uint32_t d, size_t *k)
 	attr(x, "start", t);
 	sched_datetime(sd->last->end, &sd->last->end_local, t);
 	attr(x, "end", t);
-	while (*k < p->n_sessions && p->sessions[x->s.order[*k]].day == d) {
-		uint32_t room = sched_room(&x->s, &p->sessions[x->s.order[*k]]);
+	while (*k < p->n_sessions && p->sessions[x->s->order[*k]].day == d) {
+		uint32_t room = sched_room(x->s, &p->sessions[x->s->order[*k]]);
 
 		start(x, "room");
-		attr(x, "name", x->s.room_names[room]);
-		attr(x, "guid", x->s.room_guids[room]);
-		for (; *k < p->n_sessions && p->sessions[x->s.order[*k]].day == d &&
-		       sched_room(&x->s, &p->sessions[x->s.order[*k]]) == room;
+		attr(x, "name", x->s->room_names[room]);
+		attr(x, "guid", x->s->room_guids[room]);
+		for (; *k < p->n_sessions && p->sessions[x->s->order[*k]].day == d &&
+		       sched_room(x->s, &p->sessions[x->s->order[*k]]) == room;
 		     ++*k)
-			event(x, x->s.order[*k]);
+			event(x, x->s->order[*k]);
 		end(x);
 	}
 	end(x);
@@ -163,8 +163,8 @@ static void day(struct xctx *x, uint32_t d, size_t *k)
 
 static void tracks(struct xctx *x)
 {
-	for (size_t i = 0; i < x->s.p->n_tracks; i++) {
-		const struct prog_track *t = &x->s.p->tracks[i];
+	for (size_t i = 0; i < x->s->p->n_tracks; i++) {
+		const struct prog_track *t = &x->s->p->tracks[i];
 
 		start(x, "track");
 		attr(x, "name", t->title);
@@ -177,26 +177,26 @@ static void tracks(struct xctx *x)
 /* httpURI: the conference's page when it is http(s), else the daemon's. */
 static char *conference_url(struct xctx *x)
 {
-	char *url = x->s.p->event.url ? sched_uri(x->s.p->event.url) : NULL;
+	char *url = x->s->p->event.url ? sched_uri(x->s->p->event.url) : NULL;
 	struct buf b = { 0 };
 
 	if (url && (strncmp(url, "http://", 7) == 0 || strncmp(url, "https://", 8) == 0))
 		return url;
 	free(url);
-	buf_printf(&b, "%s/", x->s.c->base_url);
+	buf_printf(&b, "%s/", x->s->c->base_url);
 	return buf_steal(&b, NULL);
 }
 
 static void conference(struct xctx *x)
 {
-	const struct programme *p = x->s.p;
+	const struct programme *p = x->s->p;
 	char days[16];
 	struct buf base = { 0 };
 
 	snprintf(days, sizeof(days), "%zu", p->n_days);
-	buf_printf(&base, "%s/", x->s.c->base_url);
+	buf_printf(&base, "%s/", x->s->c->base_url);
 	start(x, "conference");
-	element(x, "acronym", x->s.acronym);
+	element(x, "acronym", x->s->acronym);
 	element(x, "title", p->event.title);
 	if (p->n_days) {
 		element(x, "start", p->days[0].date);
@@ -223,9 +223,9 @@ static void document(struct xctx *x)
 	attr(x, "name", "agendad");
 	attr(x, "version", PACKAGE_VERSION);
 	end(x);
-	element(x, "version", x->s.version);
+	element(x, "version", x->s->version);
 	conference(x);
-	for (uint32_t d = 0; d < x->s.p->n_days; d++)
+	for (uint32_t d = 0; d < x->s->p->n_days; d++)
 		day(x, d, &k);
 	end(x);
 	check(x, xmlTextWriterEndDocument(x->w));
@@ -246,16 +246,13 @@ static int to_sink(void *o, const char *data, int len)
 	return out->sink(out->ctx, data, (size_t)len) == 0 ? len : -1;
 }
 
-int schedule_xml_to(const struct programme *p, const struct conf *c, sched_sink sink, void *ctx)
+int schedule_xml_from(const struct sched *s, sched_sink sink, void *ctx)
 {
-	struct xctx x = { 0 };
+	struct xctx x = { .s = s };
 	struct out out = { sink, ctx };
-	xmlOutputBufferPtr ob;
+	xmlOutputBufferPtr ob = xmlOutputBufferCreateIO(to_sink, NULL, &out, NULL);
 	int rc = -1;
 
-	if (sched_init(&x.s, p, c) < 0)
-		return -1;
-	ob = xmlOutputBufferCreateIO(to_sink, NULL, &out, NULL);
 	x.w = ob ? xmlNewTextWriter(ob) : NULL; /* which then owns ob */
 	if (!x.w)
 		xmlOutputBufferClose(ob);
@@ -266,7 +263,18 @@ int schedule_xml_to(const struct programme *p, const struct conf *c, sched_sink 
 		xmlFreeTextWriter(x.w);
 	}
 	buf_free(&x.scratch);
-	sched_free(&x.s);
+	return rc;
+}
+
+int schedule_xml_to(const struct programme *p, const struct conf *c, sched_sink sink, void *ctx)
+{
+	struct sched s;
+	int rc;
+
+	if (sched_init(&s, p, c) < 0)
+		return -1;
+	rc = schedule_xml_from(&s, sink, ctx);
+	sched_free(&s);
 	return rc;
 }
 

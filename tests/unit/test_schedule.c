@@ -13,6 +13,7 @@
 #include <libical/ical.h>
 #include <libxml/parser.h>
 #include <libxml/xpath.h>
+#include <pthread.h>
 
 #include "buf.h"
 #include "conf.h"
@@ -752,6 +753,51 @@ static void test_streamed(void **state)
 	}
 }
 
+/* One document built from a shared sched, on a thread of its own. */
+struct from_job {
+	const struct sched *s;
+	int (*from)(const struct sched *, sched_sink, void *);
+	struct limited out;
+	int rc;
+};
+
+static void *run_from(void *arg)
+{
+	struct from_job *job = arg;
+
+	job->rc = job->from(job->s, limited_sink, &job->out);
+	return NULL;
+}
+
+/* An export works the sched out once and builds both documents from it
+ * at once: they are the bytes schedule_json() and schedule_xml() make. */
+static void test_from_shared_sched(void **state)
+{
+	struct fixture *f = *state;
+	const struct programme *progs[4] = { f->hostile, f->shipped, f->edge, f->empty };
+	const struct buf *want[4][2] = { { &f->hj, &f->hx }, { &f->sj, &f->sx },
+					 { &f->ej, &f->ex }, { &f->nj, &f->nx } };
+
+	for (int i = 0; i < 4; i++) {
+		struct sched s;
+		struct from_job jobs[2] = { { &s, schedule_json_from, { { 0 }, (size_t)-1 }, -1 },
+					    { &s, schedule_xml_from, { { 0 }, (size_t)-1 }, -1 } };
+		pthread_t tid[2];
+
+		assert_int_equal(sched_init(&s, progs[i], f->c), 0);
+		for (int k = 0; k < 2; k++)
+			assert_int_equal(pthread_create(&tid[k], NULL, run_from, &jobs[k]), 0);
+		for (int k = 0; k < 2; k++) {
+			assert_int_equal(pthread_join(tid[k], NULL), 0);
+			assert_int_equal(jobs[k].rc, 0);
+			assert_int_equal(jobs[k].out.got.len, want[i][k]->len);
+			assert_memory_equal(jobs[k].out.got.data, want[i][k]->data, want[i][k]->len);
+			buf_free(&jobs[k].out.got);
+		}
+		sched_free(&s);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -771,6 +817,7 @@ int main(void)
 		cmocka_unit_test(test_no_emails),
 		cmocka_unit_test(test_deterministic),
 		cmocka_unit_test(test_streamed),
+		cmocka_unit_test(test_from_shared_sched),
 	};
 	int rc = cmocka_run_group_tests(tests, setup, teardown);
 
