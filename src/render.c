@@ -258,14 +258,6 @@ static size_t ics_line_room(size_t nlen, size_t vlen)
 	return nlen + 1 + 2 * vlen + 3 * (vlen / 18 + 2) + 2;
 }
 
-/* Content lines whose values can be of any length are written here, not
- * by libical 3.0, which (a) writes CATEGORIES and X- values without
- * escaping ',' and ';', so a track "Law, order" becomes two categories,
- * (b) can fold inside a line's own CRLF ("...\r\r\n \n", libical #1338,
- * fixed only in 4.0.3) and (c) can fold between '\' and the character it
- * escapes, which Google Calendar does not rejoin.  Rules: RFC 5545 3.3.11
- * escaping for TEXT (escape), 3.1 folding at 75 octets, only between whole
- * UTF-8 characters and whole escapes. */
 /* Copies up to run plain bytes from *p, as many as fit on the line,
  * never splitting a UTF-8 character; folds when some are left. */
 static char *plain_run(char *o, const unsigned char **p, size_t run, size_t *line)
@@ -294,6 +286,14 @@ static char *plain_run(char *o, const unsigned char **p, size_t run, size_t *lin
 	return o;
 }
 
+/* Content lines whose values can be of any length are written here, not
+ * by libical 3.0, which (a) writes CATEGORIES and X- values without
+ * escaping ',' and ';', so a track "Law, order" becomes two categories,
+ * (b) can fold inside a line's own CRLF ("...\r\r\n \n", libical #1338,
+ * fixed only in 4.0.3) and (c) can fold between '\' and the character it
+ * escapes, which Google Calendar does not rejoin.  Rules: RFC 5545 3.3.11
+ * escaping for TEXT (escape), 3.1 folding at 75 octets, only between whole
+ * UTF-8 characters and whole escapes. */
 void ics_line(struct buf *b, const char *name, const char *value, int escape)
 {
 	const char *special = escape ? "\\;,\r\n" : "\r\n";
