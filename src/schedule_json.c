@@ -39,11 +39,13 @@
 
 #include "schedule.h"
 
+#include <errno.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "render.h"
+#include "strmap.h"
 
 /* What many events repeat is made once and shared: jansson dumps a value
  * with several parents wherever it appears. */
@@ -74,6 +76,7 @@ struct jctx {
 	struct jspeaker *sp;   /* parallel to p->speakers */
 	json_t **room_names;   /* parallel to s.room_names */
 	json_t **track_titles; /* parallel to p->tracks */
+	char *title_shared;    /* parallel to p->tracks: another track has its title */
 	struct jevent ev;      /* refilled for every session */
 	struct jperson *slots; /* its persons with a role: 2 per person a session has */
 	uint32_t n_slots;
@@ -683,15 +686,6 @@ static json_t *meta_documents(struct jctx *j, const struct prog_session *ps)
 	return a;
 }
 
-/* Whether another track has track t's title: "track" cannot tell them apart. */
-static int shared_title(const struct programme *p, uint32_t t)
-{
-	for (size_t i = 0; i < p->n_tracks; i++)
-		if (i != t && strcmp(p->tracks[i].title, p->tracks[t].title) == 0)
-			return 1;
-	return 0;
-}
-
 static json_t *meta_sessions(struct jctx *j)
 {
 	const struct programme *p = j->s->p;
@@ -705,7 +699,7 @@ static json_t *meta_sessions(struct jctx *j)
 			set(j, o, "status", json_string("tentative"));
 		else if (ps->status == PROG_CANCELLED)
 			set(j, o, "status", json_string("cancelled"));
-		if (ps->track != PROG_NONE && shared_title(p, ps->track))
+		if (ps->track != PROG_NONE && j->title_shared[ps->track])
 			set(j, o, "track", jstr(j, p->tracks[ps->track].id));
 		set_if(j, o, "affiliations", meta_affiliations(j, ps));
 		set_if(j, o, "documents", meta_documents(j, ps));
@@ -794,6 +788,21 @@ static int fill_days(struct jctx *j, struct out *out, size_t i)
 	return rc == 0 ? out_add(out, "]", 1) : rc;
 }
 
+/* Which tracks share their title with another: "track" cannot tell
+ * those apart, so meta names their id.  NULL when memory runs out. */
+static char *shared_titles(const struct programme *p)
+{
+	char *shared = calloc(p->n_tracks + 1, 1);
+	struct strmap *seen = strmap_new(p->n_tracks);
+	uint32_t first;
+
+	for (uint32_t t = 0; shared && t < p->n_tracks; t++)
+		if (strmap_put(seen, p->tracks[t].title, t, &first) == -EEXIST)
+			shared[t] = shared[first] = 1;
+	strmap_free(seen);
+	return shared;
+}
+
 /* The shared values (struct jspeaker and the names); 0 or -1. */
 static int shared_init(struct jctx *j)
 {
@@ -802,13 +811,14 @@ static int shared_init(struct jctx *j)
 	j->sp = calloc(p->n_speakers + 1, sizeof(*j->sp));
 	j->room_names = calloc(p->n_rooms + 1, sizeof(*j->room_names));
 	j->track_titles = calloc(p->n_tracks + 1, sizeof(*j->track_titles));
+	j->title_shared = shared_titles(p);
 	j->rooms = malloc((p->n_rooms + 2) * sizeof(*j->rooms));
 	for (size_t i = 0; i < p->n_sessions; i++)
 		if (p->sessions[i].n_people > j->n_slots)
 			j->n_slots = p->sessions[i].n_people;
 	j->n_slots *= 2;
 	j->slots = calloc(j->n_slots + 1, sizeof(*j->slots));
-	if (!j->sp || !j->room_names || !j->track_titles || !j->rooms || !j->slots ||
+	if (!j->sp || !j->room_names || !j->track_titles || !j->title_shared || !j->rooms || !j->slots ||
 	    !jevent_new(j, &j->ev))
 		return -1;
 	for (size_t i = 0; i < p->n_speakers; i++)
@@ -837,6 +847,7 @@ static void shared_free(struct jctx *j)
 	free(j->sp);
 	free(j->room_names);
 	free(j->track_titles);
+	free(j->title_shared);
 	json_decref(j->ev.o);
 	for (uint32_t k = 0; j->slots && k < j->n_slots; k++)
 		json_decref(j->slots[k].o);

@@ -659,6 +659,36 @@ static void test_json_meta_no_at(void **state)
 	free(path);
 }
 
+/* Tracks that share a title cannot be told apart by "track": meta names
+ * the track of their sessions, and only of theirs. */
+static void test_json_meta_shared_track_title(void **state)
+{
+	struct fixture *f = *state;
+	static const char text[] =
+		"event = { id = \"tt-ev\"; title = \"TT\"; timezone = \"UTC\"; };\n"
+		"tracks = ( { id = \"a\"; title = \"Same\"; }, { id = \"b\"; title = \"Other\"; },\n"
+		"           { id = \"c\"; title = \"Same\"; } );\n"
+		"sessions = (\n"
+		"  { id = \"in-a\"; title = \"A\"; start = \"2025-01-01 10:00\"; end = \"2025-01-01 11:00\"; track = \"a\"; },\n"
+		"  { id = \"in-b\"; title = \"B\"; start = \"2025-01-01 10:00\"; end = \"2025-01-01 11:00\"; track = \"b\"; },\n"
+		"  { id = \"in-c\"; title = \"C\"; start = \"2025-01-01 10:00\"; end = \"2025-01-01 11:00\"; track = \"c\"; } );\n";
+	char *path = tu_write(f->dir, "tt.programme", text);
+	struct programme *p = load(path);
+	struct buf j = { 0 };
+	json_t *root, *sessions;
+
+	assert_int_equal(schedule_json(p, f->c, &j), 0);
+	root = parse_json(&j);
+	sessions = json_object_get(agendad_meta(root), "sessions");
+	assert_string_equal(jget(json_object_get(sessions, "in-a"), "track"), "a");
+	assert_string_equal(jget(json_object_get(sessions, "in-c"), "track"), "c");
+	assert_null(json_object_get(sessions, "in-b"));
+	json_decref(root);
+	buf_free(&j);
+	prog_free(p);
+	free(path);
+}
+
 static void assert_no_emails(const struct programme *p, const struct buf *b)
 {
 	for (size_t i = 0; i < p->n_speakers; i++) {
@@ -809,6 +839,7 @@ int main(void)
 		cmocka_unit_test(test_json_rooms_and_status),
 		cmocka_unit_test(test_json_meta),
 		cmocka_unit_test(test_json_meta_no_at),
+		cmocka_unit_test(test_json_meta_shared_track_title),
 		cmocka_unit_test(test_xml_values),
 		cmocka_unit_test(test_json_xml_agree),
 		cmocka_unit_test(test_shipped),
