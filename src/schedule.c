@@ -745,6 +745,19 @@ static int buf_sink(void *b, const char *data, size_t len)
 	return 0;
 }
 
+int sched_build(int (*from)(const struct sched *, sched_sink, void *), const struct programme *p,
+		const struct conf *c, sched_sink sink, void *ctx)
+{
+	struct sched s;
+	int rc;
+
+	if (sched_init(&s, p, c) < 0)
+		return -1;
+	rc = from(&s, sink, ctx);
+	sched_free(&s);
+	return rc;
+}
+
 int sched_keep_whole(int (*to)(const struct programme *, const struct conf *, sched_sink, void *),
 		     const struct programme *p, const struct conf *c, struct buf *out)
 {

@@ -66,6 +66,9 @@ struct sched {
  * that it is worked out once.  Return as the _to functions. */
 int schedule_json_from(const struct sched *s, sched_sink sink, void *ctx);
 int schedule_xml_from(const struct sched *s, sched_sink sink, void *ctx);
+/* from(s, sink, ctx) with s worked out for (p, c) here. */
+int sched_build(int (*from)(const struct sched *, sched_sink, void *), const struct programme *p,
+		const struct conf *c, sched_sink sink, void *ctx);
 /* to(p, c) appended to out, which is left as it was when it fails. */
 int sched_keep_whole(int (*to)(const struct programme *, const struct conf *, sched_sink, void *),
 		     const struct programme *p, const struct conf *c, struct buf *out);

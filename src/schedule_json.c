@@ -882,14 +882,7 @@ int schedule_json_from(const struct sched *s, sched_sink sink, void *ctx)
 
 int schedule_json_to(const struct programme *p, const struct conf *c, sched_sink sink, void *ctx)
 {
-	struct sched s;
-	int rc;
-
-	if (sched_init(&s, p, c) < 0)
-		return -1;
-	rc = schedule_json_from(&s, sink, ctx);
-	sched_free(&s);
-	return rc;
+	return sched_build(schedule_json_from, p, c, sink, ctx);
 }
 
 int schedule_json(const struct programme *p, const struct conf *c, struct buf *out)

@@ -269,14 +269,7 @@ int schedule_xml_from(const struct sched *s, sched_sink sink, void *ctx)
 
 int schedule_xml_to(const struct programme *p, const struct conf *c, sched_sink sink, void *ctx)
 {
-	struct sched s;
-	int rc;
-
-	if (sched_init(&s, p, c) < 0)
-		return -1;
-	rc = schedule_xml_from(&s, sink, ctx);
-	sched_free(&s);
-	return rc;
+	return sched_build(schedule_xml_from, p, c, sink, ctx);
 }
 
 int schedule_xml(const struct programme *p, const struct conf *c, struct buf *out)
