@@ -102,6 +102,16 @@ static struct programme *load(const char *path)
 	return p;
 }
 
+/* text written as dir/name, then loaded. */
+static struct programme *load_text(const char *dir, const char *name, const char *text)
+{
+	char *path = tu_write(dir, name, text);
+	struct programme *p = load(path);
+
+	free(path);
+	return p;
+}
+
 static void write_out(const char *name, const char *data, size_t len)
 {
 	const char *dir = getenv("AGENDAD_SCHEDULE_OUT");
@@ -138,17 +148,11 @@ static int setup(void **state)
 	assert_non_null(f->c);
 	tu_diag_free(&td);
 	free(path);
-	path = tu_write(f->dir, "hostile.programme", hostile);
-	f->hostile = load(path);
-	free(path);
+	f->hostile = load_text(f->dir, "hostile.programme", hostile);
 	f->shipped = load(TESTS_SRCDIR "/../etc/idm-2014-south-south.programme");
-	path = tu_write(f->dir, "edge.programme", edge);
-	f->edge = load(path);
-	free(path);
+	f->edge = load_text(f->dir, "edge.programme", edge);
 	make(f->edge, f->c, &f->ej, &f->ex);
-	path = tu_write(f->dir, "empty.programme", empty);
-	f->empty = load(path);
-	free(path);
+	f->empty = load_text(f->dir, "empty.programme", empty);
 	make(f->empty, f->c, &f->nj, &f->nx);
 	make(f->hostile, f->c, &f->hj, &f->hx);
 	make(f->shipped, f->c, &f->sj, &f->sx);
@@ -647,8 +651,7 @@ static void test_json_meta_no_at(void **state)
 		"sessions = ( { id = \"s\"; title = \"S\"; start = \"2025-01-01 10:00\";\n"
 		"  end = \"2025-01-01 11:00\"; people = ( { speaker = \"m\"; } );\n"
 		"  documents = ( { title = \"Write\"; url = \"mailto:x@example.org\"; } ); } );\n";
-	char *path = tu_write(f->dir, "at.programme", text);
-	struct programme *p = load(path);
+	struct programme *p = load_text(f->dir, "at.programme", text);
 	struct buf j = { 0 };
 
 	assert_int_equal(schedule_json(p, f->c, &j), 0);
@@ -656,7 +659,6 @@ static void test_json_meta_no_at(void **state)
 	assert_non_null(strstr(j.data, "\"title\":\"Write\""));
 	buf_free(&j);
 	prog_free(p);
-	free(path);
 }
 
 /* Tracks that share a title cannot be told apart by "track": meta names
@@ -672,8 +674,7 @@ static void test_json_meta_shared_track_title(void **state)
 		"  { id = \"in-a\"; title = \"A\"; start = \"2025-01-01 10:00\"; end = \"2025-01-01 11:00\"; track = \"a\"; },\n"
 		"  { id = \"in-b\"; title = \"B\"; start = \"2025-01-01 10:00\"; end = \"2025-01-01 11:00\"; track = \"b\"; },\n"
 		"  { id = \"in-c\"; title = \"C\"; start = \"2025-01-01 10:00\"; end = \"2025-01-01 11:00\"; track = \"c\"; } );\n";
-	char *path = tu_write(f->dir, "tt.programme", text);
-	struct programme *p = load(path);
+	struct programme *p = load_text(f->dir, "tt.programme", text);
 	struct buf j = { 0 };
 	json_t *root, *sessions;
 
@@ -686,7 +687,6 @@ static void test_json_meta_shared_track_title(void **state)
 	json_decref(root);
 	buf_free(&j);
 	prog_free(p);
-	free(path);
 }
 
 static void assert_no_emails(const struct programme *p, const struct buf *b)
