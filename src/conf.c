@@ -6,13 +6,14 @@
 #include <string.h>
 
 #include "lcfg.h"
+#include "programme.h"
 
 #ifndef LOCALSTATEDIR
 #define LOCALSTATEDIR "/var"
 #endif
 
 static const char *const top_keys[] = { "programme", "programme_url", "programme_poll",
-					"speakers_overlay", "state_dir", "base_url", "export_dir",
+					"programme_max_mb", "speakers_overlay", "state_dir", "base_url", "export_dir",
 					"http", "feeds", "reminders", "channels", NULL };
 static const char *const http_keys[] = { "listen", "max_connections", "timeout", "threads",
 					 "selection_max_sessions", "selections_per_hour",
@@ -245,6 +246,11 @@ static void load_source(struct conf *c, struct lcfg *lc, const config_setting_t 
 		diag_error(lc->d, lcfg_file(lc, s), lcfg_line(s),
 			   "'programme_poll' must be at least \"2s\"");
 	}
+	/* Programme documents: 256 MiB by default, three times a
+	 * 100,000-session programme (bench/gen_programme.py: 85 MB). */
+	c->programme_max_size = (size_t)bounded(lc, root, "programme_max_mb",
+						 (unsigned)(PROG_MAX_SIZE_DEFAULT >> 20), 1, 4096)
+				 << 20;
 	s = config_setting_get_member(root, url ? "programme_url" : "programme");
 	c->programme_line = s ? lcfg_line(s) : 0;
 	c->speakers_overlay = conf_path(c, lcfg_string(lc, root, "speakers_overlay", 0));

@@ -39,6 +39,7 @@ struct conf {
 	int programme_line;
 	const char *programme_url;    /* or fetched from here, into the state directory */
 	int64_t programme_poll;       /* seconds between fetches */
+	size_t programme_max_size;    /* bytes of a programme document (programme_max_mb) */
 	const char *speakers_overlay; /* e-mail addresses and more, by speaker id */
 	const char *state_dir;
 	const char *base_url; /* without a trailing '/' */
