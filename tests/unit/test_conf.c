@@ -119,6 +119,7 @@ static void test_defaults(void **state)
 	assert_int_equal(L.c->n_skip_kinds, 1);
 	assert_string_equal(L.c->skip_kinds[0], "break");
 	assert_int_equal(L.c->n_channels, 0);
+	assert_int_equal(L.c->programme_max_size, (size_t)256 << 20);
 	free(prog);
 	unload(&L);
 }
@@ -451,6 +452,23 @@ static void check_errors(const char *text, const struct expected *ex, size_t n)
 
 #define CHECK_ERRORS(text, ex) check_errors(text, ex, sizeof(ex) / sizeof(ex[0]))
 
+/* programme_max_mb: whole MiB, 1 to 4096. */
+static void test_programme_max_mb(void **state)
+{
+	static const char bad[] = "programme = \"p\";\nprogramme_max_mb = 0;\n";
+	static const char big[] = "programme = \"p\";\nprogramme_max_mb = 4097;\n";
+	static const struct expected ex[] = { { "programme_max_mb", 0, "between 1 and 4096" } };
+	struct loaded L;
+
+	(void)state;
+	load(&L, "programme = \"p\";\nprogramme_max_mb = 2;\n");
+	assert_non_null(L.c);
+	assert_int_equal(L.c->programme_max_size, (size_t)2 << 20);
+	unload(&L);
+	CHECK_ERRORS(bad, ex);
+	CHECK_ERRORS(big, ex);
+}
+
 static void test_http(void **state)
 {
 	static const char text[] = "programme = \"p\";\n"
@@ -665,6 +683,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_shipped),
 		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_programme_max_mb),
 		cmocka_unit_test(test_empty_groups),
 		cmocka_unit_test(test_http),
 		cmocka_unit_test(test_relative_paths),
