@@ -130,16 +130,40 @@ static int scan_byte(struct scan *S, unsigned char c)
 	}
 }
 
+static int long_line(struct scan *S)
+{
+	return scan_error(S, "a line longer than %d bytes (%d KiB): split it (strings next to "
+			     "each other, \"a\" \"b\", are joined)",
+			  LCFG_MAX_LINE, LCFG_MAX_LINE / 1024);
+}
+
+/* Inside a string or a comment only these bytes matter; the rest (most
+ * of a programme) is skipped in a tight loop. */
+static size_t skip_plain(const unsigned char *p, size_t i, size_t n)
+{
+	while (i < n && p[i] != '"' && p[i] != '\\' && p[i] != '\n' && p[i] != '\0' &&
+	       p[i] != '*')
+		i++;
+	return i;
+}
+
 static int scan_bytes(struct scan *S, const unsigned char *p, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
+		if (S->st == SC_STRING || S->st == SC_LINE_COMMENT || S->st == SC_BLOCK_COMMENT) {
+			size_t j = skip_plain(p, i, n);
+
+			S->col += j - i;
+			if (S->col > LCFG_MAX_LINE)
+				return long_line(S);
+			if ((i = j) == n)
+				break;
+		}
 		if (p[i] == '\n') {
 			S->line++;
 			S->col = 0;
 		} else if (++S->col > LCFG_MAX_LINE) {
-			return scan_error(S, "a line longer than %d bytes (%d KiB): split it (strings "
-					     "next to each other, \"a\" \"b\", are joined)",
-					  LCFG_MAX_LINE, LCFG_MAX_LINE / 1024);
+			return long_line(S);
 		}
 		if (p[i] == '\0')
 			return scan_error(S, "a NUL byte: the programme must be text");
