@@ -8,8 +8,6 @@
 #include "lcfg.h"
 #include "programme.h"
 
-#define LCFG_MAX_ID_TEST LCFG_MAX_ID
-
 static int64_t utc(int y, int mo, int d, int h, int mi)
 {
 	struct civil c = { y, mo, d, h, mi, 0 };
@@ -834,7 +832,7 @@ static void test_id_length(void **state)
 	char *path;
 
 	(void)state;
-	for (int i = 0; i < LCFG_MAX_ID_TEST; i++) {
+	for (int i = 0; i < LCFG_MAX_ID; i++) {
 		char *more = tu_printf("%sa", ok_id);
 
 		free(ok_id);
