@@ -810,9 +810,9 @@ static int event_times(struct imp *I, const struct imp_event *ev, struct prog_se
 		return -1;
 	}
 	if (s->end - s->start > PROG_MAX_DURATION) {
-		imp_event_error(I, "lasts longer than %d days (duration \"%s\", end \"%s\"), the "
-				"longest a session may", PROG_MAX_DURATION / 86400,
-				ev->duration ? ev->duration : "", ev->end ? ev->end : "");
+		imp_event_error(I, "lasts longer than %d days (%s \"%s\"), the longest a session may",
+				PROG_MAX_DURATION / 86400, blank(ev->duration) ? "end" : "duration",
+				blank(ev->duration) ? ev->end : ev->duration);
 		return -1;
 	}
 	/* The model (and iCalendar readers) want end > start; a zero length

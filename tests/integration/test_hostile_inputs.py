@@ -186,6 +186,17 @@ class Hostile(unittest.TestCase):
                 self.no_controls(out)
                 self.assertIn(b"SUMMARY:Bell Talk\r\n", (out / "calendar.ics").read_bytes())
 
+    def test_messages_quote_no_control_characters(self):
+        """A title quoted in a message neither reaches the terminal with
+        its ESC sequences nor forges a message of its own with a newline."""
+        doc = schedule_json(title="A\u001b[2J\nfake.json:1: forged", duration="9999:00")
+        proc = self.check("quote.json", doc)
+        self.refused(proc, r"quote\.json: day 2025-06-02, room 'Room A', event g1 "
+                     r"'A\?\[2J\?fake\.json:1: forged': lasts longer than 31 days "
+                     r"\(duration \"9999:00\"\)")
+        self.assertNotIn("\x1b", proc.stderr)
+        self.assertEqual(len(proc.stderr.splitlines()), 1, proc.stderr)
+
     # --- 4. durations --------------------------------------------------------
 
     def test_duration_overflow_refused(self):
