@@ -4,6 +4,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "lcfg.h"
 
@@ -16,7 +17,8 @@ static const char *const top_keys[] = { "programme", "programme_url", "programme
 					"http", "feeds", "reminders", "channels", NULL };
 static const char *const http_keys[] = { "listen", "max_connections", "timeout", "threads",
 					 "selection_max_sessions", "selections_per_hour",
-					 "view_cache_mb", "trusted_proxies", NULL };
+					 "view_cache_mb", "trusted_proxies", "proxy_header",
+					 NULL };
 static const char *const feeds_keys[] = { "refresh", "alarms", NULL };
 static const char *const reminders_keys[] = { "before", "catch_up", "skip_kinds", NULL };
 static const char *const channel_keys[] = { "name", "type", "to", "smtp_url", "from", "username",
@@ -197,7 +199,7 @@ static const config_setting_t *subgroup(struct lcfg *lc, const config_setting_t 
 static void load_trusted_proxies(struct conf *c, struct lcfg *lc, const config_setting_t *g)
 {
 	const config_setting_t *s = g ? config_setting_get_member(g, "trusted_proxies") : NULL;
-	const char **specs;
+	const char **specs, *header;
 	size_t n = s ? lcfg_strings(lc, g, "trusted_proxies", &specs) : 0;
 
 	c->trusted_proxies.ranges = arena_alloc(c->arena, sizeof(struct proxy_range) * (n + 1));
@@ -212,6 +214,12 @@ static void load_trusted_proxies(struct conf *c, struct lcfg *lc, const config_s
 				   "'trusted_proxies': \"%s\" is not an address or CIDR range "
 				   "(\"192.0.2.1\", \"10.0.0.0/8\", \"::1\", \"fd00::/8\")", specs[i]);
 	}
+	header = g ? lcfg_string(lc, g, "proxy_header", 0) : NULL;
+	c->proxy_header = PROXY_X_FORWARDED_FOR;
+	if (header && strcasecmp(header, "Forwarded") == 0)
+		c->proxy_header = PROXY_FORWARDED;
+	else if (header && strcasecmp(header, "X-Forwarded-For") != 0)
+		bad_value(lc, g, "proxy_header", header, "\"X-Forwarded-For\" or \"Forwarded\"");
 }
 
 /* listen is one address or an array of them (IPv4 and IPv6 side by side). */

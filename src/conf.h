@@ -53,7 +53,8 @@ struct conf {
 	unsigned selection_max_sessions; /* sessions in one personal selection */
 	unsigned selections_per_hour;    /* new selections per client address */
 	unsigned view_cache_mb;          /* filtered and personal feeds kept */
-	struct proxy_list trusted_proxies; /* whose Forwarded / X-Forwarded-For count */
+	struct proxy_list trusted_proxies; /* whose forwarding header counts */
+	enum proxy_header proxy_header;    /* which header they append to */
 	int64_t refresh;
 	int64_t *alarms;
 	size_t n_alarms;

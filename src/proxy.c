@@ -222,20 +222,20 @@ static void copy_peer(const struct sockaddr *peer, struct sockaddr_storage *out)
 		memcpy(out, peer, sizeof(struct sockaddr_in6));
 }
 
-int proxy_client(const struct proxy_list *l, const struct sockaddr *peer, const char *forwarded,
-		 const char *xff, struct sockaddr_storage *out)
+int proxy_client(const struct proxy_list *l, const struct sockaddr *peer, enum proxy_header kind,
+		 const char *value, struct sockaddr_storage *out)
 {
 	struct hops h = { .n = 0 };
 	unsigned char a[16];
 	int v4, found = 0;
 
 	copy_peer(peer, out);
-	if (!proxy_trusted(l, peer) || (!forwarded && !xff))
+	if (!value || !proxy_trusted(l, peer))
 		return 0;
-	if (forwarded)
-		split_forwarded(forwarded, &h);
+	if (kind == PROXY_FORWARDED)
+		split_forwarded(value, &h);
 	else
-		split_xff(xff, &h);
+		split_xff(value, &h);
 	/* Right to left: each trusted hop vouches for the one before it; the
 	 * first untrusted one is the client.  An unreadable hop stops the
 	 * walk at the last address that a trusted proxy gave. */

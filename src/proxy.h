@@ -2,9 +2,12 @@
  *
  * Behind nginx or Apache every connection comes from the proxy.  Only
  * for a peer in http.trusted_proxies is the client read from the
- * request's Forwarded (RFC 7239) or X-Forwarded-For header: the
- * rightmost hop that is not itself a trusted proxy.  A header from any
- * other peer is ignored, so a client cannot choose its own address. */
+ * request's X-Forwarded-For or Forwarded (RFC 7239) header, whichever
+ * http.proxy_header names: the rightmost hop that is not itself a
+ * trusted proxy.  A header from any other peer is ignored, so a client
+ * cannot choose its own address.  Only one header is read because a
+ * proxy appends to the one it sets and passes the other on as the
+ * client wrote it. */
 #ifndef AGENDAD_PROXY_H
 #define AGENDAD_PROXY_H
 
@@ -17,6 +20,8 @@ struct proxy_range {
 	unsigned char addr[16];
 	unsigned prefix; /* bits of addr that must match, 0 to 128 */
 };
+
+enum proxy_header { PROXY_X_FORWARDED_FOR, PROXY_FORWARDED };
 
 struct proxy_list {
 	struct proxy_range *ranges;
@@ -35,14 +40,13 @@ int proxy_range_parse(const char *spec, struct proxy_range *r);
  * or NULL list trusts nobody. */
 int proxy_trusted(const struct proxy_list *l, const struct sockaddr *sa);
 
-/* The client of a request that arrived from peer, given the values of
- * its Forwarded and X-Forwarded-For headers (NULL when absent; several
- * fields of one name joined with ", ").  Forwarded wins when both are
- * present.  Writes the client into out (AF_INET or AF_INET6) and
- * returns 1 when it came from a header, 0 when it is the peer itself
- * (untrusted peer, no header, or nothing usable in it). */
-int proxy_client(const struct proxy_list *l, const struct sockaddr *peer, const char *forwarded,
-		 const char *xff, struct sockaddr_storage *out);
+/* The client of a request that arrived from peer, given the value of
+ * its header of kind (NULL when absent; several fields of that name
+ * joined with ", ").  Writes the client into out (AF_INET or AF_INET6)
+ * and returns 1 when it came from the header, 0 when it is the peer
+ * itself (untrusted peer, no header, or nothing usable in it). */
+int proxy_client(const struct proxy_list *l, const struct sockaddr *peer, enum proxy_header kind,
+		 const char *value, struct sockaddr_storage *out);
 
 /* The client address as text, for the log ("192.0.2.1", "2001:db8::1"). */
 void proxy_format(const struct sockaddr *sa, char *out, size_t size);

@@ -502,13 +502,16 @@ static void test_http(void **state)
 static void test_trusted_proxies(void **state)
 {
 	static const char text[] = "programme = \"p\";\n"
-				   "http = { trusted_proxies = [ \"127.0.0.1\", \"10.0.0.0/8\", \"::1\" ]; };\n";
+				   "http = { trusted_proxies = [ \"127.0.0.1\", \"10.0.0.0/8\", \"::1\" ];\n"
+				   "         proxy_header = \"forwarded\"; };\n";
 	static const char bad[] = "programme = \"p\";\n"
 				  "http = {\n"
 				  "  trusted_proxies = [ \"::1\", \"proxy.example.org\" ];\n"
+				  "  proxy_header = \"X-Real-IP\";\n"
 				  "};\n";
 	static const struct expected ex[] = {
 		{ "trusted_proxies", 0, "\"proxy.example.org\" is not an address or CIDR range" },
+		{ "proxy_header", 0, "'proxy_header' is \"X-Real-IP\"; expected \"X-Forwarded-For\" or" },
 	};
 	struct loaded L;
 
@@ -516,12 +519,14 @@ static void test_trusted_proxies(void **state)
 	load(&L, "programme = \"p\";\n");
 	assert_non_null(L.c);
 	assert_int_equal(L.c->trusted_proxies.n, 0);
+	assert_int_equal(L.c->proxy_header, PROXY_X_FORWARDED_FOR);
 	unload(&L);
 
 	load(&L, text);
 	assert_non_null(L.c);
 	assert_int_equal(L.c->trusted_proxies.n, 3);
 	assert_int_equal(L.c->trusted_proxies.ranges[1].prefix, 96 + 8);
+	assert_int_equal(L.c->proxy_header, PROXY_FORWARDED);
 	unload(&L);
 
 	CHECK_ERRORS(bad, ex);
