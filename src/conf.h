@@ -7,6 +7,7 @@
 
 #include "arena.h"
 #include "diag.h"
+#include "proxy.h"
 
 enum conf_channel_type { CHANNEL_EMAIL, CHANNEL_WEBHOOK };
 enum conf_tls { TLS_NONE, TLS_STARTTLS, TLS_IMPLICIT };
@@ -53,6 +54,8 @@ struct conf {
 	unsigned selection_max_sessions; /* sessions in one personal selection */
 	unsigned selections_per_hour;    /* new selections per client address */
 	unsigned view_cache_mb;          /* filtered and personal feeds kept */
+	struct proxy_list trusted_proxies; /* whose forwarding header counts */
+	enum proxy_header proxy_header;    /* which header they append to */
 	int64_t refresh;
 	int64_t *alarms;
 	size_t n_alarms;

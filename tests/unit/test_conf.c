@@ -517,6 +517,39 @@ static void test_http(void **state)
 	check_errors(bad, ex, sizeof(ex) / sizeof(ex[0]));
 }
 
+static void test_trusted_proxies(void **state)
+{
+	static const char text[] = "programme = \"p\";\n"
+				   "http = { trusted_proxies = [ \"127.0.0.1\", \"10.0.0.0/8\", \"::1\" ];\n"
+				   "         proxy_header = \"forwarded\"; };\n";
+	static const char bad[] = "programme = \"p\";\n"
+				  "http = {\n"
+				  "  trusted_proxies = [ \"::1\", \"proxy.example.org\" ];\n"
+				  "  proxy_header = \"X-Real-IP\";\n"
+				  "};\n";
+	static const struct expected ex[] = {
+		{ "trusted_proxies", 0, "\"proxy.example.org\" is not an address or CIDR range" },
+		{ "proxy_header", 0, "'proxy_header' is \"X-Real-IP\"; expected \"X-Forwarded-For\" or" },
+	};
+	struct loaded L;
+
+	(void)state;
+	load(&L, "programme = \"p\";\n");
+	assert_non_null(L.c);
+	assert_int_equal(L.c->trusted_proxies.n, 0);
+	assert_int_equal(L.c->proxy_header, PROXY_X_FORWARDED_FOR);
+	unload(&L);
+
+	load(&L, text);
+	assert_non_null(L.c);
+	assert_int_equal(L.c->trusted_proxies.n, 3);
+	assert_int_equal(L.c->trusted_proxies.ranges[1].prefix, 96 + 8);
+	assert_int_equal(L.c->proxy_header, PROXY_FORWARDED);
+	unload(&L);
+
+	CHECK_ERRORS(bad, ex);
+}
+
 static void test_syntax_error(void **state)
 {
 	static const char text[] = "programme = \"p\";\n"
@@ -686,6 +719,7 @@ int main(void)
 		cmocka_unit_test(test_programme_max_mb),
 		cmocka_unit_test(test_empty_groups),
 		cmocka_unit_test(test_http),
+		cmocka_unit_test(test_trusted_proxies),
 		cmocka_unit_test(test_relative_paths),
 		cmocka_unit_test(test_base_url),
 		cmocka_unit_test(test_durations),
