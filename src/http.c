@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "html.h"
+#include "http_headers.h"
 #include "log.h"
 #include "metrics.h"
 #include "query.h"
@@ -28,7 +29,7 @@
 /* Query arguments read per request; a feed takes at most six keys. */
 #define MAX_ARGS 64
 /* A selection's form: session=ID, a few hundred times at most. */
-#define MAX_ID 200
+#define MAX_ID FORM_MAX_ID
 /* Buckets for counting new selections per client address and hour. */
 #define RATE_SLOTS 4096
 
@@ -205,96 +206,20 @@ static enum MHD_Result client_error(struct MHD_Connection *conn, unsigned status
 	return text(conn, status, "text/plain; charset=utf-8", body);
 }
 
-/* The list members of a header such as Accept-Encoding or If-None-Match,
- * each trimmed, with its parameters (";q=0") in *params. */
-static int next_member(const char **p, char *out, size_t size, const char **params)
-{
-	const char *s = *p, *end;
-	size_t n;
-
-	while (*s == ' ' || *s == '\t' || *s == ',')
-		s++;
-	if (!*s)
-		return 0;
-	end = strchr(s, ',');
-	if (!end)
-		end = s + strlen(s);
-	*p = end;
-	n = (size_t)(end - s);
-	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
-		n--;
-	if (n >= size)
-		n = size - 1;
-	memcpy(out, s, n);
-	out[n] = '\0';
-	*params = strchr(out, ';');
-	if (*params) {
-		char *cut = (char *)*params;
-
-		*params = cut + 1;
-		*cut = '\0';
-		for (; cut > out && (cut[-1] == ' ' || cut[-1] == '\t'); cut--)
-			cut[-1] = '\0';
-	}
-	return 1;
-}
-
-/* RFC 9110 12.5.3: gzip is acceptable unless refused with q=0. */
 static int wants_gzip(struct MHD_Connection *conn)
 {
-	const char *h = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-						    MHD_HTTP_HEADER_ACCEPT_ENCODING);
-	const char *params;
-	char member[64];
-
-	while (h && next_member(&h, member, sizeof(member), &params)) {
-		int refused = 0;
-
-		if (params) {
-			const char *q = strstr(params, "q=");
-
-			refused = q && strtod(q + 2, NULL) <= 0.0;
-		}
-		if (strcasecmp(member, "gzip") == 0 || strcasecmp(member, "x-gzip") == 0 ||
-		    strcmp(member, "*") == 0)
-			return !refused;
-	}
-	return 0;
+	return hdr_wants_gzip(MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+							  MHD_HTTP_HEADER_ACCEPT_ENCODING));
 }
 
-/* RFC 9110 13.1.2 (weak comparison) and 13.1.3: If-None-Match wins over
- * If-Modified-Since, which curl_getdate reads.  Returns 0 (send the
- * body) or the ETag to answer 304 with. */
+/* Returns 0 (send the body) or the ETag to answer 304 with. */
 static const char *not_modified(struct MHD_Connection *conn, const struct cat_entry *e, int gz)
 {
-	const char *selected = gz ? e->etag_gz : e->etag;
-	const char *inm = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-						      MHD_HTTP_HEADER_IF_NONE_MATCH);
-	const char *ims, *params;
-	char member[128];
-
-	/* Either representation's tag will do: a client holding the plain
-	 * bytes has current content even when it would now accept gzip. */
-	if (inm) {
-		while (next_member(&inm, member, sizeof(member), &params)) {
-			const char *tag = strncmp(member, "W/", 2) == 0 ? member + 2 : member;
-
-			if (strcmp(tag, "*") == 0)
-				return selected;
-			if (strcmp(tag, e->etag) == 0)
-				return e->etag;
-			if (strcmp(tag, e->etag_gz) == 0)
-				return e->etag_gz;
-		}
-		return NULL;
-	}
-	ims = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_MODIFIED_SINCE);
-	if (ims) {
-		time_t t = curl_getdate(ims, NULL);
-
-		return t != -1 && e->modified <= (int64_t)t ? selected : NULL;
-	}
-	return NULL;
+	return hdr_not_modified(
+		MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH),
+		MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+					    MHD_HTTP_HEADER_IF_MODIFIED_SINCE),
+		e->etag, e->etag_gz, e->modified, gz);
 }
 
 static void free_catalogue_ref(void *cls)
@@ -597,26 +522,10 @@ static enum MHD_Result post_field(void *cls, enum MHD_ValueKind kind, const char
 				  size_t size)
 {
 	struct post *p = cls;
-	size_t have;
 
-	if (strcmp(key, "session") != 0 || p->status)
-		return MHD_YES; /* other fields (a button's name) mean nothing */
-	if (off == 0) {
-		if (p->n == p->cap) {
-			snprintf(p->why, sizeof(p->why), "a selection holds at most %zu sessions",
-				 p->cap);
-			p->status = MHD_HTTP_CONTENT_TOO_LARGE;
-			return MHD_YES;
-		}
-		p->ids[p->n++] = calloc(1, MAX_ID + 1);
-	}
-	have = strlen(p->ids[p->n - 1]);
-	if (have + size > MAX_ID) {
-		snprintf(p->why, sizeof(p->why), "a session id is at most %d characters", MAX_ID);
-		p->status = MHD_HTTP_BAD_REQUEST;
-		return MHD_YES;
-	}
-	memcpy(p->ids[p->n - 1] + have, data, size);
+	if (!p->status)
+		p->status = form_session_field(p->ids, &p->n, p->cap, key, data, off, size, p->why,
+					       sizeof(p->why));
 	return MHD_YES;
 }
 

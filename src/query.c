@@ -119,7 +119,7 @@ static int add_arg(const struct programme *p, struct query *q, const struct quer
 	}
 	if (strcmp(key, "alarm") == 0)
 		q->has_alarm = 1;
-	if (!*value)
+	if (!value[strspn(value, ",")]) /* nothing but commas is no value either */
 		rc = add_value(p, q, key, "", filters, why, size);
 	for (char *v = strtok_r(value, ",", &save); v && rc == 0; v = strtok_r(NULL, ",", &save))
 		rc = add_value(p, q, key, v, filters, why, size);

@@ -114,6 +114,9 @@ static void test_errors(void **state)
 	error_is(f, "kind=party", 1, "unknown kind 'party'");
 	error_is(f, "track=", 1, "empty value for 'track'");
 	error_is(f, "track", 1, "empty value for 'track'");
+	/* Commas alone are no value: alarm=, is not alarm=none. */
+	error_is(f, "alarm=,", 1, "empty value for 'alarm'");
+	error_is(f, "track=%2C,", 1, "empty value for 'track'");
 	error_is(f, "alarm=soon", 1, "bad alarm 'soon'");
 	error_is(f, "alarm=29d", 1, "bad alarm '29d'");
 	error_is(f, "alarm=1m,2m,3m,4m,5m,6m,7m,8m,9m", 1, "too many alarms");
