@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "html.h"
 #include "log.h"
 #include "metrics.h"
@@ -27,6 +28,8 @@
 #define MAX_PATH 512
 /* Query arguments read per request; a feed takes at most six keys. */
 #define MAX_ARGS 64
+/* Bytes of a query; a filter of a few dozen ids is far shorter. */
+#define MAX_QUERY 8192
 /* A selection's form: session=ID, a few hundred times at most. */
 #define MAX_ID 200
 /* Buckets for counting new selections per client address and hour. */
@@ -159,6 +162,36 @@ static enum MHD_Result queue(struct MHD_Connection *conn, unsigned status, struc
 /* Counted when a request ends, so that the answers libmicrohttpd gives
  * by itself (414, 431, 400 for a malformed request) count too. */
 static int started; /* *req_cls of a GET or HEAD once its first call is done */
+/* *req_cls of a request whose query was dropped unread (see on_uri). */
+static int too_many_args, query_too_long;
+
+/* libmicrohttpd 0.9.75 keeps each query argument in the connection's
+ * 32 KB pool; when they do not fit (a thousand short ones, or a few
+ * dozen in a query of 30 KB), it queues a 431 and then goes on reading
+ * headers into a buffer it has freed, so the client hears nothing until
+ * the timeout.  This callback sees the request line before the
+ * arguments are parsed: a query of more arguments than any feed reads,
+ * or longer than any feed needs, is ended at its '?' (the line lies in
+ * the connection's read buffer, writable, and the library has already
+ * found the '?') and the request is answered 400 or 414. */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+	char *query = strchr(uri, '?');
+	size_t n = 1;
+	void *refused = &too_many_args;
+
+	if (!query)
+		return NULL;
+	for (const char *p = query + 1; *p && n <= MAX_ARGS; p++)
+		n += *p == '&';
+	if (n <= MAX_ARGS) {
+		if (strlen(query + 1) <= MAX_QUERY)
+			return NULL;
+		refused = &query_too_long;
+	}
+	query[1] = '\0';
+	return refused;
+}
 
 static void post_free(struct post *p);
 
@@ -170,7 +203,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 
 	if (info && info->http_status)
 		metrics_request(info->http_status);
-	if (*req_cls && *req_cls != &started)
+	if (*req_cls && *req_cls != &started && *req_cls != &too_many_args &&
+	    *req_cls != &query_too_long)
 		post_free(*req_cls);
 	*req_cls = NULL;
 }
@@ -196,13 +230,36 @@ static enum MHD_Result text(struct MHD_Connection *conn, unsigned status, const 
 	return text_allow(conn, status, type, body, "GET, HEAD");
 }
 
-/* An error a client caused, with the reason on its own line. */
+/* An error a client caused, with the reason on its own line.  The
+ * reason may quote what the client sent, cut at a byte count: whatever
+ * is not UTF-8 in it is escaped, never echoed. */
 static enum MHD_Result client_error(struct MHD_Connection *conn, unsigned status, const char *why)
 {
-	char body[512];
+	struct buf body = { 0 };
+	enum MHD_Result ret;
 
-	snprintf(body, sizeof(body), "%s\n", why);
-	return text(conn, status, "text/plain; charset=utf-8", body);
+	buf_add_clean(&body, why);
+	buf_adds(&body, "\n");
+	ret = text(conn, status, "text/plain; charset=utf-8", body.data);
+	buf_free(&body);
+	return ret;
+}
+
+/* The answer to a request whose query on_uri dropped; *done says
+ * whether there was one. */
+static enum MHD_Result refuse_query(struct MHD_Connection *conn, void *req_cls, int *done)
+{
+	char why[64];
+
+	*done = req_cls == &too_many_args || req_cls == &query_too_long;
+	if (!*done)
+		return MHD_NO;
+	if (req_cls == &too_many_args) {
+		snprintf(why, sizeof(why), "too many query parameters (at most %d)", MAX_ARGS);
+		return client_error(conn, MHD_HTTP_BAD_REQUEST, why);
+	}
+	snprintf(why, sizeof(why), "query longer than %d bytes", MAX_QUERY);
+	return client_error(conn, MHD_HTTP_URI_TOO_LONG, why);
 }
 
 /* The list members of a header such as Accept-Encoding or If-None-Match,
@@ -740,7 +797,14 @@ static enum MHD_Result post_begin(struct http *h, struct MHD_Connection *conn, v
 	p->cap = h->max_sessions;
 	p->max_bytes = (size_t)h->max_sessions * (MAX_ID / 4 + 10) + 4096;
 	*req_cls = p;
-	if (cl && strtoull(cl, NULL, 10) > p->max_bytes) {
+	/* libmicrohttpd 0.9.75 can answer only before it reads a body or
+	 * after its end: a form of unknown length (chunked) would be read to
+	 * its end, however long, before the answer to its first oversized
+	 * kilobytes.  Forms carry their length. */
+	if (!cl)
+		return client_error(conn, MHD_HTTP_LENGTH_REQUIRED,
+				    "send the form with a Content-Length");
+	if (strtoull(cl, NULL, 10) > p->max_bytes) {
 		snprintf(why, sizeof(why), "the form is larger than %zu bytes", p->max_bytes);
 		return client_error(conn, MHD_HTTP_CONTENT_TOO_LARGE, why);
 	}
@@ -877,7 +941,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 {
 	int head = strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
 	int post = strcmp(method, MHD_HTTP_METHOD_POST) == 0;
+	enum MHD_Result ret;
+	int refused;
 
+	/* At once, whatever the method: the connection is closed after it. */
+	ret = refuse_query(conn, *req_cls, &refused);
+	if (refused)
+		return ret;
 	if (strcmp(url, "/my") == 0) {
 		if (post)
 			return post_my(cls, conn, upload_data, upload_data_size, req_cls);
@@ -949,6 +1019,7 @@ int http_start(const struct http_options *o, struct http **out)
 			MHD_OPTION_CONNECTION_TIMEOUT, o->timeout,
 			MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768,
 			MHD_OPTION_UNESCAPE_CALLBACK, keep_escaped, NULL,
+			MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL,
 			MHD_OPTION_STRICT_FOR_CLIENT, 1,
 			MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
 			MHD_OPTION_END);
