@@ -19,19 +19,26 @@ gunzips to the plain one, and that the plain bytes are the right ones:
     order, with only the calendar's name changed;
   * ?alarm=10m is the export's feed with each VALARM replaced by one
     ten minutes before, on the same sessions.
+
+AGENDAD_LARGE_N sets the number of sessions (bench/run-feeds uses
+20,000); with AGENDAD_LARGE_TIMES set, the time and size of every fetch
+are printed at the end.
 """
 import gzip
 import http.client
+import os
 import re
 import subprocess
 import sys
 import unittest
+import time
 import urllib.parse
 
 from agendadtest import SRCDIR, TempDir, run
 from daemon import Daemon
 
-N = 5000
+N = int(os.environ.get("AGENDAD_LARGE_N", 5000))
+TIMES = []  # (path, gzip, bytes, seconds) of every fetch
 NAME_LINE = re.compile(r"^(NAME|X-WR-CALNAME)[:;]")
 
 
@@ -82,6 +89,14 @@ class LargeFeeds(unittest.TestCase):
     def tearDownClass(cls):
         cls.daemon.__exit__(None, None, None)
         cls.tmp.__exit__(None, None, None)
+        if os.environ.get("AGENDAD_LARGE_TIMES"):
+            print(f"\n{N} sessions: every fetch (1 connection, loopback)", file=sys.stderr)
+            print(f"{'path':<60} {'encoding':>8} {'bytes':>11} {'ms':>8} {'MB/s':>7}",
+                  file=sys.stderr)
+            for path, gz, size, secs in TIMES:
+                shown = path if len(path) <= 60 else path[:57] + "..."
+                print(f"{shown:<60} {'gzip' if gz else 'identity':>8} {size:>11} "
+                      f"{secs * 1000:>8.1f} {size / secs / 1e6:>7.0f}", file=sys.stderr)
 
     def exported(self, path):
         return (self.export / path).read_bytes()
@@ -93,6 +108,7 @@ class LargeFeeds(unittest.TestCase):
     def fetch(self, path, gz):
         """The body of a GET, after checking that all of it arrived."""
         conn = http.client.HTTPConnection("127.0.0.1", self.daemon.port, timeout=60)
+        began = time.monotonic()
         try:
             conn.request("GET", path, headers={"Accept-Encoding": "gzip" if gz else "identity"})
             r = conn.getresponse()
@@ -105,6 +121,7 @@ class LargeFeeds(unittest.TestCase):
             self.fail(f"{path} (gzip={gz}): {e!r}\n{self.daemon.stderr()[-2000:]}")
         finally:
             conn.close()
+        TIMES.append((path, gz, len(body), time.monotonic() - began))
         self.assertEqual(r.status, 200, f"{path}: {body[:300]!r}")
         self.assertIsNone(r.getheader("Transfer-Encoding"), path)
         self.assertEqual(r.getheader("Content-Length"), str(len(body)), path)
@@ -120,7 +137,9 @@ class LargeFeeds(unittest.TestCase):
 
     def assert_cut(self, body, uids, what):
         """body is the export's whole programme cut to the sessions uids."""
-        all_head, all_events, all_tail = split_feed(self.exported("calendar.ics"))
+        if not hasattr(LargeFeeds, "whole"):
+            LargeFeeds.whole = split_feed(self.exported("calendar.ics"))
+        all_head, all_events, all_tail = LargeFeeds.whole
         head, events, tail = split_feed(body)
         expected = [e for e in all_events if uid(e) in uids]
         self.assertEqual(len(events), len(expected), what)
