@@ -25,6 +25,10 @@ static inline void buf_add(struct buf *b, const void *data, size_t len)
 
 void buf_adds(struct buf *b, const char *s);
 void buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Adds s with each byte that is not part of valid UTF-8, and each
+ * control character, written as \xNN: text from a client can be echoed
+ * in a UTF-8 answer without passing on what it sent. */
+void buf_add_clean(struct buf *b, const char *s);
 /* Hands the bytes to the caller (free() them) and empties the buffer. */
 char *buf_steal(struct buf *b, size_t *len);
 void buf_free(struct buf *b);

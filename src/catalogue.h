@@ -25,7 +25,8 @@ struct cat_entry {
 	const struct feed *feed; /* NULL for documents (the index page) */
 	const char *content_type;
 	struct cat_body plain, gzip;
-	char *flat; /* large feeds: the plain bytes in one piece (plain's only iovec) */
+	/* Large feeds: the bytes in one piece (the body's only iovec). */
+	char *flat, *flat_gz;
 	/* Strong validators, one per representation (RFC 9110 8.8.3): the
 	 * gzip bytes differ from the plain ones, so their tag does too. */
 	char etag[24];    /* "\"<16 hex>\"" */
@@ -58,7 +59,6 @@ struct catalogue {
 	struct cat_entry docs[2];  /* schedule.json, schedule.xml */
 	char *doc_data[2];
 	struct gz_chunk doc_gz[2];
-	unsigned char doc_trailers[16];
 	int doc_state[2]; /* 0 not built, 1 built, -1 failed */
 	struct strmap *paths;
 	struct gz_chunk *gz;
@@ -84,10 +84,11 @@ int catalogue_stamp(struct catalogue *cat, struct state *st, int64_t now);
 void catalogue_assemble(const struct catalogue *cat, const char *name_text, size_t name_len,
 			const struct gz_chunk *name, const uint32_t *items, size_t n_items,
 			struct cat_entry *e, unsigned char *trailer);
-/* Fills e with one document of len bytes at data, compressed whole into
- * gz (the caller frees gz->data and e's iovec arrays). */
+/* Fills e with one document of len bytes at data, and gz with its whole
+ * gzip member: each body is one segment (the caller frees gz->data and
+ * e's iovec arrays). */
 void catalogue_document(struct cat_entry *e, const char *path, const char *type, const char *data,
-			size_t len, struct gz_chunk *gz, unsigned char *trailer, int64_t modified);
+			size_t len, struct gz_chunk *gz, int64_t modified);
 /* The deflated run of a feed's name lines, for catalogue_assemble. */
 void catalogue_name_chunk(const char *text, size_t len, struct gz_chunk *out);
 /* NULL when the path is not published.  schedule.json and schedule.xml

@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "html.h"
 #include "http_headers.h"
 #include "log.h"
@@ -28,6 +29,8 @@
 #define MAX_PATH 512
 /* Query arguments read per request; a feed takes at most six keys. */
 #define MAX_ARGS 64
+/* Bytes of a query; a filter of a few dozen ids is far shorter. */
+#define MAX_QUERY 8192
 /* A selection's form: session=ID, a few hundred times at most. */
 #define MAX_ID FORM_MAX_ID
 /* Buckets for counting new selections per client address and hour. */
@@ -160,6 +163,36 @@ static enum MHD_Result queue(struct MHD_Connection *conn, unsigned status, struc
 /* Counted when a request ends, so that the answers libmicrohttpd gives
  * by itself (414, 431, 400 for a malformed request) count too. */
 static int started; /* *req_cls of a GET or HEAD once its first call is done */
+/* *req_cls of a request whose query was dropped unread (see on_uri). */
+static int too_many_args, query_too_long;
+
+/* libmicrohttpd 0.9.75 keeps each query argument in the connection's
+ * 32 KB pool; when they do not fit (a thousand short ones, or a few
+ * dozen in a query of 30 KB), it queues a 431 and then goes on reading
+ * headers into a buffer it has freed, so the client hears nothing until
+ * the timeout.  This callback sees the request line before the
+ * arguments are parsed: a query of more arguments than any feed reads,
+ * or longer than any feed needs, is ended at its '?' (the line lies in
+ * the connection's read buffer, writable, and the library has already
+ * found the '?') and the request is answered 400 or 414. */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+	char *query = strchr(uri, '?');
+	size_t n = 1;
+	void *refused = &too_many_args;
+
+	if (!query)
+		return NULL;
+	for (const char *p = query + 1; *p && n <= MAX_ARGS; p++)
+		n += *p == '&';
+	if (n <= MAX_ARGS) {
+		if (strlen(query + 1) <= MAX_QUERY)
+			return NULL;
+		refused = &query_too_long;
+	}
+	query[1] = '\0';
+	return refused;
+}
 
 static void post_free(struct post *p);
 
@@ -171,7 +204,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 
 	if (info && info->http_status)
 		metrics_request(info->http_status);
-	if (*req_cls && *req_cls != &started)
+	if (*req_cls && *req_cls != &started && *req_cls != &too_many_args &&
+	    *req_cls != &query_too_long)
 		post_free(*req_cls);
 	*req_cls = NULL;
 }
@@ -197,13 +231,36 @@ static enum MHD_Result text(struct MHD_Connection *conn, unsigned status, const 
 	return text_allow(conn, status, type, body, "GET, HEAD");
 }
 
-/* An error a client caused, with the reason on its own line. */
+/* An error a client caused, with the reason on its own line.  The
+ * reason may quote what the client sent, cut at a byte count: whatever
+ * is not UTF-8 in it is escaped, never echoed. */
 static enum MHD_Result client_error(struct MHD_Connection *conn, unsigned status, const char *why)
 {
-	char body[512];
+	struct buf body = { 0 };
+	enum MHD_Result ret;
 
-	snprintf(body, sizeof(body), "%s\n", why);
-	return text(conn, status, "text/plain; charset=utf-8", body);
+	buf_add_clean(&body, why);
+	buf_adds(&body, "\n");
+	ret = text(conn, status, "text/plain; charset=utf-8", body.data);
+	buf_free(&body);
+	return ret;
+}
+
+/* The answer to a request whose query on_uri dropped; *done says
+ * whether there was one. */
+static enum MHD_Result refuse_query(struct MHD_Connection *conn, void *req_cls, int *done)
+{
+	char why[64];
+
+	*done = req_cls == &too_many_args || req_cls == &query_too_long;
+	if (!*done)
+		return MHD_NO;
+	if (req_cls == &too_many_args) {
+		snprintf(why, sizeof(why), "too many query parameters (at most %d)", MAX_ARGS);
+		return client_error(conn, MHD_HTTP_BAD_REQUEST, why);
+	}
+	snprintf(why, sizeof(why), "query longer than %d bytes", MAX_QUERY);
+	return client_error(conn, MHD_HTTP_URI_TOO_LONG, why);
 }
 
 static int wants_gzip(struct MHD_Connection *conn)
@@ -270,37 +327,130 @@ static enum MHD_Result serve_entry(struct MHD_Connection *conn, struct catalogue
 	return serve_held(conn, cat, e, head, &hold);
 }
 
-/* Small bodies are copied into one buffer: libmicrohttpd sends a buffer
- * with the headers in one segment, an iovec response in two, and the
- * copy of a few kilobytes costs far less than the extra packet. */
+/* How a body is handed to libmicrohttpd (0.9.75).  Never as an iovec
+ * response: the library copies the iovec array into the connection's
+ * 32 KB memory pool, and when it does not fit (a few thousand pieces, or
+ * a request whose headers filled the pool) it closes with "out of
+ * memory" after unlocking a mutex it never locked, which aborts the
+ * process on the next response; and one sendmsg stops at IOV_MAX (1024)
+ * segments, after which the connection waits for a write event that
+ * never comes and the body is cut short.  So a body in one piece is
+ * served from where it lies, and any other is copied by a reader into
+ * the response's own buffer, a block at a time.
+ *
+ * Small bodies are copied whole into one buffer: libmicrohttpd sends a
+ * buffer with the headers in one segment, and the copy of a few
+ * kilobytes costs far less than the extra packet. */
 #define COPY_MAX 16384
+/* The reader's block, allocated per response in flight: 256 KB served
+ * no faster than 64 KB. */
+#define READ_BLOCK (64 * 1024)
+
+/* A reader's place in a body of many segments.  MHD asks for the bytes
+ * in order, so each block starts where the last one ended. */
+struct body_reader {
+	const struct cat_body *body;
+	struct holder held; /* a reference on what body points into */
+	size_t seg, seg_off;
+	uint64_t pos;
+};
+
+/* Not expected from MHD, which reads in order, but cheap to honour. */
+static int seek(struct body_reader *r, uint64_t pos)
+{
+	const struct cat_body *b = r->body;
+
+	r->seg = 0;
+	r->pos = 0;
+	while (r->seg < b->n_iov && pos - r->pos >= b->iov[r->seg].iov_len)
+		r->pos += b->iov[r->seg++].iov_len;
+	if (r->seg == b->n_iov)
+		return -1;
+	r->seg_off = (size_t)(pos - r->pos);
+	r->pos = pos;
+	return 0;
+}
+
+static ssize_t read_body(void *cls, uint64_t pos, char *out, size_t max)
+{
+	struct body_reader *r = cls;
+	const struct cat_body *b = r->body;
+	size_t done = 0;
+
+	if (pos != r->pos && seek(r, pos) < 0)
+		return MHD_CONTENT_READER_END_WITH_ERROR;
+	while (done < max && r->seg < b->n_iov) {
+		const struct iovec *v = &b->iov[r->seg];
+		size_t n = v->iov_len - r->seg_off;
+
+		if (n > max - done)
+			n = max - done;
+		memcpy(out + done, (const char *)v->iov_base + r->seg_off, n);
+		done += n;
+		r->seg_off += n;
+		if (r->seg_off == v->iov_len) {
+			r->seg++;
+			r->seg_off = 0;
+		}
+	}
+	r->pos += done;
+	return done ? (ssize_t)done : MHD_CONTENT_READER_END_WITH_ERROR;
+}
+
+static void free_reader(void *cls)
+{
+	struct body_reader *r = cls;
+
+	r->held.release(r->held.obj);
+	free(r);
+}
+
+static struct MHD_Response *reader_response(const struct cat_body *body, const struct holder *hold)
+{
+	struct body_reader *r = calloc(1, sizeof(*r));
+	struct MHD_Response *resp;
+	size_t block = body->len < READ_BLOCK ? body->len : READ_BLOCK;
+
+	if (!r)
+		return NULL;
+	r->body = body;
+	r->held = *hold;
+	r->held.obj = hold->ref(hold->obj);
+	resp = MHD_create_response_from_callback(body->len, block, read_body, r, free_reader);
+	if (!resp)
+		free_reader(r);
+	return resp;
+}
+
+static struct MHD_Response *copy_response(const struct cat_body *body)
+{
+	struct MHD_Response *r;
+	char *copy = malloc(body->len ? body->len : 1), *p = copy;
+
+	if (!copy)
+		return NULL;
+	for (size_t i = 0; i < body->n_iov; i++) {
+		memcpy(p, body->iov[i].iov_base, body->iov[i].iov_len);
+		p += body->iov[i].iov_len;
+	}
+	r = MHD_create_response_from_buffer(body->len, copy, MHD_RESPMEM_MUST_FREE);
+	if (!r)
+		free(copy);
+	return r;
+}
 
 static struct MHD_Response *body_response(const struct cat_body *body, const struct holder *hold)
 {
 	struct MHD_Response *r;
-	char *copy, *p;
 
-	if (body->len <= COPY_MAX && body->n_iov == 1)
-		r = MHD_create_response_from_buffer_with_free_callback_cls(
-			body->len, body->iov[0].iov_base, hold->release, hold->ref(hold->obj));
-	else if (body->len <= COPY_MAX && (copy = malloc(body->len ? body->len : 1))) {
-		p = copy;
-		for (size_t i = 0; i < body->n_iov; i++) {
-			memcpy(p, body->iov[i].iov_base, body->iov[i].iov_len);
-			p += body->iov[i].iov_len;
-		}
-		r = MHD_create_response_from_buffer(body->len, copy, MHD_RESPMEM_MUST_FREE);
-		if (!r)
-			free(copy);
-		return r;
-	} else
-		/* Large bodies go out by sendmsg from the catalogue itself (a
-		 * buffer response measured slower here).  The response keeps a
-		 * reference until MHD has sent the last byte, even across a
-		 * reload. */
-		r = MHD_create_response_from_iovec((const struct MHD_IoVec *)body->iov,
-						   (unsigned int)body->n_iov, hold->release,
-						   hold->ref(hold->obj));
+	if (body->n_iov > 1)
+		return body->len <= COPY_MAX ? copy_response(body) : reader_response(body, hold);
+	/* One piece is sent from the catalogue itself, which the response
+	 * keeps a reference on until MHD has sent the last byte, even
+	 * across a reload. */
+	r = MHD_create_response_from_buffer_with_free_callback_cls(
+		body->len, body->n_iov ? body->iov[0].iov_base : (void *)"", hold->release,
+		hold->ref(hold->obj));
 	if (!r)
 		hold->release(hold->obj);
 	return r;
@@ -556,7 +706,14 @@ static enum MHD_Result post_begin(struct http *h, struct MHD_Connection *conn, v
 	p->cap = h->max_sessions;
 	p->max_bytes = (size_t)h->max_sessions * (MAX_ID / 4 + 10) + 4096;
 	*req_cls = p;
-	if (cl && strtoull(cl, NULL, 10) > p->max_bytes) {
+	/* libmicrohttpd 0.9.75 can answer only before it reads a body or
+	 * after its end: a form of unknown length (chunked) would be read to
+	 * its end, however long, before the answer to its first oversized
+	 * kilobytes.  Forms carry their length. */
+	if (!cl)
+		return client_error(conn, MHD_HTTP_LENGTH_REQUIRED,
+				    "send the form with a Content-Length");
+	if (strtoull(cl, NULL, 10) > p->max_bytes) {
 		snprintf(why, sizeof(why), "the form is larger than %zu bytes", p->max_bytes);
 		return client_error(conn, MHD_HTTP_CONTENT_TOO_LARGE, why);
 	}
@@ -693,7 +850,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 {
 	int head = strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
 	int post = strcmp(method, MHD_HTTP_METHOD_POST) == 0;
+	enum MHD_Result ret;
+	int refused;
 
+	/* At once, whatever the method: the connection is closed after it. */
+	ret = refuse_query(conn, *req_cls, &refused);
+	if (refused)
+		return ret;
 	if (strcmp(url, "/my") == 0) {
 		if (post)
 			return post_my(cls, conn, upload_data, upload_data_size, req_cls);
@@ -765,6 +928,7 @@ int http_start(const struct http_options *o, struct http **out)
 			MHD_OPTION_CONNECTION_TIMEOUT, o->timeout,
 			MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768,
 			MHD_OPTION_UNESCAPE_CALLBACK, keep_escaped, NULL,
+			MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL,
 			MHD_OPTION_STRICT_FOR_CLIENT, 1,
 			MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
 			MHD_OPTION_END);

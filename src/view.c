@@ -174,7 +174,7 @@ static void own_document(struct view *v, const uint32_t *items, size_t n, const 
 	buf_adds(&b, RENDER_END_CALENDAR);
 	v->doc = buf_steal(&b, &len);
 	catalogue_document(&v->entry, v->key, "text/calendar; charset=utf-8", v->doc, len,
-			   &v->doc_gz, v->trailer, modified ? modified : v->cat->loaded_at);
+			   &v->doc_gz, modified ? modified : v->cat->loaded_at);
 	v->bytes += len + v->doc_gz.len;
 }
 

@@ -3,6 +3,7 @@
 filter alone and combined, canonical queries sharing one rendering and
 ETag, 400 for unknown keys and values, subscriber alarms, a bounded
 cache, and both independent parsers reading every derived feed."""
+import http.client
 import pathlib
 import unittest
 import urllib.parse
@@ -152,6 +153,44 @@ class Filters(unittest.TestCase):
         status, _, body = self.get("/days/2025-05-05.ics?track=alpha")
         self.assertEqual(status, 400)
         self.assertIn("filters only the whole programme", body.decode())
+
+    def quick(self, path):
+        """(status, body) of a GET that must be answered within 5 s."""
+        conn = http.client.HTTPConnection("127.0.0.1", self.daemon.port, timeout=5)
+        try:
+            conn.request("GET", path)
+            r = conn.getresponse()
+            return r.status, r.read()
+        except (TimeoutError, OSError) as e:
+            self.fail(f"no prompt answer to a {len(path)}-byte request: {e!r}")
+        finally:
+            conn.close()
+
+    def test_oversized_queries_answered_at_once(self):
+        # libmicrohttpd ran out of its 32 KB pool for the arguments and
+        # answered nothing until the connection's timeout (30 s).
+        query = "&".join(f"a{i}=1" for i in range(1000))
+        status, body = self.quick("/calendar.ics?" + query)
+        self.assertEqual(status, 400)
+        self.assertIn(b"too many query parameters", body)
+        query = "&".join(f"track={'x' * 500}" for i in range(60))
+        status, body = self.quick("/calendar.ics?" + query)
+        self.assertEqual(status, 414)
+        self.assertIn(b"query longer than", body)
+        status, body = self.quick("/calendar.ics?" + "&".join(["track=alpha"] * 64))
+        self.assertEqual(status, 200)
+
+    def test_errors_never_echo_invalid_utf8(self):
+        for query, shown in [("track=%FF%C3%28%E2%82%AC", "unknown track '\\xff\\xc3(€'"),
+                             ("colour%ED%A0%80=1", "unknown parameter 'colour\\xed\\xa0\\x80'"),
+                             ("track=" + "%C3%A9" * 60, "unknown track '" + "é" * 50 + "'"),
+                             ("track=a" + "%C3%A9" * 60, "unknown track 'a" + "é" * 49 + "\\xc3'"),
+                             ("alarm=%0D%0Asoon", "bad alarm '\\x0d\\x0asoon'")]:
+            with self.subTest(query=query):
+                status, headers, body = self.get("/calendar.ics?" + query)
+                self.assertEqual(status, 400)
+                self.assertEqual(headers["Content-Type"], "text/plain; charset=utf-8")
+                self.assertIn(shown, body.decode("utf-8"))  # strict: fails on invalid UTF-8
 
     def test_alarm_replaces_the_configured_alarms(self):
         _, plain = self.feed("track=alpha")

@@ -6,6 +6,8 @@ restart, unknown tokens, and the limits (400, 405, 413, 415, 429)."""
 import html.parser
 import pathlib
 import re
+import select
+import socket
 import time
 import unittest
 import urllib.parse
@@ -172,6 +174,23 @@ class Selections(unittest.TestCase):
         db = pathlib.Path(self.dir) / "state" / "selections.sqlite"
         self.assertTrue(db.exists())
 
+    def test_form_of_unknown_length_answered_before_its_body(self):
+        # A chunked form used to be read to its end, however long, before
+        # its answer (413 after the first oversized kilobytes).
+        chunk = b"%x\r\n%s\r\n" % (65536, b"session=a1&" + b"x" * (65536 - 11))
+        answer = b""
+        with socket.create_connection(("127.0.0.1", self.daemon.port), timeout=5) as s:
+            s.sendall(b"POST /my HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+                      b"Content-Type: application/x-www-form-urlencoded\r\n\r\n")
+            for _ in range(5):  # up to 256 KB of a form that never ends
+                if select.select([s], [], [], 1.0)[0]:
+                    answer = s.recv(4096)
+                    break
+                s.sendall(chunk)
+        self.assertTrue(answer, "no answer while the form was still arriving")
+        self.assertTrue(answer.startswith(b"HTTP/1.1 411 "), answer[:200])
+        self.assertIn(b"Content-Length", answer)
+        self.assertEqual(self.daemon.metric("agendad_selections_created_total"), 0)
 
 if __name__ == "__main__":
     unittest.main()
