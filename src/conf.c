@@ -16,7 +16,9 @@ static const char *const top_keys[] = { "programme", "programme_url", "programme
 					"http", "feeds", "reminders", "channels", NULL };
 static const char *const http_keys[] = { "listen", "max_connections", "timeout", "threads",
 					 "selection_max_sessions", "selections_per_hour",
-					 "view_cache_mb", NULL };
+					 "view_cache_mb",
+					 /* stored selections: a cap, and expiry */
+					 "selections_max", "selections_expire", NULL };
 static const char *const feeds_keys[] = { "refresh", "alarms", NULL };
 static const char *const reminders_keys[] = { "before", "catch_up", "skip_kinds", NULL };
 static const char *const channel_keys[] = { "name", "type", "to", "smtp_url", "from", "username",
@@ -222,6 +224,16 @@ static void load_http(struct conf *c, struct lcfg *lc, const config_setting_t *g
 	c->http_timeout = 30;
 	if (g)
 		lcfg_duration(lc, g, "timeout", 30, &c->http_timeout);
+	/* Stored selections: at most selections_max; those neither made nor
+	 * fetched for selections_expire are removed. */
+	c->selections_max = bounded(lc, g, "selections_max", 100000, 1, 100000000);
+	c->selections_expire = 30 * 86400;
+	if (g && lcfg_duration(lc, g, "selections_expire", 30 * 86400, &c->selections_expire) == 0 &&
+	    c->selections_expire < 3600) {
+		s = config_setting_get_member(g, "selections_expire");
+		diag_error(lc->d, lcfg_file(lc, s), lcfg_line(s),
+			   "'selections_expire' must be at least \"1h\"");
+	}
 }
 
 /* Where the programme comes from: a file, or a URL polled into the

@@ -52,6 +52,9 @@ struct conf {
 	unsigned selection_max_sessions; /* sessions in one personal selection */
 	unsigned selections_per_hour;    /* new selections per client address */
 	unsigned view_cache_mb;          /* filtered and personal feeds kept */
+	/* stored selections */
+	unsigned selections_max;   /* then POST /my is 503 */
+	int64_t selections_expire; /* seconds unused before removal */
 	int64_t refresh;
 	int64_t *alarms;
 	size_t n_alarms;

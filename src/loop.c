@@ -28,6 +28,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "remind.h"
+#include "selections.h"
 #include "snapshot.h"
 #include "state.h"
 
@@ -41,6 +42,13 @@
  * RETRY_FIRST seconds, twice as long each time, RETRY_MAX at most. */
 #define RETRY_FIRST 5
 #define RETRY_MAX 300
+/* Unused personal selections are removed every EXPIRE_EVERY seconds (the
+ * first time 10 s after start), EXPIRE_BATCH rows at a time so that
+ * the loop is never held long; a full batch is followed by the next one
+ * a second later. */
+#define EXPIRE_EVERY 3600
+#define EXPIRE_FIRST 10
+#define EXPIRE_BATCH 10000
 
 enum { EXIT_INVALID = 1, EXIT_RUNTIME = 3 };
 
@@ -50,7 +58,9 @@ struct loop {
 	struct state *state;
 	struct http *http;
 	struct remind *remind;
-	int epfd, sigfd, inofd, settlefd, watchdogfd, donefd, pollfd, retryfd;
+	int epfd, sigfd, inofd, settlefd, watchdogfd, donefd, pollfd, retryfd, expirefd;
+	struct selections *selections; /* the loop's own connection, for expiry */
+	int64_t selections_expire;     /* of the published configuration */
 	/* the watched folders and the names in them that matter */
 	char *watch_conf_dir, *watch_conf_name, *watch_prog_dir, *watch_prog_name;
 	int wd_conf, wd_prog;
@@ -268,6 +278,33 @@ static void arm_poll(struct loop *l, int64_t every, int64_t first)
 		log_warn("cannot arm the programme_url poll: %s", strerror(errno));
 }
 
+/* The published configuration's cap and expiry of personal selections. */
+static void follow_selections(struct loop *l, const struct conf *c)
+{
+	selections_set_max(c->selections_max);
+	l->selections_expire = c->selections_expire;
+}
+
+static void arm_expiry(struct loop *l, int64_t seconds)
+{
+	struct itimerspec t = { { 0, 0 }, { (time_t)seconds, 0 } };
+
+	timerfd_settime(l->expirefd, 0, &t, NULL);
+}
+
+static void expire_selections(struct loop *l)
+{
+	int64_t n = l->selections && l->selections_expire
+			    ? selections_expire(l->selections, clock_real() - l->selections_expire,
+						EXPIRE_BATCH)
+			    : 0;
+
+	if (n > 0)
+		log_info("removed %lld personal selections unused for %lld days", (long long)n,
+			 (long long)(l->selections_expire / 86400));
+	arm_expiry(l, n == EXPIRE_BATCH ? 1 : EXPIRE_EVERY);
+}
+
 /* A load that could not write (the state, the mirror) is tried again on
  * its own, later and later, until one succeeds; the last good programme
  * is served meanwhile. */
@@ -307,6 +344,7 @@ static void on_loaded(struct loop *l)
 		struct catalogue *cat = l->result;
 
 		http_publish(l->http, cat);
+		follow_selections(l, cat->conf);
 		remind_publish(l->remind, cat);
 		metrics_reload(1, clock_real(), took, cat->prog->n_sessions, cat->fs->n_feeds,
 			       cat->total_plain);
@@ -350,11 +388,12 @@ static int setup_fds(struct loop *l)
 	l->donefd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	l->pollfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	l->retryfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	l->expirefd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	l->watchdogfd = -1;
 	if (l->epfd < 0 || l->sigfd < 0 || l->inofd < 0 || l->settlefd < 0 || l->donefd < 0 ||
-	    l->pollfd < 0 || l->retryfd < 0 || add_fd(l, l->sigfd) || add_fd(l, l->inofd) ||
-	    add_fd(l, l->settlefd) || add_fd(l, l->donefd) || add_fd(l, l->pollfd) ||
-	    add_fd(l, l->retryfd)) {
+	    l->pollfd < 0 || l->retryfd < 0 || l->expirefd < 0 || add_fd(l, l->sigfd) ||
+	    add_fd(l, l->inofd) || add_fd(l, l->settlefd) || add_fd(l, l->donefd) ||
+	    add_fd(l, l->pollfd) || add_fd(l, l->retryfd) || add_fd(l, l->expirefd)) {
 		log_err("cannot set up the event loop: %s", strerror(errno));
 		return -1;
 	}
@@ -421,6 +460,8 @@ static void run(struct loop *l)
 				start_reload(l, "file changed", 1, 0);
 			if (fd == l->pollfd && read(fd, &v, sizeof(v)) > 0)
 				start_reload(l, "programme_poll", 0, 1);
+			if (fd == l->expirefd && read(fd, &v, sizeof(v)) > 0)
+				expire_selections(l);
 			if (fd == l->retryfd && read(fd, &v, sizeof(v)) > 0)
 				start_reload(l, "trying again after a write failure", 1, 0);
 			if (fd == l->donefd)
@@ -456,6 +497,8 @@ static void cleanup(struct loop *l)
 	close_fd(l->donefd);
 	close_fd(l->pollfd);
 	close_fd(l->retryfd);
+	close_fd(l->expirefd);
+	selections_close(l->selections);
 	close_fd(l->watchdogfd);
 	free(l->watch_conf_dir);
 	free(l->watch_conf_name);
@@ -512,12 +555,17 @@ static int start(struct loop *l, struct catalogue **first)
 		conf_free(c);
 		return EXIT_INVALID;
 	}
+	selections_set_max(c->selections_max);
 	if (state_open(c->state_dir, &l->state) < 0 || http_start(&ho, &l->http) < 0 ||
 	    remind_new(l->epfd, c->state_dir, l->o->dry_run, &l->remind) < 0) {
 		prog_free(p);
 		conf_free(c);
 		return EXIT_RUNTIME;
 	}
+	if (selections_open(c->state_dir, &l->selections) < 0)
+		log_warn("unused personal selections will not be removed");
+	l->selections_expire = c->selections_expire;
+	arm_expiry(l, EXPIRE_FIRST);
 	l->started = clock_elapsed();
 	*first = prepare(l, c, p);
 	return *first ? 0 : EXIT_RUNTIME;
@@ -580,7 +628,7 @@ int loop_run(const struct loop_options *o)
 	int report = -1;
 	struct loop l = { .o = o, .wd_conf = -1, .wd_prog = -1, .epfd = -1, .sigfd = -1,
 			  .inofd = -1, .settlefd = -1, .donefd = -1, .pollfd = -1, .retryfd = -1,
-			  .watchdogfd = -1 };
+			  .expirefd = -1, .watchdogfd = -1 };
 	struct catalogue *cat = NULL;
 	int rc;
 
