@@ -280,6 +280,8 @@ static int carry_dir(struct carry *c, int from, int to, size_t at, int depth)
 			continue;
 		if (at + len + 2 > sizeof(c->path)) {
 			rc = -ENAMETOOLONG;
+			log_err("cannot carry %s/%s%s over into the new export: %s", c->p->dir,
+				c->path, n, strerror(-rc));
 			break;
 		}
 		memcpy(c->path + at, n, len + 1);
@@ -538,7 +540,8 @@ static int swap(struct publish *p)
 		log_warn("cannot remove the previous export %s/%s: %s", p->parent, aside,
 			 strerror(-rc));
 	else if (p->plain)
-		log_info("%s is now a link to %s, swapped for the next export at once", p->dir, gen);
+		log_info("%s was a plain folder: it is now a link to %s, which each export "
+			 "replaces whole", p->dir, gen);
 	return 0;
 }
 

@@ -30,4 +30,5 @@ int publish_carry_over(struct publish *p, int (*skip)(void *ctx, const char *pat
  * previous one; else removes the new one and leaves DIR as it was.
  * Frees p; returns rc, or a negative errno when the swap failed. */
 int publish_end(struct publish *p, int rc);
+
 #endif
