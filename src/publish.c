@@ -280,8 +280,8 @@ static int carry_dir(struct carry *c, int from, int to, size_t at, int depth)
 			continue;
 		if (at + len + 2 > sizeof(c->path)) {
 			rc = -ENAMETOOLONG;
-			log_err("cannot carry %s/%s%s over into the new export: %s", c->p->dir,
-				c->path, n, strerror(-rc));
+			log_err("cannot carry %s/%.*s%s over into the new export: %s", c->p->dir,
+				(int)at, c->path, n, strerror(-rc));
 			break;
 		}
 		memcpy(c->path + at, n, len + 1);
