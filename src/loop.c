@@ -43,12 +43,13 @@
 #define RETRY_FIRST 5
 #define RETRY_MAX 300
 /* Unused personal selections are removed every EXPIRE_EVERY seconds (the
- * first time 10 s after start), EXPIRE_BATCH rows at a time so that
- * the loop is never held long; a full batch is followed by the next one
- * a second later. */
+ * first time 10 s after start) on a thread of their own, so that a
+ * commit's fsync never delays a reminder: EXPIRE_BATCH rows a
+ * transaction, EXPIRE_BATCHES transactions a run at most. */
 #define EXPIRE_EVERY 3600
 #define EXPIRE_FIRST 10
 #define EXPIRE_BATCH 10000
+#define EXPIRE_BATCHES 100
 
 enum { EXIT_INVALID = 1, EXIT_RUNTIME = 3 };
 
@@ -59,8 +60,12 @@ struct loop {
 	struct http *http;
 	struct remind *remind;
 	int epfd, sigfd, inofd, settlefd, watchdogfd, donefd, pollfd, retryfd, expirefd;
-	struct selections *selections; /* the loop's own connection, for expiry */
+	struct selections *selections; /* the expiry's own connection */
 	int64_t selections_expire;     /* of the published configuration */
+	pthread_t expirer;
+	int expiring;     /* expirer was started and not joined yet */
+	int expire_done;  /* set by expirer when it ends (atomic) */
+	int64_t expire_before, expire_days; /* of the run going on */
 	/* the watched folders and the names in them that matter */
 	char *watch_conf_dir, *watch_conf_name, *watch_prog_dir, *watch_prog_name;
 	int wd_conf, wd_prog;
@@ -285,24 +290,42 @@ static void follow_selections(struct loop *l, const struct conf *c)
 	l->selections_expire = c->selections_expire;
 }
 
-static void arm_expiry(struct loop *l, int64_t seconds)
+static void arm_expiry(struct loop *l)
 {
-	struct itimerspec t = { { 0, 0 }, { (time_t)seconds, 0 } };
+	struct itimerspec t = { { EXPIRE_EVERY, 0 }, { EXPIRE_FIRST, 0 } };
 
 	timerfd_settime(l->expirefd, 0, &t, NULL);
 }
 
+static void *expire_main(void *arg)
+{
+	struct loop *l = arg;
+	int64_t n = EXPIRE_BATCH, total = 0;
+
+	for (int i = 0; i < EXPIRE_BATCHES && n == EXPIRE_BATCH; i++)
+		if ((n = selections_expire(l->selections, l->expire_before, EXPIRE_BATCH)) > 0)
+			total += n;
+	if (total > 0)
+		log_info("removed %lld personal selections unused for %lld days", (long long)total,
+			 (long long)l->expire_days);
+	__atomic_store_n(&l->expire_done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/* Starts a run of the expiry, unless the last one is still going. */
 static void expire_selections(struct loop *l)
 {
-	int64_t n = l->selections && l->selections_expire
-			    ? selections_expire(l->selections, clock_real() - l->selections_expire,
-						EXPIRE_BATCH)
-			    : 0;
-
-	if (n > 0)
-		log_info("removed %lld personal selections unused for %lld days", (long long)n,
-			 (long long)(l->selections_expire / 86400));
-	arm_expiry(l, n == EXPIRE_BATCH ? 1 : EXPIRE_EVERY);
+	if (l->expiring && !__atomic_load_n(&l->expire_done, __ATOMIC_ACQUIRE))
+		return;
+	if (l->expiring)
+		pthread_join(l->expirer, NULL);
+	l->expiring = 0;
+	if (!l->selections || !l->selections_expire)
+		return;
+	l->expire_before = clock_real() - l->selections_expire;
+	l->expire_days = l->selections_expire / 86400;
+	l->expire_done = 0;
+	l->expiring = pthread_create(&l->expirer, NULL, expire_main, l) == 0;
 }
 
 /* A load that could not write (the state, the mirror) is tried again on
@@ -498,6 +521,8 @@ static void cleanup(struct loop *l)
 	close_fd(l->pollfd);
 	close_fd(l->retryfd);
 	close_fd(l->expirefd);
+	if (l->expiring)
+		pthread_join(l->expirer, NULL);
 	selections_close(l->selections);
 	close_fd(l->watchdogfd);
 	free(l->watch_conf_dir);
@@ -565,7 +590,7 @@ static int start(struct loop *l, struct catalogue **first)
 	if (selections_open(c->state_dir, &l->selections) < 0)
 		log_warn("unused personal selections will not be removed");
 	l->selections_expire = c->selections_expire;
-	arm_expiry(l, EXPIRE_FIRST);
+	arm_expiry(l);
 	l->started = clock_elapsed();
 	*first = prepare(l, c, p);
 	return *first ? 0 : EXIT_RUNTIME;
