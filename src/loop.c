@@ -66,6 +66,7 @@ struct loop {
 	int expiring;     /* expirer was started and not joined yet */
 	int expire_done;  /* set by expirer when it ends (atomic) */
 	int64_t expire_before, expire_days; /* of the run going on */
+	char *state_dir; /* where selections.sqlite is, opened by the first run */
 	/* the watched folders and the names in them that matter */
 	char *watch_conf_dir, *watch_conf_name, *watch_prog_dir, *watch_prog_name;
 	int wd_conf, wd_prog;
@@ -302,6 +303,12 @@ static void *expire_main(void *arg)
 	struct loop *l = arg;
 	int64_t n = EXPIRE_BATCH, total = 0;
 
+	/* Opened here, not at start: start-up stays as short as it was. */
+	if (!l->selections && (!l->state_dir || selections_open(l->state_dir, &l->selections) < 0)) {
+		log_warn("unused personal selections cannot be removed");
+		__atomic_store_n(&l->expire_done, 1, __ATOMIC_RELEASE);
+		return NULL;
+	}
 	for (int i = 0; i < EXPIRE_BATCHES && n == EXPIRE_BATCH; i++)
 		if ((n = selections_expire(l->selections, l->expire_before, EXPIRE_BATCH)) > 0)
 			total += n;
@@ -320,7 +327,7 @@ static void expire_selections(struct loop *l)
 	if (l->expiring)
 		pthread_join(l->expirer, NULL);
 	l->expiring = 0;
-	if (!l->selections || !l->selections_expire)
+	if (!l->selections_expire)
 		return;
 	l->expire_before = clock_real() - l->selections_expire;
 	l->expire_days = l->selections_expire / 86400;
@@ -524,6 +531,7 @@ static void cleanup(struct loop *l)
 	if (l->expiring)
 		pthread_join(l->expirer, NULL);
 	selections_close(l->selections);
+	free(l->state_dir);
 	close_fd(l->watchdogfd);
 	free(l->watch_conf_dir);
 	free(l->watch_conf_name);
@@ -587,8 +595,7 @@ static int start(struct loop *l, struct catalogue **first)
 		conf_free(c);
 		return EXIT_RUNTIME;
 	}
-	if (selections_open(c->state_dir, &l->selections) < 0)
-		log_warn("unused personal selections will not be removed");
+	l->state_dir = strdup(c->state_dir);
 	l->selections_expire = c->selections_expire;
 	arm_expiry(l);
 	l->started = clock_elapsed();

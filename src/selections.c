@@ -74,6 +74,21 @@ static int has_used(sqlite3 *db)
 	return ok;
 }
 
+/* The table as this version wants it, in one transaction (one fsync for
+ * a new file, none for one that is up to date). */
+static int setup(sqlite3 *db)
+{
+	int ok = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK &&
+		 sqlite3_exec(db, schema, NULL, NULL, NULL) == SQLITE_OK &&
+		 (has_used(db) || sqlite3_exec(db, add_used, NULL, NULL, NULL) == SQLITE_OK) &&
+		 sqlite3_exec(db, used_index, NULL, NULL, NULL) == SQLITE_OK &&
+		 sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK;
+
+	if (!ok)
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	return ok ? 0 : -1;
+}
+
 int selections_open(const char *dir, struct selections **out)
 {
 	struct selections *s = calloc(1, sizeof(*s));
@@ -88,10 +103,7 @@ int selections_open(const char *dir, struct selections **out)
 		log_err("cannot open %s: %s", path, sqlite3_errmsg(s->db));
 	else if (sqlite3_busy_timeout(s->db, 5000) != SQLITE_OK ||
 		 sqlite3_exec(s->db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL) != SQLITE_OK ||
-		 sqlite3_exec(s->db, schema, NULL, NULL, NULL) != SQLITE_OK ||
-		 (!has_used(s->db) && sqlite3_exec(s->db, add_used, NULL, NULL, NULL) != SQLITE_OK) ||
-		 sqlite3_exec(s->db, used_index, NULL, NULL, NULL) != SQLITE_OK ||
-		 (s->count = count_rows(s->db)) < 0)
+		 setup(s->db) < 0 || (s->count = count_rows(s->db)) < 0)
 		log_err("cannot set up %s: %s", path, sqlite3_errmsg(s->db));
 	else
 		rc = 0;
