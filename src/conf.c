@@ -19,7 +19,8 @@ static const char *const top_keys[] = { "programme", "programme_url", "programme
 static const char *const http_keys[] = { "listen", "max_connections", "timeout", "threads",
 					 "selection_max_sessions", "selections_per_hour",
 					 "view_cache_mb", "trusted_proxies", "proxy_header",
-					 NULL };
+					 /* stored selections: a cap, and expiry */
+					 "selections_max", "selections_expire", NULL };
 static const char *const feeds_keys[] = { "refresh", "alarms", NULL };
 static const char *const reminders_keys[] = { "before", "catch_up", "skip_kinds", NULL };
 static const char *const channel_keys[] = { "name", "type", "to", "smtp_url", "from", "username",
@@ -254,6 +255,16 @@ static void load_http(struct conf *c, struct lcfg *lc, const config_setting_t *g
 	if (g)
 		lcfg_duration(lc, g, "timeout", 30, &c->http_timeout);
 	load_trusted_proxies(c, lc, g);
+	/* Stored selections: at most selections_max; those neither made nor
+	 * fetched for selections_expire are removed. */
+	c->selections_max = bounded(lc, g, "selections_max", 100000, 1, 100000000);
+	c->selections_expire = 30 * 86400;
+	if (g && lcfg_duration(lc, g, "selections_expire", 30 * 86400, &c->selections_expire) == 0 &&
+	    c->selections_expire < 3600) {
+		s = config_setting_get_member(g, "selections_expire");
+		diag_error(lc->d, lcfg_file(lc, s), lcfg_line(s),
+			   "'selections_expire' must be at least \"1h\"");
+	}
 }
 
 /* Where the programme comes from: a file, or a URL polled into the

@@ -56,6 +56,9 @@ struct conf {
 	unsigned view_cache_mb;          /* filtered and personal feeds kept */
 	struct proxy_list trusted_proxies; /* whose forwarding header counts */
 	enum proxy_header proxy_header;    /* which header they append to */
+	/* stored selections */
+	unsigned selections_max;   /* then POST /my is 503 */
+	int64_t selections_expire; /* seconds unused before removal */
 	int64_t refresh;
 	int64_t *alarms;
 	size_t n_alarms;

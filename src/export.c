@@ -18,6 +18,7 @@
 #include "schedule.h"
 #include "log.h"
 #include "parallel.h"
+#include "publish.h"
 #include "strmap.h"
 
 static const char *const subdirs[] = { "days", "tracks", "rooms", "speakers", "sessions", NULL };
@@ -127,21 +128,6 @@ static int write_file(int dirfd, const char *name, int flags, const struct conte
 	return rc;
 }
 
-/* Replaces name atomically: readers see the old file or the new one. */
-static int write_atomic(int dirfd, const char *name, const struct content *ct)
-{
-	char tmp[PATH_MAX];
-	int rc;
-
-	snprintf(tmp, sizeof(tmp), "%s.tmp~", name);
-	rc = write_file(dirfd, tmp, O_TRUNC, ct);
-	if (rc == 0 && renameat(dirfd, tmp, dirfd, name) < 0) {
-		rc = -errno;
-		unlinkat(dirfd, tmp, 0);
-	}
-	return rc;
-}
-
 /* --- leaving unchanged files alone ----------------------------------------------- */
 
 struct matcher {
@@ -196,199 +182,115 @@ struct tally {
 	size_t written, unchanged; /* updated from several threads */
 };
 
-/* A file in a folder that readers may already see: left alone when it
- * holds ct already, else replaced atomically. */
-static int put(int dirfd, const char *dir, const char *name, const struct content *ct,
-	       struct tally *t)
+/* The folders an export writes into. */
+struct gen {
+	const char *dir; /* as named, for messages */
+	int fd;          /* the new generation, private until published */
+	int prev;        /* the generation readers see now, or -1 */
+	struct tally *tally;
+};
+
+/* A file of the new generation: a hard link to the previous
+ * generation's when that holds ct already, else written. */
+static int put(const struct gen *g, const char *path, const struct content *ct)
 {
 	int rc;
 
-	if (unchanged(dirfd, name, ct)) {
-		__atomic_add_fetch(&t->unchanged, 1, __ATOMIC_RELAXED);
+	if (g->prev >= 0 && unchanged(g->prev, path, ct) &&
+	    linkat(g->prev, path, g->fd, path, 0) == 0) {
+		__atomic_add_fetch(&g->tally->unchanged, 1, __ATOMIC_RELAXED);
 		return 0;
 	}
-	rc = write_atomic(dirfd, name, ct);
+	rc = write_file(g->fd, path, O_TRUNC, ct);
 	if (rc < 0)
-		log_err("cannot write %s/%s: %s", dir, name, strerror(-rc));
+		log_err("cannot write %s/%s: %s", g->dir, path, strerror(-rc));
 	else
-		__atomic_add_fetch(&t->written, 1, __ATOMIC_RELAXED);
+		__atomic_add_fetch(&g->tally->written, 1, __ATOMIC_RELAXED);
 	return rc;
 }
 
 /* --- the feed folders ---------------------------------------------------------- */
 
-/* A feed folder that does not exist yet is filled under a hidden name and
- * renamed into place when complete: readers see no folder or all of it,
- * and its thousands of files need no rename each (a fifth of the cost
- * of writing them on tmpfs). */
-struct folder {
-	const char *name;
-	int fresh;        /* being filled under staging */
-	char staging[32]; /* ".sessions.new~" */
-};
-
-/* Removes a folder of files (a staging folder). */
-static void remove_folder(int dirfd, const char *name)
+static int make_folders(const struct gen *g)
 {
-	int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-	struct dirent *de;
-
-	if (!d) {
-		if (fd >= 0)
-			close(fd);
-		return;
-	}
-	while ((de = readdir(d)))
-		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
-			unlinkat(fd, de->d_name, 0);
-	closedir(d);
-	unlinkat(dirfd, name, AT_REMOVEDIR);
-}
-
-static int open_folders(int dirfd, const char *dir, struct folder *f)
-{
-	for (int i = 0; i < N_SUBDIRS; i++) {
-		struct stat st;
-
-		f[i].name = subdirs[i];
-		snprintf(f[i].staging, sizeof(f[i].staging), ".%s.new~", subdirs[i]);
-		remove_folder(dirfd, f[i].staging); /* left by an export that died */
-		f[i].fresh = fstatat(dirfd, f[i].name, &st, 0) < 0 && errno == ENOENT;
-		if (mkdirat(dirfd, f[i].fresh ? f[i].staging : f[i].name, 0755) < 0 &&
-		    errno != EEXIST) {
-			int rc = -errno;
-
-			log_err("cannot create %s/%s: %s", dir, f[i].fresh ? f[i].staging : f[i].name,
-				strerror(errno));
-			return rc;
+	for (int i = 0; i < N_SUBDIRS; i++)
+		if (mkdirat(g->fd, subdirs[i], 0755) < 0) {
+			log_err("cannot create %s/%s: %s", g->dir, subdirs[i], strerror(errno));
+			return -errno;
 		}
-	}
 	return 0;
 }
 
-/* Puts the fresh folders in place, or removes them after a failure. */
-static int close_folders(int dirfd, const char *dir, struct folder *f, int rc)
+static int is_feed_folder(const char *name, size_t len)
 {
-	for (int i = 0; i < N_SUBDIRS; i++) {
-		if (!f[i].fresh)
-			continue;
-		if (rc == 0 && renameat(dirfd, f[i].staging, dirfd, f[i].name) < 0) {
-			rc = -errno;
-			log_err("cannot rename %s/%s to %s: %s", dir, f[i].staging, f[i].name,
-				strerror(errno));
-		}
-		if (rc < 0)
-			remove_folder(dirfd, f[i].staging);
-	}
-	return rc;
+	for (int i = 0; i < N_SUBDIRS; i++)
+		if (strlen(subdirs[i]) == len && strncmp(subdirs[i], name, len) == 0)
+			return 1;
+	return 0;
 }
 
-/* The folder of a feed path ("sessions/x.ics"), NULL for one at the top;
- * *base is then the file's name in it. */
-static const struct folder *folder_of(const struct folder *f, const char *path, const char **base)
+static int ends_with(const char *s, const char *end)
 {
+	size_t n = strlen(s), m = strlen(end);
+
+	return n >= m && strcmp(s + n - m, end) == 0;
+}
+
+/* What of the previous generation is not carried over into the new one:
+ * the export's own files (written again, or stale feeds: *.ics in the
+ * feed folders), and what an export of an older version left when it
+ * died (a file being written, a folder being filled).  Anything else
+ * (a robots.txt put there by hand) stays, as it always did. */
+static int not_carried(void *ctx, const char *path, int is_dir)
+{
+	static const char *const own[] = { "calendar.ics", "index.html", "schedule.json",
+					   "schedule.xml", NULL };
 	const char *slash = strchr(path, '/');
 
-	for (int i = 0; slash && i < N_SUBDIRS; i++)
-		if (strlen(f[i].name) == (size_t)(slash - path) &&
-		    strncmp(f[i].name, path, (size_t)(slash - path)) == 0) {
-			*base = slash + 1;
-			return &f[i];
-		}
-	return NULL;
-}
-
-/* Removes feed files of one folder that were not just written. */
-static void prune(int dirfd, const char *dir, const char *sub, const struct strmap *written)
-{
-	int fd = openat(dirfd, sub, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-	struct dirent *de;
-	char path[PATH_MAX];
-	uint32_t v;
-
-	if (!d) {
-		if (fd >= 0)
-			close(fd);
-		return;
-	}
-	while ((de = readdir(d))) {
-		size_t len = strlen(de->d_name);
-
-		if (len < 5 || strcmp(de->d_name + len - 4, ".ics") != 0)
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", sub, de->d_name);
-		if (strmap_get(written, path, &v) == 0)
-			continue;
-		if (unlinkat(dirfd, path, 0) < 0)
-			log_warn("cannot remove stale feed %s/%s: %s", dir, path, strerror(errno));
-	}
-	closedir(d);
-}
-
-static void prune_folders(int dirfd, const char *dir, const struct folder *f,
-			  const struct feedset *fs)
-{
-	struct strmap *written = strmap_new(fs->n_feeds);
-
-	for (size_t i = 0; i < fs->n_feeds; i++)
-		strmap_put(written, fs->feeds[i].path, 0, NULL);
-	for (int i = 0; i < N_SUBDIRS; i++)
-		if (!f[i].fresh)
-			prune(dirfd, dir, f[i].name, written);
-	strmap_free(written);
+	(void)ctx;
+	if (ends_with(path, ".tmp~") || (!slash && path[0] == '.' && ends_with(path, ".new~")))
+		return 1;
+	if (is_dir)
+		return 0;
+	if (slash)
+		return !strchr(slash + 1, '/') && is_feed_folder(path, (size_t)(slash - path)) &&
+		       ends_with(path, ".ics");
+	for (int i = 0; own[i]; i++)
+		if (strcmp(path, own[i]) == 0)
+			return 1;
+	return 0;
 }
 
 /* --- feeds ------------------------------------------------------------------------ */
 
 struct export_job {
 	const struct feedset *fs;
-	const struct folder *folders;
-	int dirfd;
-	const char *dir;
-	struct tally *tally;
+	const struct gen *gen;
 	int failed; /* any range's error; read after the threads are joined */
 };
-
-static int write_feed(struct export_job *job, const struct feed *feed)
-{
-	struct feed_src src = { job->fs, feed };
-	struct content ct = { emit_feed, &src, feedset_size(job->fs, feed) };
-	const char *base = NULL;
-	const struct folder *f = folder_of(job->folders, feed->path, &base);
-	char path[PATH_MAX];
-	int rc;
-
-	if (!f || !f->fresh)
-		return put(job->dirfd, job->dir, feed->path, &ct, job->tally);
-	snprintf(path, sizeof(path), "%s/%s", f->staging, base);
-	rc = write_file(job->dirfd, path, O_TRUNC, &ct);
-	if (rc < 0)
-		log_err("cannot write %s/%s: %s", job->dir, path, strerror(-rc));
-	else
-		__atomic_add_fetch(&job->tally->written, 1, __ATOMIC_RELAXED);
-	return rc;
-}
 
 static void write_range(void *ctx, size_t begin, size_t end)
 {
 	struct export_job *job = ctx;
 	int rc = 0;
 
-	for (size_t i = begin; i < end && rc == 0; i++)
-		rc = write_feed(job, &job->fs->feeds[i]);
+	for (size_t i = begin; i < end && rc == 0; i++) {
+		const struct feed *feed = &job->fs->feeds[i];
+		struct feed_src src = { job->fs, feed };
+		struct content ct = { emit_feed, &src, feedset_size(job->fs, feed) };
+
+		rc = put(job->gen, feed->path, &ct);
+	}
 	if (rc < 0)
 		__atomic_store_n(&job->failed, rc, __ATOMIC_RELAXED);
 }
 
-static int put_bytes(int dirfd, const char *dir, const char *name, const char *data, size_t len,
-		     struct tally *t)
+static int put_bytes(const struct gen *g, const char *name, const char *data, size_t len)
 {
 	struct bytes_src src = { data, len };
 	struct content ct = { emit_bytes, &src, len };
 
-	return put(dirfd, dir, name, &ct, t);
+	return put(g, name, &ct);
 }
 
 /* --- documents ---------------------------------------------------------------------- */
@@ -436,10 +338,10 @@ static int to_file(void *ctx, const char *data, size_t len)
 	return f->err ? -1 : 0;
 }
 
-/* Whether the files a and b (in dirfd) hold the same bytes. */
-static int same_files(int dirfd, const char *a, const char *b)
+/* Whether the files name in a and in b hold the same bytes. */
+static int same_files(int a, int b, const char *name)
 {
-	int fa = openat(dirfd, a, O_RDONLY | O_CLOEXEC), fb = openat(dirfd, b, O_RDONLY | O_CLOEXEC);
+	int fa = openat(a, name, O_RDONLY | O_CLOEXEC), fb = openat(b, name, O_RDONLY | O_CLOEXEC);
 	char *x = malloc(2 * 65536);
 	struct stat sa, sb;
 	int same = fa >= 0 && fb >= 0 && x && fstat(fa, &sa) == 0 && fstat(fb, &sb) == 0 &&
@@ -471,9 +373,7 @@ typedef int (*doc_fn)(const struct sched *, sched_sink, void *);
  * a second one, started then, writes schedule.xml from the same sched. */
 struct docs_job {
 	const struct sched *s; /* read only while both threads run */
-	int dirfd;
-	const char *dir;
-	struct tally *tally;
+	const struct gen *gen;
 	const char *name;
 	doc_fn from;
 	pthread_t tid;
@@ -481,19 +381,17 @@ struct docs_job {
 	int rc;
 };
 
-/* Like put(): a document that would not change is left alone. */
-static int put_document(struct docs_job *job)
+/* Streams the document into the new generation. */
+static int write_document(struct docs_job *job)
 {
-	const char *name = job->name;
+	const struct gen *g = job->gen;
 	struct file_sink f = { .buf = malloc(SINK_BUF) };
-	char tmp[PATH_MAX];
 	int rc;
 
-	snprintf(tmp, sizeof(tmp), "%s.tmp~", name);
-	f.fd = openat(job->dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	f.fd = openat(g->fd, job->name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (f.fd < 0 || !f.buf) {
 		rc = f.fd < 0 ? -errno : -ENOMEM;
-		log_err("cannot write %s/%s: %s", job->dir, tmp, strerror(-rc));
+		log_err("cannot write %s/%s: %s", g->dir, job->name, strerror(-rc));
 		if (f.fd >= 0)
 			close(f.fd);
 		free(f.buf);
@@ -506,23 +404,33 @@ static int put_document(struct docs_job *job)
 		rc = f.err = -errno;
 	free(f.buf);
 	if (rc < 0 && f.err)
-		log_err("cannot write %s/%s: %s", job->dir, tmp, strerror(-f.err));
+		log_err("cannot write %s/%s: %s", g->dir, job->name, strerror(-f.err));
 	else if (rc < 0)
-		log_err("cannot build %s", name);
-	if (rc == 0 && same_files(job->dirfd, tmp, name)) {
-		__atomic_add_fetch(&job->tally->unchanged, 1, __ATOMIC_RELAXED);
-		unlinkat(job->dirfd, tmp, 0);
-		return 0;
-	}
-	if (rc == 0 && renameat(job->dirfd, tmp, job->dirfd, name) < 0) {
-		rc = -errno;
-		log_err("cannot rename %s/%s: %s", job->dir, tmp, strerror(errno));
-	}
-	if (rc < 0)
-		unlinkat(job->dirfd, tmp, 0);
-	else
-		__atomic_add_fetch(&job->tally->written, 1, __ATOMIC_RELAXED);
+		log_err("cannot build %s", job->name);
 	return rc;
+}
+
+/* Like put(): a document that did not change is the previous one, linked
+ * (it is only known once written: it is streamed, not held). */
+static int put_document(struct docs_job *job)
+{
+	const struct gen *g = job->gen;
+	char tmp[PATH_MAX];
+	int rc = write_document(job);
+
+	if (rc < 0)
+		return rc;
+	snprintf(tmp, sizeof(tmp), "%s.same~", job->name);
+	if (g->prev >= 0 && same_files(g->prev, g->fd, job->name) &&
+	    linkat(g->prev, job->name, g->fd, tmp, 0) == 0) {
+		if (renameat(g->fd, tmp, g->fd, job->name) == 0) {
+			__atomic_add_fetch(&g->tally->unchanged, 1, __ATOMIC_RELAXED);
+			return 0;
+		}
+		unlinkat(g->fd, tmp, 0); /* the new copy is as good */
+	}
+	__atomic_add_fetch(&g->tally->written, 1, __ATOMIC_RELAXED);
+	return 0;
 }
 
 static void *write_documents(void *arg)
@@ -538,8 +446,8 @@ static void *write_documents(void *arg)
 struct export {
 	const struct programme *p;
 	const struct conf *c;
-	const char *dir;
-	int dirfd;
+	struct publish *pub;
+	struct gen gen;
 	struct tally tally;
 	struct sched sched; /* for both documents; valid when sched_rc is 0 */
 	int sched_rc;
@@ -560,9 +468,8 @@ static void *start_documents(void *arg)
 	for (int i = 0; i < 2; i++) {
 		struct docs_job *d = &ex->docs[i];
 
-		*d = (struct docs_job){ .s = &ex->sched, .dirfd = ex->dirfd, .dir = ex->dir,
-					.tally = &ex->tally, .name = names[i], .from = from[i],
-					.rc = -ENOMEM };
+		*d = (struct docs_job){ .s = &ex->sched, .gen = &ex->gen, .name = names[i],
+					.from = from[i], .rc = -ENOMEM };
 	}
 	if (ex->sched_rc < 0) {
 		log_err("cannot build %s and %s", names[0], names[1]);
@@ -580,20 +487,14 @@ struct export *export_start(const struct programme *p, const struct conf *c, con
 
 	if (!ex)
 		return NULL;
-	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
-		log_err("cannot create %s: %s", dir, strerror(errno));
+	ex->pub = publish_begin(dir);
+	if (!ex->pub) {
 		free(ex);
 		return NULL;
 	}
-	ex->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (ex->dirfd < 0) {
-		log_err("cannot open %s: %s", dir, strerror(errno));
-		free(ex);
-		return NULL;
-	}
+	ex->gen = (struct gen){ dir, publish_fd(ex->pub), publish_prev_fd(ex->pub), &ex->tally };
 	ex->p = p;
 	ex->c = c;
-	ex->dir = dir;
 	ex->threaded = pthread_create(&ex->tid, NULL, start_documents, ex) == 0;
 	return ex;
 }
@@ -617,36 +518,35 @@ static int join_documents(struct export *ex)
 
 static int write_all(struct export *ex, const struct feedset *fs)
 {
-	struct folder folders[N_SUBDIRS] = { { 0 } };
-	struct export_job job = { fs, folders, ex->dirfd, ex->dir, &ex->tally, 0 };
+	struct export_job job = { fs, &ex->gen, 0 };
 	char *html = NULL;
 	size_t html_len = 0;
-	int rc = open_folders(ex->dirfd, ex->dir, folders), docs_rc;
+	int rc = make_folders(&ex->gen), docs_rc;
 
 	if (rc == 0) {
 		parallel_for(fs->n_feeds, 64, write_range, &job);
 		rc = job.failed;
 	}
-	/* The index page links to the feeds: it is written after them. */
+	if (rc == 0 && !(html = html_index(fs, ex->c, &html_len)))
+		rc = -ENOMEM;
 	if (rc == 0)
-		html = html_index(fs, ex->c, &html_len);
+		rc = put_bytes(&ex->gen, "index.html", html, html_len);
 	docs_rc = join_documents(ex);
-	rc = close_folders(ex->dirfd, ex->dir, folders, rc ? rc : docs_rc);
 	if (rc == 0)
-		rc = put_bytes(ex->dirfd, ex->dir, "index.html", html, html_len, &ex->tally);
+		rc = docs_rc;
 	if (rc == 0)
-		prune_folders(ex->dirfd, ex->dir, folders, fs);
+		rc = publish_carry_over(ex->pub, not_carried, NULL);
 	free(html);
 	return rc;
 }
 
 int export_finish(struct export *ex, const struct feedset *fs)
 {
-	int rc = fs ? write_all(ex, fs) : join_documents(ex);
+	int rc = fs ? write_all(ex, fs) : (join_documents(ex), -ECANCELED);
 
-	log_debug("%s: %zu files written, %zu unchanged", ex->dir, ex->tally.written,
+	rc = publish_end(ex->pub, rc);
+	log_debug("%s: %zu files written, %zu unchanged", ex->gen.dir, ex->tally.written,
 		  ex->tally.unchanged);
-	close(ex->dirfd);
 	free(ex);
 	return rc;
 }

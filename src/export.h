@@ -1,7 +1,7 @@
 /* Writes a feedset, the index page and the schedule documents into a
- * folder as static files.  A reader of the folder never sees half a file:
- * changed files are renamed over the old ones, unchanged ones are left
- * alone, new feed folders appear whole. */
+ * folder as static files.  A reader of the folder sees one whole export
+ * at a time (publish.h): each export is a new generation swapped in at
+ * once, in which unchanged files are hard links to the previous ones. */
 #ifndef AGENDAD_EXPORT_H
 #define AGENDAD_EXPORT_H
 
@@ -10,17 +10,19 @@
 
 /* An export in two steps, so that the schedule documents (which need only
  * the programme) are built while the feeds are rendered: export_start
- * creates dir and starts them, export_finish writes the feedset (NULL:
- * only wait for the documents), and frees ex.  export_start returns NULL,
- * logged, when dir cannot be made or opened; export_finish 0 or a
- * negative errno. */
+ * begins a new generation of dir and starts them, export_finish writes
+ * the feedset and publishes the generation (NULL: waits for the
+ * documents and discards it, returning -ECANCELED), and frees ex.
+ * export_start returns NULL, logged, when dir cannot be prepared;
+ * export_finish 0 or a negative errno (dir then shows what it did). */
 struct export;
 struct export *export_start(const struct programme *p, const struct conf *c, const char *dir);
 int export_finish(struct export *ex, const struct feedset *fs);
 
 /* Both steps at once.  Returns 0 or a negative errno; logs what failed.
  * Feed files of the folder's days/, tracks/, rooms/, speakers/ and
- * sessions/ that the feedset no longer has are removed. */
+ * sessions/ that the feedset no longer has are left out of the new
+ * generation; other files of the folder are carried over. */
 int export_feeds(const struct feedset *fs, const struct conf *c, const char *dir);
 
 #endif

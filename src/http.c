@@ -756,6 +756,7 @@ static enum MHD_Result post_end(struct http *h, struct MHD_Connection *conn, str
 	int64_t now = (int64_t)time(NULL), wait;
 	struct MHD_Response *r;
 	enum MHD_Result ret;
+	int stored;
 
 	if (!cat || !h->selections)
 		ret = text(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain", "no programme loaded\n");
@@ -773,8 +774,18 @@ static enum MHD_Result post_end(struct http *h, struct MHD_Connection *conn, str
 		MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, where);
 		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
 		ret = queue(conn, MHD_HTTP_TOO_MANY_REQUESTS, r, strlen(why));
-	} else if (selections_create(h->selections, (const char *const *)p->ids, p->n, now,
-				     token) < 0)
+	} else if ((stored = selections_create(h->selections, (const char *const *)p->ids, p->n,
+					       now, token)) == -ENOSPC) {
+		/* http.selections_max: room comes back as unused ones expire. */
+		static const char full[] = "this server stores as many personal selections as it "
+					   "may; try again later\n";
+
+		r = MHD_create_response_from_buffer(strlen(full), (void *)full,
+						    MHD_RESPMEM_PERSISTENT);
+		MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, "3600");
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
+		ret = queue(conn, MHD_HTTP_SERVICE_UNAVAILABLE, r, strlen(full));
+	} else if (stored < 0)
 		ret = text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain",
 			   "cannot store the selection\n");
 	else {

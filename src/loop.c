@@ -28,6 +28,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "remind.h"
+#include "selections.h"
 #include "snapshot.h"
 #include "state.h"
 
@@ -37,6 +38,18 @@
 /* How long SIGTERM waits for deliveries in flight (systemd's
  * TimeoutStopSec is 30 s). */
 #define DRAIN_MS 10000
+/* After a write failure (a full disk), the load is tried again after
+ * RETRY_FIRST seconds, twice as long each time, RETRY_MAX at most. */
+#define RETRY_FIRST 5
+#define RETRY_MAX 300
+/* Unused personal selections are removed every EXPIRE_EVERY seconds (the
+ * first time 10 s after start) on a thread of their own, so that a
+ * commit's fsync never delays a reminder: EXPIRE_BATCH rows a
+ * transaction, EXPIRE_BATCHES transactions a run at most. */
+#define EXPIRE_EVERY 3600
+#define EXPIRE_FIRST 10
+#define EXPIRE_BATCH 10000
+#define EXPIRE_BATCHES 100
 
 enum { EXIT_INVALID = 1, EXIT_RUNTIME = 3 };
 
@@ -46,7 +59,14 @@ struct loop {
 	struct state *state;
 	struct http *http;
 	struct remind *remind;
-	int epfd, sigfd, inofd, settlefd, watchdogfd, donefd, pollfd;
+	int epfd, sigfd, inofd, settlefd, watchdogfd, donefd, pollfd, retryfd, expirefd;
+	struct selections *selections; /* the expiry's own connection */
+	int64_t selections_expire;     /* of the published configuration */
+	pthread_t expirer;
+	int expiring;     /* expirer was started and not joined yet */
+	int expire_done;  /* set by expirer when it ends (atomic) */
+	int64_t expire_before, expire_days; /* of the run going on */
+	char *state_dir; /* where selections.sqlite is, opened by the first run */
 	/* the watched folders and the names in them that matter */
 	char *watch_conf_dir, *watch_conf_name, *watch_prog_dir, *watch_prog_name;
 	int wd_conf, wd_prog;
@@ -57,6 +77,10 @@ struct loop {
 	int want_reload, want_fetch, next_reload, next_fetch;
 	struct catalogue *result; /* set by the loader, taken by the loop */
 	int result_ok, result_same;
+	/* Set by the loader when the state or the export could not be
+	 * written: the load is then tried again, every retry_delay seconds. */
+	int write_failed;
+	unsigned retry_delay;
 	int64_t poll_every; /* programme_poll of the published snapshot, 0 without a URL */
 	double started;
 	char *programme_path; /* of the published snapshot */
@@ -81,15 +105,22 @@ static struct catalogue *prepare(struct loop *l, struct conf *c, struct programm
 	double t0 = clock_elapsed();
 
 	if (feedset_build(p, c, l->state, now, &fs) < 0) {
+		log_err("the programme could not be recorded in the state in %s", c->state_dir);
+		l->write_failed = 1;
 		prog_free(p);
 		conf_free(c);
 		return NULL;
 	}
-	if (c->export_dir && export_feeds(fs, c, c->export_dir) < 0)
-		log_warn("the mirror in %s is not up to date", c->export_dir);
+	if (c->export_dir && export_feeds(fs, c, c->export_dir) < 0) {
+		log_warn("the mirror in %s still shows the last programme it could write, whole",
+			 c->export_dir);
+		l->write_failed = 1;
+	}
 	cat = catalogue_new(c, p, fs, now);
-	if (catalogue_stamp(cat, l->state, now) < 0)
+	if (catalogue_stamp(cat, l->state, now) < 0) {
 		log_warn("Last-Modified dates are those of the sessions only");
+		l->write_failed = 1;
+	}
 	log_debug("prepared %zu feeds (%zu bytes, %zu gzip) in %.3f s", cat->n_entries,
 		  cat->total_plain, cat->total_gzip, clock_elapsed() - t0);
 	return cat;
@@ -108,6 +139,7 @@ static struct catalogue *build(struct loop *l, int *same)
 	diag_init(&d);
 	d.emit = log_diag;
 	*same = 0;
+	l->write_failed = 0;
 	rc = snapshot_load(l->o->config, &l->ov, mode, &d, &c, &p);
 	if (rc == 1) {
 		*same = 1;
@@ -252,6 +284,82 @@ static void arm_poll(struct loop *l, int64_t every, int64_t first)
 		log_warn("cannot arm the programme_url poll: %s", strerror(errno));
 }
 
+/* The published configuration's cap and expiry of personal selections. */
+static void follow_selections(struct loop *l, const struct conf *c)
+{
+	selections_set_max(c->selections_max);
+	l->selections_expire = c->selections_expire;
+}
+
+static void arm_expiry(struct loop *l)
+{
+	struct itimerspec t = { { EXPIRE_EVERY, 0 }, { EXPIRE_FIRST, 0 } };
+
+	timerfd_settime(l->expirefd, 0, &t, NULL);
+}
+
+static void *expire_main(void *arg)
+{
+	struct loop *l = arg;
+	int64_t n = EXPIRE_BATCH, total = 0;
+
+	/* Opened here, not at start: start-up stays as short as it was. */
+	if (!l->selections && (!l->state_dir || selections_open(l->state_dir, &l->selections) < 0)) {
+		log_warn("unused personal selections cannot be removed");
+		__atomic_store_n(&l->expire_done, 1, __ATOMIC_RELEASE);
+		return NULL;
+	}
+	for (int i = 0; i < EXPIRE_BATCHES && n == EXPIRE_BATCH; i++)
+		if ((n = selections_expire(l->selections, l->expire_before, EXPIRE_BATCH)) > 0)
+			total += n;
+	if (total > 0)
+		log_info("removed %lld personal selections unused for %lld days", (long long)total,
+			 (long long)l->expire_days);
+	__atomic_store_n(&l->expire_done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/* Starts a run of the expiry, unless the last one is still going. */
+static void expire_selections(struct loop *l)
+{
+	if (l->expiring && !__atomic_load_n(&l->expire_done, __ATOMIC_ACQUIRE))
+		return;
+	if (l->expiring)
+		pthread_join(l->expirer, NULL);
+	l->expiring = 0;
+	if (!l->selections_expire)
+		return;
+	l->expire_before = clock_real() - l->selections_expire;
+	l->expire_days = l->selections_expire / 86400;
+	l->expire_done = 0;
+	l->expiring = pthread_create(&l->expirer, NULL, expire_main, l) == 0;
+}
+
+/* A load that could not write (the state, the mirror) is tried again on
+ * its own, later and later, until one succeeds; the last good programme
+ * is served meanwhile. */
+static void retry_after_failure(struct loop *l, int published)
+{
+	struct itimerspec t = { { 0, 0 }, { 0, 0 } };
+
+	if (!l->write_failed) {
+		if (l->retry_delay)
+			log_info("writing works again");
+		l->retry_delay = 0;
+		timerfd_settime(l->retryfd, 0, &t, NULL);
+		return;
+	}
+	l->retry_delay = !l->retry_delay ? RETRY_FIRST
+			 : l->retry_delay >= RETRY_MAX / 2 ? RETRY_MAX
+							   : 2 * l->retry_delay;
+	t.it_value.tv_sec = (time_t)l->retry_delay;
+	timerfd_settime(l->retryfd, 0, &t, NULL);
+	log_err("%s; trying again in %u s",
+		published ? "the new programme is served, but not all of it could be written"
+			  : "still serving the last good programme",
+		l->retry_delay);
+}
+
 static void on_loaded(struct loop *l)
 {
 	uint64_t v;
@@ -266,6 +374,7 @@ static void on_loaded(struct loop *l)
 		struct catalogue *cat = l->result;
 
 		http_publish(l->http, cat);
+		follow_selections(l, cat->conf);
 		remind_publish(l->remind, cat);
 		metrics_reload(1, clock_real(), took, cat->prog->n_sessions, cat->fs->n_feeds,
 			       cat->total_plain);
@@ -277,6 +386,8 @@ static void on_loaded(struct loop *l)
 	} else if (!l->result_same) {
 		metrics_reload(0, clock_real(), took, 0, 0, 0);
 	}
+	if (l->result_ok || l->write_failed)
+		retry_after_failure(l, l->result_ok);
 	l->result = NULL;
 	if (l->want_reload)
 		sd_notify(0, "READY=1");
@@ -306,10 +417,13 @@ static int setup_fds(struct loop *l)
 	l->settlefd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	l->donefd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	l->pollfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	l->retryfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	l->expirefd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	l->watchdogfd = -1;
 	if (l->epfd < 0 || l->sigfd < 0 || l->inofd < 0 || l->settlefd < 0 || l->donefd < 0 ||
-	    l->pollfd < 0 || add_fd(l, l->sigfd) || add_fd(l, l->inofd) || add_fd(l, l->settlefd) ||
-	    add_fd(l, l->donefd) || add_fd(l, l->pollfd)) {
+	    l->pollfd < 0 || l->retryfd < 0 || l->expirefd < 0 || add_fd(l, l->sigfd) ||
+	    add_fd(l, l->inofd) || add_fd(l, l->settlefd) || add_fd(l, l->donefd) ||
+	    add_fd(l, l->pollfd) || add_fd(l, l->retryfd) || add_fd(l, l->expirefd)) {
 		log_err("cannot set up the event loop: %s", strerror(errno));
 		return -1;
 	}
@@ -376,6 +490,10 @@ static void run(struct loop *l)
 				start_reload(l, "file changed", 1, 0);
 			if (fd == l->pollfd && read(fd, &v, sizeof(v)) > 0)
 				start_reload(l, "programme_poll", 0, 1);
+			if (fd == l->expirefd && read(fd, &v, sizeof(v)) > 0)
+				expire_selections(l);
+			if (fd == l->retryfd && read(fd, &v, sizeof(v)) > 0)
+				start_reload(l, "trying again after a write failure", 1, 0);
 			if (fd == l->donefd)
 				on_loaded(l);
 			if (fd == l->watchdogfd && read(fd, &v, sizeof(v)) > 0)
@@ -408,6 +526,12 @@ static void cleanup(struct loop *l)
 	close_fd(l->settlefd);
 	close_fd(l->donefd);
 	close_fd(l->pollfd);
+	close_fd(l->retryfd);
+	close_fd(l->expirefd);
+	if (l->expiring)
+		pthread_join(l->expirer, NULL);
+	selections_close(l->selections);
+	free(l->state_dir);
 	close_fd(l->watchdogfd);
 	free(l->watch_conf_dir);
 	free(l->watch_conf_name);
@@ -464,12 +588,16 @@ static int start(struct loop *l, struct catalogue **first)
 		conf_free(c);
 		return EXIT_INVALID;
 	}
+	selections_set_max(c->selections_max);
 	if (state_open(c->state_dir, &l->state) < 0 || http_start(&ho, &l->http) < 0 ||
 	    remind_new(l->epfd, c->state_dir, l->o->dry_run, &l->remind) < 0) {
 		prog_free(p);
 		conf_free(c);
 		return EXIT_RUNTIME;
 	}
+	l->state_dir = strdup(c->state_dir);
+	l->selections_expire = c->selections_expire;
+	arm_expiry(l);
 	l->started = clock_elapsed();
 	*first = prepare(l, c, p);
 	return *first ? 0 : EXIT_RUNTIME;
@@ -531,7 +659,8 @@ int loop_run(const struct loop_options *o)
 {
 	int report = -1;
 	struct loop l = { .o = o, .wd_conf = -1, .wd_prog = -1, .epfd = -1, .sigfd = -1,
-			  .inofd = -1, .settlefd = -1, .donefd = -1, .pollfd = -1, .watchdogfd = -1 };
+			  .inofd = -1, .settlefd = -1, .donefd = -1, .pollfd = -1, .retryfd = -1,
+			  .expirefd = -1, .watchdogfd = -1 };
 	struct catalogue *cat = NULL;
 	int rc;
 
@@ -560,6 +689,8 @@ int loop_run(const struct loop_options *o)
 	http_publish(l.http, cat);
 	log_info("serving %zu sessions in %zu feeds on %s", cat->prog->n_sessions, cat->fs->n_feeds,
 		 cat->conf->listen);
+	if (l.write_failed)
+		retry_after_failure(&l, 1);
 	catalogue_unref(cat);
 	sd_notify(0, "READY=1");
 	if (report >= 0)

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "buf.h"
 #include "log.h"
@@ -16,11 +17,77 @@
 struct selections {
 	sqlite3 *db;
 	pthread_mutex_t lock; /* one connection, used by every HTTP thread */
+	/* Rows stored, at least: counted at opening and at the cap, counted
+	 * up here (another connection's expiry only makes it smaller). */
+	int64_t count;
 };
 
+/* The cap of the configuration in use (0: SELECTIONS_MAX_DEFAULT). */
+static unsigned cap;
+
+/* used: when the selection was last fetched (a day's precision) or made. */
 static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS selections ("
-	" token TEXT PRIMARY KEY, created INTEGER NOT NULL, sessions TEXT NOT NULL)";
+	" token TEXT PRIMARY KEY, created INTEGER NOT NULL, sessions TEXT NOT NULL,"
+	" used INTEGER NOT NULL DEFAULT 0)";
+/* Tables of versions before expiry have no used column. */
+static const char add_used[] =
+	"ALTER TABLE selections ADD COLUMN used INTEGER NOT NULL DEFAULT 0;"
+	"UPDATE selections SET used = created";
+static const char used_index[] = "CREATE INDEX IF NOT EXISTS selections_used ON selections (used)";
+
+/* A fetch moves `used` forward at most this often (a write per fetch
+ * would cost an fsync per calendar poll). */
+#define TOUCH_EVERY 86400
+
+void selections_set_max(unsigned max)
+{
+	__atomic_store_n(&cap, max, __ATOMIC_RELAXED);
+}
+
+static int64_t max_rows(void)
+{
+	unsigned v = __atomic_load_n(&cap, __ATOMIC_RELAXED);
+
+	return v ? v : SELECTIONS_MAX_DEFAULT;
+}
+
+static int64_t count_rows(sqlite3 *db)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t n = -1;
+
+	if (sqlite3_prepare_v2(db, "SELECT count(*) FROM selections", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+static int has_used(sqlite3 *db)
+{
+	sqlite3_stmt *st = NULL;
+	int ok = sqlite3_prepare_v2(db, "SELECT used FROM selections LIMIT 0", -1, &st, NULL) ==
+		 SQLITE_OK;
+
+	sqlite3_finalize(st);
+	return ok;
+}
+
+/* The table as this version wants it, in one transaction (one fsync for
+ * a new file, none for one that is up to date). */
+static int setup(sqlite3 *db)
+{
+	int ok = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK &&
+		 sqlite3_exec(db, schema, NULL, NULL, NULL) == SQLITE_OK &&
+		 (has_used(db) || sqlite3_exec(db, add_used, NULL, NULL, NULL) == SQLITE_OK) &&
+		 sqlite3_exec(db, used_index, NULL, NULL, NULL) == SQLITE_OK &&
+		 sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK;
+
+	if (!ok)
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	return ok ? 0 : -1;
+}
 
 int selections_open(const char *dir, struct selections **out)
 {
@@ -36,7 +103,7 @@ int selections_open(const char *dir, struct selections **out)
 		log_err("cannot open %s: %s", path, sqlite3_errmsg(s->db));
 	else if (sqlite3_busy_timeout(s->db, 5000) != SQLITE_OK ||
 		 sqlite3_exec(s->db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL) != SQLITE_OK ||
-		 sqlite3_exec(s->db, schema, NULL, NULL, NULL) != SQLITE_OK)
+		 setup(s->db) < 0 || (s->count = count_rows(s->db)) < 0)
 		log_err("cannot set up %s: %s", path, sqlite3_errmsg(s->db));
 	else
 		rc = 0;
@@ -103,15 +170,24 @@ int selections_create(struct selections *s, const char *const *ids, size_t n, in
 		return rc;
 	}
 	pthread_mutex_lock(&s->lock);
-	rc = sqlite3_prepare_v2(s->db, "INSERT INTO selections VALUES (?, ?, ?)", -1, &st, NULL);
+	/* Expiry may have made room since the last count. */
+	if (s->count >= max_rows() && (s->count = count_rows(s->db)) >= max_rows()) {
+		pthread_mutex_unlock(&s->lock);
+		buf_free(&list);
+		return -ENOSPC;
+	}
+	rc = sqlite3_prepare_v2(s->db, "INSERT INTO selections VALUES (?, ?, ?, ?)", -1, &st, NULL);
 	if (rc == SQLITE_OK) {
 		sqlite3_bind_text(st, 1, token, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 2, now);
 		sqlite3_bind_text(st, 3, list.data, (int)list.len, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 4, now);
 		rc = sqlite3_step(st);
 	}
 	if (rc != SQLITE_DONE)
 		log_err("cannot store a selection: %s", sqlite3_errmsg(s->db));
+	else
+		s->count++;
 	sqlite3_finalize(st);
 	pthread_mutex_unlock(&s->lock);
 	buf_free(&list);
@@ -137,27 +213,78 @@ static int split(char *list, char ***ids, size_t *n)
 	return 0;
 }
 
-int selections_get(struct selections *s, const char *token, char ***ids, size_t *n)
+/* Marks the selection as fetched now (when it was not for a day): what
+ * is fetched does not expire. */
+static void touch(struct selections *s, const char *token, int64_t now)
 {
 	sqlite3_stmt *st = NULL;
+
+	if (sqlite3_prepare_v2(s->db, "UPDATE selections SET used = ? WHERE token = ?", -1, &st,
+			       NULL) == SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, now);
+		sqlite3_bind_text(st, 2, token, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			log_warn("cannot note that a selection was fetched: %s",
+				 sqlite3_errmsg(s->db));
+	}
+	sqlite3_finalize(st);
+}
+
+int selections_get(struct selections *s, const char *token, char ***ids, size_t *n)
+{
+	return selections_get_at(s, token, (int64_t)time(NULL), ids, n);
+}
+
+int selections_get_at(struct selections *s, const char *token, int64_t now, char ***ids,
+		      size_t *n)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t used = now;
 	int rc;
 
 	pthread_mutex_lock(&s->lock);
-	rc = sqlite3_prepare_v2(s->db, "SELECT sessions FROM selections WHERE token = ?", -1, &st,
-				NULL);
+	rc = sqlite3_prepare_v2(s->db, "SELECT sessions, used FROM selections WHERE token = ?", -1,
+				&st, NULL);
 	if (rc == SQLITE_OK) {
 		sqlite3_bind_text(st, 1, token, -1, SQLITE_STATIC);
 		rc = sqlite3_step(st);
 	}
-	if (rc == SQLITE_ROW)
+	if (rc == SQLITE_ROW) {
+		used = sqlite3_column_int64(st, 1);
 		rc = split((char *)sqlite3_column_text(st, 0), ids, n);
-	else if (rc == SQLITE_DONE)
+	} else if (rc == SQLITE_DONE)
 		rc = -ENOENT;
 	else {
 		log_err("cannot read a selection: %s", sqlite3_errmsg(s->db));
 		rc = -EIO;
 	}
 	sqlite3_finalize(st);
+	if (rc == 0 && now - used >= TOUCH_EVERY)
+		touch(s, token, now);
 	pthread_mutex_unlock(&s->lock);
 	return rc;
+}
+
+int64_t selections_expire(struct selections *s, int64_t before, unsigned limit)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t n = -1;
+
+	pthread_mutex_lock(&s->lock);
+	if (sqlite3_prepare_v2(s->db,
+			       "DELETE FROM selections WHERE rowid IN (SELECT rowid FROM selections"
+			       " WHERE used < ? LIMIT ?)",
+			       -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, before);
+		sqlite3_bind_int64(st, 2, limit);
+		if (sqlite3_step(st) == SQLITE_DONE)
+			n = sqlite3_changes(s->db);
+	}
+	if (n < 0)
+		log_err("cannot remove expired selections: %s", sqlite3_errmsg(s->db));
+	else
+		s->count -= n;
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&s->lock);
+	return n;
 }

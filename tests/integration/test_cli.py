@@ -181,9 +181,9 @@ class Export(unittest.TestCase):
             self.assertEqual([p for p in out.rglob("*") if p.name.endswith("~")], [])
 
     def test_a_new_folder_appears_whole(self):
-        """Feed folders that do not exist yet are filled under a hidden
-        name and renamed into place; one left by an export that died is
-        cleared first, and nothing hidden stays."""
+        """A feed folder appears whole (the export is swapped in at once);
+        a hidden folder an older version's export left when it died is
+        not carried over, and nothing hidden stays."""
         with TempDir() as d:
             conf = write_programme(d, PROGRAMME)
             out = d / "out"
@@ -193,7 +193,8 @@ class Export(unittest.TestCase):
             self.assertEqual(sorted(p.name for p in (out / "sessions").iterdir()),
                              ["a.ics", "b.ics", "c.ics"])
             self.assertEqual(sorted(p.name for p in out.iterdir() if p.name.startswith(".")), [])
-            # An export that cannot finish leaves the folder as it was.
+            # An export that cannot finish (a file of the user's is in the
+            # way of a feed folder) leaves the folder as it was.
             (out / "sessions").rename(out / "kept")
             (out / "sessions").write_text("not a folder")
             proc = run("--export", out, "-c", conf, "--state-dir", d / "state", check=3)
