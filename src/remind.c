@@ -384,6 +384,11 @@ static void schedule_pending(struct remind *r)
 	metrics_reminders_pending(r->n_heap);
 }
 
+size_t remind_pending(const struct remind *r)
+{
+	return r ? r->n_heap : 0;
+}
+
 /* The session as it was published, for a change's "before". */
 static json_t *before_json(const struct programme *p, const struct change *ch)
 {
