@@ -557,7 +557,7 @@ static int setup_email(struct remind *r, struct job *j, const struct message *m,
 		return -EINVAL;
 	common_options(j->easy, ch);
 	curl_easy_setopt(j->easy, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
-	curl_easy_setopt(j->easy, CURLOPT_URL, ch->smtp_url);
+	curl_easy_setopt(j->easy, CURLOPT_URL, ch->smtp_send_url);
 	/* STARTTLS that fails must not fall back to clear text. */
 	if (ch->tls != TLS_NONE)
 		curl_easy_setopt(j->easy, CURLOPT_USE_SSL, (long)CURLUSESSL_ALL);
