@@ -26,7 +26,6 @@
 #include "export.h"
 #include "feeds.h"
 #include "http.h"
-#include "lastgood.h"
 #include "log.h"
 #include "metrics.h"
 #include "remind.h"
@@ -346,6 +345,8 @@ static void on_loaded(struct loop *l)
 	} else if (!l->result_same) {
 		metrics_reload(0, clock_real(), took, 0, 0, 0);
 		memcpy(l->rejected, l->load_error, sizeof(l->rejected));
+		if (!l->rejected[0]) /* not the files' fault: rendering failed */
+			snprintf(l->rejected, sizeof(l->rejected), "see the journal");
 		notify_status(l);
 	}
 	l->result = NULL;
@@ -520,7 +521,6 @@ static int start(struct loop *l, struct catalogue **first)
 	struct conf *c;
 	struct programme *p;
 	struct http_options ho;
-
 	struct overrides ov = l->ov;
 
 	diag_init(&d);
