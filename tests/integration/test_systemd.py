@@ -81,8 +81,8 @@ def break_programme(conf):
 class NotifySocket:
     """A notification socket like systemd's; recv() gives every message."""
 
-    def __init__(self, folder):
-        self.path = str(pathlib.Path(folder) / "notify.sock")
+    def __init__(self, folder, name="notify.sock"):
+        self.path = str(pathlib.Path(folder) / name)
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         self.sock.bind(self.path)
         self.sock.settimeout(10)
@@ -156,6 +156,10 @@ class Status(unittest.TestCase):
             # A restart: the rejected programme gives way to the last good one.
             proc.send_signal(signal.SIGTERM)
             self.assertEqual(proc.wait(timeout=20), 0)
+            # Its own socket: the first daemon's messages (the file change
+            # and the SIGHUP each made a rejected reload) are not its.
+            note = NotifySocket(d, "notify2.sock")
+            self.addCleanup(note.close)
             proc, port = self.start(d, conf, note)
             m = note.wait_for(r"^STATUS=programme rejected \((.*)\); serving the one loaded at")
             note.wait_for(r"^READY=1$")
