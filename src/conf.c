@@ -2,9 +2,13 @@
 
 #include "conf.h"
 
+#include <ctype.h>
+#include <curl/curl.h>
+#include <netdb.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "lcfg.h"
 #include "programme.h"
@@ -24,7 +28,7 @@ static const char *const http_keys[] = { "listen", "max_connections", "timeout",
 static const char *const feeds_keys[] = { "refresh", "alarms", NULL };
 static const char *const reminders_keys[] = { "before", "catch_up", "skip_kinds", NULL };
 static const char *const channel_keys[] = { "name", "type", "to", "smtp_url", "from", "username",
-					    "password_file", "tls", "url", "format",
+					    "password_file", "tls", "helo", "url", "format",
 					    "secret_file", "tracks", "kinds", "notify_changes",
 					    "max_in_flight", "ca_file", "timeout", NULL };
 static const char *const webhook_formats[] = { "standard", "slack", "discord", "mattermost",
@@ -80,9 +84,79 @@ static unsigned bounded(struct lcfg *lc, const config_setting_t *g, const char *
 	return (unsigned)v;
 }
 
+/* A name with at least two labels of letters, digits and hyphens. */
+static int fqdn(const char *s)
+{
+	size_t label = 0, labels = 0;
+
+	if (!s || strlen(s) > 253)
+		return 0;
+	for (;; s++) {
+		if (*s == '.' || *s == '\0') {
+			if (label == 0 || label > 63)
+				return 0;
+			labels++;
+			label = 0;
+			if (*s == '\0')
+				return labels >= 2;
+		} else if (isalnum((unsigned char)*s) || (*s == '-' && label > 0)) {
+			label++;
+		} else {
+			return 0;
+		}
+	}
+}
+
+/* From's domain when it is fully qualified, else the host's FQDN. */
+static const char *default_helo(struct arena *a, const char *from)
+{
+	const char *at = from ? strrchr(from, '@') : NULL;
+	char host[256], *domain;
+	struct addrinfo hints = { .ai_flags = AI_CANONNAME }, *ai = NULL;
+	const char *out = NULL;
+
+	if (at) {
+		domain = arena_strdup(a, at + 1);
+		domain[strcspn(domain, "> ")] = '\0';
+		if (fqdn(domain))
+			return domain;
+	}
+	if (gethostname(host, sizeof(host)) < 0)
+		return NULL;
+	host[sizeof(host) - 1] = '\0';
+	if (fqdn(host))
+		return arena_strdup(a, host);
+	if (getaddrinfo(host, NULL, &hints, &ai) == 0 && ai && fqdn(ai->ai_canonname))
+		out = arena_strdup(a, ai->ai_canonname);
+	if (ai)
+		freeaddrinfo(ai);
+	return out;
+}
+
+/* smtp_url with the EHLO name as its path ("smtp://host:port/NAME"); a
+ * path already in smtp_url stays unless "helo" is given (force). */
+static const char *url_with_helo(struct arena *a, const char *url, const char *helo, int force)
+{
+	CURLU *u = curl_url();
+	char *path = NULL, *full = NULL;
+	const char *out = url;
+
+	if (u && curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_PATH, &path, 0) == CURLUE_OK && path &&
+	    (force || strcmp(path, "/") == 0 || !*path) &&
+	    curl_url_set(u, CURLUPART_PATH, arena_printf(a, "/%s", helo), 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_URL, &full, 0) == CURLUE_OK)
+		out = arena_strdup(a, full);
+	curl_free(path);
+	curl_free(full);
+	curl_url_cleanup(u);
+	return out;
+}
+
 static void load_email(struct lcfg *lc, const config_setting_t *g, struct conf_channel *ch)
 {
 	const char *tls;
+	int given;
 
 	ch->to = lcfg_string(lc, g, "to", 0);
 	if (!ch->to)
@@ -106,6 +180,15 @@ static void load_email(struct lcfg *lc, const config_setting_t *g, struct conf_c
 		ch->tls = TLS_IMPLICIT;
 	else if (tls)
 		bad_value(lc, g, "tls", tls, "\"none\", \"starttls\" or \"tls\"");
+	ch->helo = lcfg_string(lc, g, "helo", 0);
+	given = ch->helo != NULL;
+	if (given && !fqdn(ch->helo))
+		bad_value(lc, g, "helo", ch->helo, "a fully qualified domain name");
+	else if (!given)
+		ch->helo = default_helo(lc->a, ch->from);
+	ch->smtp_send_url = ch->smtp_url && ch->helo
+				    ? url_with_helo(lc->a, ch->smtp_url, ch->helo, given)
+				    : ch->smtp_url;
 }
 
 static void load_webhook(struct lcfg *lc, const config_setting_t *g, struct conf_channel *ch)

@@ -19,6 +19,11 @@ struct conf_channel {
 	const char *to; /* "speakers" */
 	const char *smtp_url, *from, *username, *password_file;
 	enum conf_tls tls;
+	/* The EHLO name (a fully qualified domain name: servers score or
+	 * refuse a short one): "helo", else From's domain, else the host's
+	 * FQDN; and smtp_url with it as the path, which is how libcurl takes
+	 * it.  NULL, and smtp_url as it is, when there is none to give. */
+	const char *helo, *smtp_send_url;
 	/* webhook */
 	const char *url, *format, *secret_file;
 	/* filters: empty means every session */

@@ -14,6 +14,7 @@
 #include <sys/eventfd.h>
 #include <sys/inotify.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <sys/timerfd.h>
 #include <systemd/sd-daemon.h>
 #include <time.h>
@@ -84,14 +85,77 @@ struct loop {
 	int64_t poll_every; /* programme_poll of the published snapshot, 0 without a URL */
 	double started;
 	char *programme_path; /* of the published snapshot */
+	/* For systemd's status line: the first error of the last load when
+	 * it was rejected ("" when it was not), when the served programme
+	 * loaded, and what it serves. */
+	char rejected[256];
+	char load_error[256]; /* the loader's, taken into rejected by the loop */
+	time_t good_at;
+	size_t n_sessions, n_feeds, n_pending;
 };
+
+/* Sends STATUS= with what is served and, after a rejected load, why the
+ * one served is not the newest.  Shown by "systemctl status". */
+static void notify_status(struct loop *l)
+{
+	char msg[512], when[32];
+	struct tm tm;
+
+	l->n_pending = remind_pending(l->remind);
+	if (!l->rejected[0]) {
+		snprintf(msg, sizeof(msg), "STATUS=serving %zu sessions in %zu feeds; %zu reminders pending",
+			 l->n_sessions, l->n_feeds, l->n_pending);
+	} else {
+		gmtime_r(&l->good_at, &tm);
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
+		snprintf(msg, sizeof(msg),
+			 "STATUS=programme rejected (%s); serving the one loaded at %s: "
+			 "%zu sessions in %zu feeds; %zu reminders pending",
+			 l->rejected, when, l->n_sessions, l->n_feeds, l->n_pending);
+	}
+	sd_notify(0, msg);
+}
+
+/* What a new snapshot serves (after a rejection: still the reason). */
+static void set_served(struct loop *l, const struct catalogue *cat, time_t loaded_at)
+{
+	l->n_sessions = cat->prog->n_sessions;
+	l->n_feeds = cat->fs->n_feeds;
+	l->good_at = loaded_at;
+	notify_status(l);
+}
+
+/* Keeps the first error of a load for the status line. */
+static void remember_error(struct loop *l, const char *msg)
+{
+	size_t n = strlen(msg), max = sizeof(l->load_error) - 1;
+
+	if (l->load_error[0])
+		return;
+	if (n > max) {
+		memcpy(l->load_error, msg, max - 3);
+		strcpy(l->load_error + max - 3, "...");
+	} else {
+		memcpy(l->load_error, msg, n + 1);
+	}
+}
 
 static void log_diag(void *ctx, int is_error, const char *msg)
 {
-	if (is_error)
+	if (is_error) {
 		log_err("%s", msg);
-	else
+		remember_error(ctx, msg);
+	} else {
 		log_warn("%s", msg);
+	}
+}
+
+/* At start, as -t prints them (to the terminal, or the journal). */
+static void print_diag(void *ctx, int is_error, const char *msg)
+{
+	fprintf(stderr, "%s\n", msg);
+	if (is_error)
+		remember_error(ctx, msg);
 }
 
 /* Loads, renders and prepares a catalogue; NULL when anything failed
@@ -138,8 +202,10 @@ static struct catalogue *build(struct loop *l, int *same)
 
 	diag_init(&d);
 	d.emit = log_diag;
+	d.ctx = l;
 	*same = 0;
 	l->write_failed = 0;
+	l->load_error[0] = '\0';
 	rc = snapshot_load(l->o->config, &l->ov, mode, &d, &c, &p);
 	if (rc == 1) {
 		*same = 1;
@@ -378,6 +444,8 @@ static void on_loaded(struct loop *l)
 		remind_publish(l->remind, cat);
 		metrics_reload(1, clock_real(), took, cat->prog->n_sessions, cat->fs->n_feeds,
 			       cat->total_plain);
+		l->rejected[0] = '\0';
+		set_served(l, cat, time(NULL));
 		watch(l, cat->conf);
 		arm_poll(l, cat->conf->programme_url ? cat->conf->programme_poll : 0, 0);
 		log_info("published %zu sessions in %zu feeds (%.3f s)", cat->prog->n_sessions,
@@ -385,6 +453,10 @@ static void on_loaded(struct loop *l)
 		catalogue_unref(cat);
 	} else if (!l->result_same) {
 		metrics_reload(0, clock_real(), took, 0, 0, 0);
+		memcpy(l->rejected, l->load_error, sizeof(l->rejected));
+		if (!l->rejected[0]) /* not the files' fault: rendering failed */
+			snprintf(l->rejected, sizeof(l->rejected), "see the journal");
+		notify_status(l);
 	}
 	if (l->result_ok || l->write_failed)
 		retry_after_failure(l, l->result_ok);
@@ -496,8 +568,11 @@ static void run(struct loop *l)
 				start_reload(l, "trying again after a write failure", 1, 0);
 			if (fd == l->donefd)
 				on_loaded(l);
-			if (fd == l->watchdogfd && read(fd, &v, sizeof(v)) > 0)
+			if (fd == l->watchdogfd && read(fd, &v, sizeof(v)) > 0) {
 				sd_notify(0, "WATCHDOG=1");
+				if (remind_pending(l->remind) != l->n_pending)
+					notify_status(l);
+			}
 		}
 		remind_batch_end(l->remind);
 	}
@@ -570,10 +645,20 @@ static int start(struct loop *l, struct catalogue **first)
 	struct conf *c;
 	struct programme *p;
 	struct http_options ho;
+	struct overrides ov = l->ov;
 
 	diag_init(&d);
-	if (snapshot_load(l->o->config, &l->ov, SNAPSHOT_SAVED, &d, &c, &p) < 0)
+	d.emit = print_diag;
+	d.ctx = l;
+	ov.last_good = LASTGOOD_FALLBACK;
+	if (snapshot_load(l->o->config, &ov, SNAPSHOT_SAVED, &d, &c, &p) < 0)
 		return EXIT_INVALID;
+	if (snapshot_is_last_good(c, p)) {
+		struct stat st;
+
+		memcpy(l->rejected, l->load_error, sizeof(l->rejected));
+		l->good_at = stat(p->path, &st) == 0 ? st.st_mtime : 0;
+	}
 	ho = (struct http_options){ c->listens,
 				    c->n_listens,
 				    c->max_connections,
@@ -664,7 +749,7 @@ int loop_run(const struct loop_options *o)
 	struct catalogue *cat = NULL;
 	int rc;
 
-	l.ov = (struct overrides){ o->state_dir, o->listen };
+	l.ov = (struct overrides){ o->state_dir, o->listen, LASTGOOD_SAVE };
 	if (!o->foreground && background(&report) < 0) {
 		log_err("cannot start in the background: %s", strerror(errno));
 		return EXIT_RUNTIME;
@@ -691,6 +776,7 @@ int loop_run(const struct loop_options *o)
 		 cat->conf->listen);
 	if (l.write_failed)
 		retry_after_failure(&l, 1);
+	set_served(&l, cat, l.rejected[0] ? l.good_at : time(NULL));
 	catalogue_unref(cat);
 	sd_notify(0, "READY=1");
 	if (report >= 0)

@@ -31,14 +31,15 @@ static int ascii(const char *s)
 	return 1;
 }
 
-/* RFC 2047: encoded words of at most 75 characters, split between whole
- * UTF-8 characters, separated by folding white space. */
+/* RFC 2047: encoded words split between whole UTF-8 characters,
+ * separated by spaces where mail_fold_header may fold. */
 char *mail_encode_header(const char *value)
 {
 	const unsigned char *p = (const unsigned char *)value;
 	struct buf b = { 0 };
-	/* 75 - strlen("=?UTF-8?B?") - strlen("?=") = 63 base64 characters: 45 bytes. */
-	const size_t max_bytes = 45;
+	/* "Subject: " (9) + "=?UTF-8?B?" (10) + base64 + "?=" (2) <= 76 leaves
+	 * 55 base64 characters: 52, which is 39 bytes. */
+	const size_t max_bytes = 39;
 
 	if (ascii(value))
 		return strdup(value);
@@ -58,7 +59,7 @@ char *mail_encode_header(const char *value)
 		if (n == 0)
 			n = 1; /* a broken character longer than a word: never loop */
 		EVP_EncodeBlock(out, p, (int)n);
-		buf_printf(&b, "%s=?UTF-8?B?%s?=", b.len ? "\r\n " : "", out);
+		buf_printf(&b, "%s=?UTF-8?B?%s?=", b.len ? " " : "", out);
 		p += n;
 	}
 	return buf_steal(&b, NULL);
@@ -177,12 +178,36 @@ static char *calendar_text(const struct message *m, const char *vevent, size_t l
 	return buf_steal(&b, NULL);
 }
 
+char *mail_fold_header(const char *name, const char *value)
+{
+	struct buf b = { 0 };
+	size_t line = 0; /* where the current line starts in b */
+	const char *w = value;
+
+	buf_printf(&b, "%s:", name);
+	while (*w) {
+		const char *end = strchr(w + 1, ' ');
+		size_t n = end ? (size_t)(end - w) : strlen(w);
+
+		/* w is a word with its leading space (the first one gets one). */
+		if (w == value)
+			buf_add(&b, " ", 1);
+		if (b.len - line + n > MAIL_LINE_MAX && b.len - line > strlen(name) + 2 && *w == ' ') {
+			buf_add(&b, "\r\n", 2);
+			line = b.len;
+		}
+		buf_add(&b, w, n);
+		w += n;
+	}
+	return buf_steal(&b, NULL);
+}
+
 static int header(struct curl_slist **l, const char *name, const char *value)
 {
 	char *line;
 	struct curl_slist *n;
 
-	if (!value || asprintf(&line, "%s: %s", name, value) < 0)
+	if (!value || !(line = mail_fold_header(name, value)))
 		return -ENOMEM;
 	n = curl_slist_append(*l, line);
 	free(line);
@@ -221,33 +246,26 @@ static int build_headers(const struct message *m, const struct prog_speaker *to,
 	return rc;
 }
 
-/* multipart/mixed { multipart/alternative { text/plain }, text/calendar } */
+/* multipart/mixed { text/plain, text/calendar } */
 static int build_body(CURL *easy, const struct message *m, const struct prog_speaker *to,
 		      const char *vevent, size_t len, struct mail_request *r)
 {
 	char *text = body_text(m, to), *cal = calendar_text(m, vevent, len);
-	curl_mime *alt = curl_mime_init(easy);
-	curl_mimepart *part = curl_mime_addpart(alt);
+	curl_mimepart *part;
 	int rc = -ENOMEM;
 
 	r->mime = curl_mime_init(easy);
-	if (r->mime && alt && part && curl_mime_data(part, text, CURL_ZERO_TERMINATED) == CURLE_OK &&
+	part = r->mime ? curl_mime_addpart(r->mime) : NULL;
+	if (part && curl_mime_data(part, text, CURL_ZERO_TERMINATED) == CURLE_OK &&
 	    curl_mime_type(part, "text/plain; charset=utf-8") == CURLE_OK &&
 	    curl_mime_encoder(part, "quoted-printable") == CURLE_OK) {
 		part = curl_mime_addpart(r->mime);
-		if (part && curl_mime_subparts(part, alt) == CURLE_OK) {
-			alt = NULL; /* owned by the part now */
-			curl_mime_type(part, "multipart/alternative");
-			part = curl_mime_addpart(r->mime);
-			if (part && curl_mime_data(part, cal, CURL_ZERO_TERMINATED) == CURLE_OK &&
-			    curl_mime_type(part, "text/calendar; method=PUBLISH; charset=utf-8") ==
-				    CURLE_OK &&
-			    curl_mime_encoder(part, "quoted-printable") == CURLE_OK &&
-			    curl_mime_filename(part, "session.ics") == CURLE_OK)
-				rc = 0;
-		}
+		if (part && curl_mime_data(part, cal, CURL_ZERO_TERMINATED) == CURLE_OK &&
+		    curl_mime_type(part, "text/calendar; method=PUBLISH; charset=utf-8") == CURLE_OK &&
+		    curl_mime_encoder(part, "quoted-printable") == CURLE_OK &&
+		    curl_mime_filename(part, "session.ics") == CURLE_OK)
+			rc = 0;
 	}
-	curl_mime_free(alt);
 	free(text);
 	free(cal);
 	return rc;

@@ -1,6 +1,6 @@
 /* Reminder e-mails (SPEC 6): one RFC 5322 message per recipient, a
- * multipart/mixed holding a multipart/alternative (text/plain) and the
- * session as text/calendar; method=PUBLISH, built with libcurl's MIME API
+ * multipart/mixed holding the text/plain body and the session as
+ * text/calendar; method=PUBLISH, built with libcurl's MIME API
  * and sent over smtp:// or smtps://. */
 #ifndef AGENDAD_MAIL_H
 #define AGENDAD_MAIL_H
@@ -35,8 +35,16 @@ void mail_request_free(struct mail_request *r);
 /* The address inside a From: value such as "Name <a@b>" (or the value
  * itself).  Caller frees; NULL if there is none. */
 char *mail_address(const char *from);
-/* RFC 2047 "=?UTF-8?B?...?=" encoded words for a header value that is
- * not plain ASCII (the value itself otherwise).  Caller frees. */
+/* RFC 2047 "=?UTF-8?B?...?=" encoded words, separated by spaces, for a
+ * header value that is not plain ASCII (the value itself otherwise).
+ * Each word is short enough to share a line with a header name of up to
+ * 10 characters within RFC 2047's 76.  Caller frees. */
 char *mail_encode_header(const char *value);
+/* "Name: value", folded (CRLF before a space) so that every line is at
+ * most MAIL_LINE_MAX characters where the value has spaces to fold at:
+ * RFC 2047's limit for lines with encoded words, within RFC 5322's 78.
+ * Caller frees. */
+#define MAIL_LINE_MAX 76
+char *mail_fold_header(const char *name, const char *value);
 
 #endif

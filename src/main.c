@@ -4,7 +4,9 @@
 #include <curl/curl.h>
 #include <libxml/parser.h>
 
+#include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,7 +30,7 @@
 #endif
 
 enum { EXIT_INVALID = 1, EXIT_USAGE = 2, EXIT_RUNTIME = 3 };
-enum mode { MODE_DAEMON, MODE_TEST, MODE_EXPORT, MODE_REMINDERS };
+enum mode { MODE_DAEMON, MODE_TEST, MODE_EXPORT, MODE_REMINDERS, MODE_RELOAD };
 
 struct options {
 	enum mode mode;
@@ -38,6 +40,7 @@ struct options {
 	const char *listen;
 	const char *now;
 	const char *speed;
+	const char *reload_pid;
 	int foreground, dry_run;
 };
 
@@ -46,6 +49,8 @@ static const char usage[] =
 	"       agendad -t [-c FILE]            check configuration and programme, print a summary\n"
 	"       agendad --export DIR [-c FILE]  write every feed and the index page into DIR\n"
 	"       agendad --reminders [-c FILE]   print the reminder plan\n"
+	"       agendad --reload PID [-c FILE]  check as -t does, then tell the daemon PID\n"
+	"                                       to reload (exit 1 when the check fails)\n"
 	"       agendad --version | --help\n"
 	"\n"
 	"Options:\n"
@@ -62,7 +67,7 @@ static const char usage[] =
 
 static int parse_args(int argc, char **argv, struct options *o)
 {
-	enum { OPT_EXPORT = 256, OPT_REMINDERS, OPT_STATE, OPT_LISTEN, OPT_DRY, OPT_NOW, OPT_SPEED,
+	enum { OPT_EXPORT = 256, OPT_REMINDERS, OPT_RELOAD, OPT_STATE, OPT_LISTEN, OPT_DRY, OPT_NOW, OPT_SPEED,
 	       OPT_VERSION, OPT_HELP };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
@@ -70,6 +75,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ "test", no_argument, NULL, 't' },
 		{ "export", required_argument, NULL, OPT_EXPORT },
 		{ "reminders", no_argument, NULL, OPT_REMINDERS },
+		{ "reload", required_argument, NULL, OPT_RELOAD },
 		{ "state-dir", required_argument, NULL, OPT_STATE },
 		{ "listen", required_argument, NULL, OPT_LISTEN },
 		{ "dry-run", no_argument, NULL, OPT_DRY },
@@ -90,6 +96,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		case 't': o->mode = MODE_TEST; modes++; break;
 		case OPT_EXPORT: o->mode = MODE_EXPORT; o->export_dir = optarg; modes++; break;
 		case OPT_REMINDERS: o->mode = MODE_REMINDERS; modes++; break;
+		case OPT_RELOAD: o->mode = MODE_RELOAD; o->reload_pid = optarg; modes++; break;
 		case OPT_STATE: o->state_dir = optarg; break;
 		case OPT_LISTEN: o->listen = optarg; break;
 		case OPT_DRY: o->dry_run = 1; break;
@@ -105,7 +112,12 @@ static int parse_args(int argc, char **argv, struct options *o)
 		return -1;
 	}
 	if (modes > 1) {
-		fprintf(stderr, "agendad: -t, --export and --reminders exclude each other\n");
+		fprintf(stderr, "agendad: -t, --export, --reminders and --reload exclude each other\n");
+		return -1;
+	}
+	if (o->reload_pid && (strspn(o->reload_pid, "0123456789") != strlen(o->reload_pid) ||
+			      atol(o->reload_pid) <= 1)) {
+		fprintf(stderr, "agendad: --reload takes the daemon's process id\n");
 		return -1;
 	}
 	if (o->speed && !o->now) {
@@ -123,7 +135,7 @@ static int parse_args(int argc, char **argv, struct options *o)
  * EXIT_INVALID when anything was wrong. */
 static int load(const struct options *o, struct conf **c, struct programme **p)
 {
-	struct overrides ov = { o->state_dir, o->listen };
+	struct overrides ov = { o->state_dir, o->listen, LASTGOOD_OFF };
 	struct diag d;
 
 	diag_init(&d);
@@ -231,6 +243,31 @@ static int run_reminders(const struct conf *c, const struct programme *p)
 	return 0;
 }
 
+/* systemd's ExecReload=: the daemon is told to reload whatever the check
+ * finds (it logs and shows a rejection itself, and keeps serving), and
+ * the exit status says whether the new programme is taken, so that
+ * "systemctl reload" fails, with these FILE:LINE messages in the
+ * journal, when it is not.  Needs nothing but agendad (no kill(1)). */
+static int run_reload(const struct options *o)
+{
+	pid_t pid = (pid_t)atol(o->reload_pid);
+	struct conf *c = NULL;
+	struct programme *p = NULL;
+	int rc = load(o, &c, &p);
+
+	if (rc == 0)
+		rc = run_test(c, p);
+	prog_free(p);
+	conf_free(c);
+	if (kill(pid, SIGHUP) < 0) {
+		fprintf(stderr, "agendad: cannot signal process %ld: %s\n", (long)pid, strerror(errno));
+		return EXIT_RUNTIME;
+	}
+	if (rc != 0)
+		fprintf(stderr, "agendad: the programme is rejected; the daemon keeps serving the last good one\n");
+	return rc;
+}
+
 static void cleanup_libraries(void)
 {
 	icaltimezone_free_builtin_timezones();
@@ -259,6 +296,11 @@ int main(int argc, char **argv)
 		cleanup_libraries();
 		return rc;
 	}
+	if (o.mode == MODE_RELOAD) {
+		rc = run_reload(&o);
+		cleanup_libraries();
+		return rc;
+	}
 	if ((rc = load(&o, &c, &p)) != 0) {
 		cleanup_libraries();
 		return rc;
@@ -268,6 +310,7 @@ int main(int argc, char **argv)
 	case MODE_EXPORT: rc = run_export(c, p, o.export_dir); break;
 	case MODE_REMINDERS: rc = run_reminders(c, p); break;
 	case MODE_DAEMON: /* handled before loading */
+	case MODE_RELOAD:
 		break;
 	}
 	prog_free(p);

@@ -384,6 +384,11 @@ static void schedule_pending(struct remind *r)
 	metrics_reminders_pending(r->n_heap);
 }
 
+size_t remind_pending(const struct remind *r)
+{
+	return r ? r->n_heap : 0;
+}
+
 /* The session as it was published, for a change's "before". */
 static json_t *before_json(const struct programme *p, const struct change *ch)
 {
@@ -552,7 +557,7 @@ static int setup_email(struct remind *r, struct job *j, const struct message *m,
 		return -EINVAL;
 	common_options(j->easy, ch);
 	curl_easy_setopt(j->easy, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
-	curl_easy_setopt(j->easy, CURLOPT_URL, ch->smtp_url);
+	curl_easy_setopt(j->easy, CURLOPT_URL, ch->smtp_send_url);
 	/* STARTTLS that fails must not fall back to clear text. */
 	if (ch->tls != TLS_NONE)
 		curl_easy_setopt(j->easy, CURLOPT_USE_SSL, (long)CURLUSESSL_ALL);

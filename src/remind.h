@@ -5,6 +5,7 @@
 #ifndef AGENDAD_REMIND_H
 #define AGENDAD_REMIND_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "catalogue.h"
@@ -21,6 +22,9 @@ void remind_free(struct remind *r, int64_t timeout_ms);
 /* A new snapshot: plans its reminders, records them, and schedules what
  * is pending.  Takes a reference to cat. */
 void remind_publish(struct remind *r, struct catalogue *cat);
+
+/* How many reminders wait to be sent (for the service status). */
+size_t remind_pending(const struct remind *r);
 
 /* The loop brackets each wake-up with these: every ledger write of it is
  * one transaction.  Accept NULL. */

@@ -3,11 +3,14 @@
 #include "snapshot.h"
 
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "clock.h"
 #include "fetch.h"
 #include "import.h"
+#include "lastgood.h"
 #include "log.h"
 #include "overlay.h"
 
@@ -68,6 +71,32 @@ static int from_url(struct conf *c, enum snapshot_mode mode, struct diag *d, str
 	return *p ? 0 : -1;
 }
 
+/* A programme file; with last_good, its copy is saved when it loads and
+ * stands in for it (at a start) when it does not. */
+static struct programme *from_file(struct conf *c, const struct overrides *ov, struct diag *d)
+{
+	struct stat before;
+	int known = stat(c->programme, &before) == 0;
+	struct programme *p = load_programme(c, c->programme, d);
+	const char *copy;
+
+	if (p && known && ov->last_good != LASTGOOD_OFF)
+		lastgood_save(c, &before);
+	if (p || ov->last_good != LASTGOOD_FALLBACK)
+		return p;
+	copy = lastgood_path(c);
+	if (access(copy, R_OK) != 0)
+		return NULL;
+	log_err("%s is rejected (see above): starting from the last good programme, %s",
+		c->programme, copy);
+	return load_programme(c, copy, d);
+}
+
+int snapshot_is_last_good(struct conf *c, const struct programme *p)
+{
+	return !c->programme_url && strcmp(p->path, lastgood_path(c)) == 0;
+}
+
 int snapshot_load(const char *config, const struct overrides *ov, enum snapshot_mode mode,
 		  struct diag *d, struct conf **c, struct programme **p)
 {
@@ -88,7 +117,7 @@ int snapshot_load(const char *config, const struct overrides *ov, enum snapshot_
 	if ((*c)->programme_url) {
 		rc = from_url(*c, mode, d, p);
 	} else {
-		*p = load_programme(*c, (*c)->programme, d);
+		*p = from_file(*c, ov, d);
 		rc = *p ? 0 : -1;
 	}
 	if (rc != 0) {

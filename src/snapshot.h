@@ -10,6 +10,10 @@
 
 struct overrides {
 	const char *state_dir, *listen; /* NULL: as configured */
+	/* The daemon's: LASTGOOD_SAVE keeps a copy of each programme file that
+	 * loads; LASTGOOD_FALLBACK also loads that copy when the programme
+	 * is rejected (a start: there is nothing served yet). */
+	enum { LASTGOOD_OFF, LASTGOOD_SAVE, LASTGOOD_FALLBACK } last_good;
 };
 
 enum snapshot_mode {
@@ -17,6 +21,9 @@ enum snapshot_mode {
 	SNAPSHOT_FRESH, /* fetch first; the saved copy when nothing new comes */
 	SNAPSHOT_POLL,  /* fetch first; 1 when nothing new comes */
 };
+
+/* Whether p was loaded from the last good copy, c's programme rejected. */
+int snapshot_is_last_good(struct conf *c, const struct programme *p);
 
 /* Every problem goes to d.  Returns 0 with both set, -1 with neither, or
  * 1 with neither when a poll found nothing new (unchanged, or upstream

@@ -131,6 +131,7 @@ class Mailbox:
                     await asyncio.sleep(outer.delay)
                 outer.active -= 1
                 outer.messages.append({"from": envelope.mail_from, "to": list(envelope.rcpt_tos),
+                                       "helo": session.host_name,
                                        "raw": envelope.original_content or envelope.content,
                                        "time": time.time()})
                 return "250 OK"

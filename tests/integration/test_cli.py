@@ -69,6 +69,15 @@ sessions = (
         proc = run("-t", "-c", "/nonexistent/agendad.conf", check=1)
         self.assertIn("/nonexistent/agendad.conf: cannot read", proc.stderr)
 
+    def test_helo_must_be_fully_qualified(self):
+        with TempDir() as d:
+            prog = (SRCDIR / "etc" / "idm-2014-south-south.programme").read_text(encoding="utf-8")
+            conf = write_programme(d, prog, 'channels = ( { name = "mail"; type = "email";\n'
+                                   '  smtp_url = "smtp://127.0.0.1:2525"; from = "a@example.org";\n'
+                                   '  helo = "mailhost"; } );\n')
+            r = run("-t", "-c", conf, check=1)
+            self.assertIn(f"{conf}:5: 'helo' is \"mailhost\"; expected a fully qualified", r.stderr)
+
     def test_warnings_are_not_fatal(self):
         with TempDir() as d:
             conf = write_programme(d, PROGRAMME.replace('"2030-05-01 11:00"; end = "2030-05-01 12:00"',

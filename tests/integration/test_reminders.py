@@ -7,7 +7,9 @@ import email
 import email.policy
 import json
 import os
+import re
 import sqlite3
+import subprocess
 import time
 import unittest
 from zoneinfo import ZoneInfo
@@ -331,13 +333,14 @@ class Email(ReminderCase):
         for m in msgs:
             self.assertEqual(len(m["to"]), 1)
             self.assertEqual(m["from"], "programme@example.org")
+            self.assertEqual(m["helo"], "example.org", "EHLO names From's domain")
             parsed = email.message_from_bytes(m["raw"], policy=email.policy.default)
             self.assertEqual(parsed.get_content_type(), "multipart/mixed")
             self.assertEqual(len(parsed.get_all("To")), 1)
             self.assertEqual(parsed["From"].addresses[0].display_name, "Programme Ünited")
             types = [p.get_content_type() for p in parsed.walk()]
-            self.assertEqual(types, ["multipart/mixed", "multipart/alternative", "text/plain",
-                                     "text/calendar"])
+            # One body part is a plain part, not a multipart/alternative of one.
+            self.assertEqual(types, ["multipart/mixed", "text/plain", "text/calendar"])
             cal_part = [p for p in parsed.walk() if p.get_content_type() == "text/calendar"][0]
             self.assertEqual(cal_part.get_param("method"), "PUBLISH")
             cal = icalendar.Calendar.from_ical(cal_part.get_content())
@@ -355,6 +358,65 @@ class Email(ReminderCase):
                 self.assertNotIn("helene@example.org", text)
         ids = {email.message_from_bytes(m["raw"])["Message-ID"] for m in msgs}
         self.assertEqual(len(ids), 4)
+
+    def test_header_lines_ehlo_and_spam_score(self):
+        """Long subjects and names, ASCII and not, in a reminder, a change
+        and a cancellation: folded header lines, the EHLO name given, and
+        nothing SpamAssassin's local rules hold against them."""
+        long_ascii = ("Opening of the regional conference on human rights education "
+                      "and its first plenary session with questions")
+        long_utf8 = ("Séance d'ouverture : l'éducation aux droits de l'homme en Europe "
+                     "du Sud — débat général")
+        prog = (PROGRAMME.replace('title = "Opening"', f'title = "{long_utf8}"')
+                .replace('title = "Panel"', f'title = "{long_ascii}"')
+                .replace('name = "Ada Lovelace"',
+                         'name = "Augusta Ada King, Countess of Lovelace and Mathematician"')
+                .replace('name = "Hélène Bourgade"',
+                         'name = "Hélène Bourgade, Chair of the Programme Committee"')
+                .replace('title = "Café & Société — débat"',
+                         'title = "Zürich Café: Straßenfest and the programme for 2031"'))
+        self.mailbox = Mailbox()
+        conf = self.configure(self.mail_channel(
+            self.mailbox.port, extra='notify_changes = true; helo = "mail.example.net";'), prog)
+        d = self.start(conf, "2030-06-10 09:30", "--speed", "60")
+        changed = (prog.replace('start = "2030-06-10 11:00"; end = "2030-06-10 11:30"',
+                                'start = "2030-06-10 11:30"; end = "2030-06-10 12:00"')
+                   .replace('id = "cafe"; title', 'id = "cafe"; status = "cancelled"; title'))
+        (self.dir / "test.programme").write_text(changed, encoding="utf-8")
+        d.wait_reloads(2)
+        # 09:45 simulated is 15 s away at speed 60: two reminders of the opening.
+        kinds = lambda: {str(email.message_from_bytes(m["raw"], policy=email.policy.default)
+                             ["Subject"]).split(":")[0] for m in self.mailbox.messages}
+        wait_until(lambda: len(self.mailbox.messages) >= 4, 30, "change, cancellation, reminders")
+        samples = {}
+        for m in self.mailbox.messages:
+            self.assertEqual(m["helo"], "mail.example.net")
+            head = m["raw"].split(b"\r\n\r\n", 1)[0]
+            for line in head.split(b"\r\n"):
+                # libcurl writes the top Content-Type with its 40-character
+                # boundary (80 characters in all): a line agendad cannot fold.
+                if not line.startswith(b"Content-Type: multipart/mixed; boundary="):
+                    self.assertLessEqual(len(line), 76, line)
+            parsed = email.message_from_bytes(m["raw"], policy=email.policy.default)
+            subject = str(parsed["Subject"])
+            self.assertTrue(long_utf8 in subject or long_ascii in subject or "Zürich" in subject,
+                            subject)
+            kind = subject.split(":")[0] if subject.startswith(("Changed", "Cancelled")) \
+                else "reminder"
+            samples.setdefault(kind, m["raw"])
+        self.assertEqual(set(samples), {"reminder", "Changed", "Cancelled"}, kinds())
+        # What the user writes can still score: a short body whose e's are
+        # mostly accented (a cancellation of "Café & Société — débat" in
+        # Genève) gets MIXED_ES ("too many es are not es", 1.0).
+        for kind, raw in samples.items():
+            # Debian's spamassassin; -L: the local rules only (no network).
+            r = subprocess.run(["spamassassin", "-L", "-t"], input=raw, capture_output=True,
+                               timeout=120)
+            status = [l for l in r.stdout.decode(errors="replace").splitlines()
+                      if l.startswith("X-Spam-Status:")]
+            self.assertTrue(status, r.stderr.decode(errors="replace"))
+            score = float(re.search(r"score=(-?[\d.]+)", status[0]).group(1))
+            self.assertLessEqual(score, 0.0, f"{kind}: {status[0]}\n{r.stdout.decode()[-3000:]}")
 
     def test_speakers_hear_of_a_moved_session(self):
         self.mailbox = Mailbox()

@@ -263,12 +263,51 @@ static void test_rfc2047(void **state)
 	for (int i = 0; i < 60; i++)
 		strcat(long_value, "é€");
 	enc = mail_encode_header(long_value);
-	/* Several words, each at most 75 characters, each whole base64. */
-	for (char *w = enc, *end; w; w = end ? end + 3 : NULL) {
-		end = strstr(w, "\r\n ");
-		assert_true((size_t)(end ? end - w : (ptrdiff_t)strlen(w)) <= 75);
+	/* Several words, each whole base64 and short enough to follow
+	 * "Subject: " within RFC 2047's 76 characters a line. */
+	for (char *w = enc, *end; w; w = end ? end + 1 : NULL) {
+		end = strchr(w, ' ');
+		assert_true(9 + (size_t)(end ? end - w : (ptrdiff_t)strlen(w)) <= 76);
 		assert_true(strncmp(w, "=?UTF-8?B?", 10) == 0);
 	}
+	free(enc);
+}
+
+/* Every line of a folded header is at most 76 characters, and unfolding
+ * (removing each CRLF) gives the line back. */
+static void test_fold_header(void **state)
+{
+	const char *ascii = "Reminder: Opening of the regional conference on human rights "
+			    "education and its first plenary session starts at 10:00";
+	char long_value[400] = "", *enc, *folded;
+
+	(void)state;
+	for (int i = 0; i < 60; i++)
+		strcat(long_value, "\xc3\xa9\xe2\x82\xac");
+	enc = mail_encode_header(long_value);
+	for (int k = 0; k < 2; k++) {
+		const char *value = k ? enc : ascii;
+		char *unfolded, *o;
+
+		folded = mail_fold_header("Subject", value);
+		assert_non_null(strstr(folded, "\r\n "));
+		for (char *l = folded, *end; l; l = end ? end + 2 : NULL) {
+			end = strstr(l, "\r\n");
+			assert_true((size_t)(end ? end - l : (ptrdiff_t)strlen(l)) <= MAIL_LINE_MAX);
+		}
+		unfolded = o = strdup(folded);
+		for (const char *p = folded; *p; p++)
+			if (!(p[0] == '\r' && p[1] == '\n') && !(p[0] == '\n' && p > folded && p[-1] == '\r'))
+				*o++ = *p;
+		*o = '\0';
+		assert_int_equal(strncmp(unfolded, "Subject: ", 9), 0);
+		assert_string_equal(unfolded + 9, value);
+		free(unfolded);
+		free(folded);
+	}
+	folded = mail_fold_header("Subject", "Short one");
+	assert_string_equal(folded, "Subject: Short one");
+	free(folded);
 	free(enc);
 }
 
@@ -292,6 +331,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_headline_says_the_time_left, setup, teardown),
 		cmocka_unit_test(test_redaction),
 		cmocka_unit_test(test_rfc2047),
+		cmocka_unit_test(test_fold_header),
 		cmocka_unit_test(test_mail_address),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
