@@ -9,7 +9,6 @@
 #include <zlib.h>
 
 #include "buf.h"
-#include "html.h"
 #include "log.h"
 #include "parallel.h"
 #include "schedule.h"
@@ -276,13 +275,35 @@ static void flatten_range(void *ctx, size_t begin, size_t end)
 			flatten(&cat->entries[i]);
 }
 
+struct page_job {
+	struct catalogue *cat;
+	size_t first; /* the entry of the first page */
+};
+
+/* The pages are documents, compressed whole; the index is also "". */
+static void page_range(void *ctx, size_t begin, size_t end)
+{
+	struct page_job *job = ctx;
+	struct catalogue *cat = job->cat;
+
+	for (size_t i = begin; i < end; i++) {
+		const struct page *pg = &cat->pages.pages[i];
+		size_t k = job->first + i;
+
+		catalogue_document(&cat->entries[k], i == 0 ? "" : pg->path, pg->content_type,
+				   pg->data, pg->len, &cat->page_gz[i], cat->trailers + 8 * k,
+				   cat->loaded_at);
+	}
+}
+
 static uint64_t generations;
 
 struct catalogue *catalogue_new(struct conf *c, struct programme *p, struct feedset *fs,
 				int64_t now)
 {
 	struct catalogue *cat = calloc(1, sizeof(*cat));
-	size_t n_feeds = fs->n_feeds, html_len;
+	size_t n_feeds = fs->n_feeds;
+	struct page_job pjob;
 	struct feed_job job;
 	unsigned char *trailers;
 
@@ -297,24 +318,26 @@ struct catalogue *catalogue_new(struct conf *c, struct programme *p, struct feed
 	cat->generation = __atomic_add_fetch(&generations, 1, __ATOMIC_RELAXED);
 	snprintf(cat->cache_control, sizeof(cat->cache_control), "max-age=%lld",
 		 (long long)c->refresh);
-	cat->n_entries = n_feeds + 1;
+	pages_build(fs, c, &cat->pages);
+	cat->n_entries = n_feeds + cat->pages.n;
 	cat->entries = calloc(cat->n_entries, sizeof(*cat->entries));
-	cat->n_gz = GZ_FIXED + fs->n_pieces + n_feeds + 1;
+	cat->n_gz = GZ_FIXED + fs->n_pieces + n_feeds;
 	cat->gz = calloc(cat->n_gz, sizeof(*cat->gz));
+	cat->page_gz = calloc(cat->pages.n, sizeof(*cat->page_gz));
 	trailers = calloc(cat->n_entries, 8);
-	if (!cat->entries || !cat->gz || !trailers)
+	if (!cat->entries || !cat->gz || !cat->page_gz || !trailers)
 		abort();
 	/* The gzip trailers of all entries live in one block, 8 bytes each. */
 	cat->trailers = trailers;
-	parallel_for(cat->n_gz - 1, 512, deflate_range, cat);
+	parallel_for(cat->n_gz, 512, deflate_range, cat);
 	alloc_bodies(cat);
 	job = (struct feed_job){ cat, trailers };
 	parallel_for(n_feeds, 256, feed_range, &job);
 	parallel_for(n_feeds, 256, flatten_range, cat);
-	cat->html = html_index(fs, c, &html_len);
-	catalogue_document(&cat->entries[n_feeds], "", "text/html; charset=utf-8", cat->html,
-			   html_len, &cat->gz[cat->n_gz - 1], trailers + 8 * n_feeds, cat->loaded_at);
-	cat->paths = strmap_new(cat->n_entries);
+	pjob = (struct page_job){ cat, n_feeds };
+	parallel_for(cat->pages.n, 64, page_range, &pjob);
+	cat->paths = strmap_new(cat->n_entries + 1);
+	strmap_put(cat->paths, "index.html", (uint32_t)n_feeds, NULL);
 	for (size_t i = 0; i < cat->n_entries; i++) {
 		strmap_put(cat->paths, cat->entries[i].path, (uint32_t)i, NULL);
 		cat->total_plain += cat->entries[i].plain.len;
@@ -420,7 +443,10 @@ void catalogue_unref(struct catalogue *cat)
 	free(cat->gz);
 	free(cat->entries);
 	free(cat->trailers);
-	free(cat->html);
+	for (size_t i = 0; i < cat->pages.n; i++)
+		free(cat->page_gz[i].data);
+	free(cat->page_gz);
+	pages_free(&cat->pages);
 	strmap_free(cat->paths);
 	feedset_free(cat->fs);
 	prog_free(cat->prog);

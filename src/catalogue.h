@@ -12,6 +12,7 @@
 
 #include "conf.h"
 #include "feeds.h"
+#include "pages.h"
 #include "programme.h"
 
 struct cat_body {
@@ -63,7 +64,8 @@ struct catalogue {
 	struct strmap *paths;
 	struct gz_chunk *gz;
 	size_t n_gz;
-	char *html;
+	struct pageset pages;     /* the attendee's pages, entries after the feeds */
+	struct gz_chunk *page_gz; /* one per page */
 	unsigned char *trailers;
 	int refs;
 };

@@ -14,7 +14,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include "html.h"
+#include "pages.h"
 #include "schedule.h"
 #include "log.h"
 #include "parallel.h"
@@ -316,7 +316,8 @@ static void prune(int dirfd, const char *dir, const char *sub, const struct strm
 	while ((de = readdir(d))) {
 		size_t len = strlen(de->d_name);
 
-		if (len < 5 || strcmp(de->d_name + len - 4, ".ics") != 0)
+		if ((len < 5 || strcmp(de->d_name + len - 4, ".ics") != 0) &&
+		    (len < 6 || strcmp(de->d_name + len - 5, ".html") != 0))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", sub, de->d_name);
 		if (strmap_get(written, path, &v) == 0)
@@ -328,12 +329,14 @@ static void prune(int dirfd, const char *dir, const char *sub, const struct strm
 }
 
 static void prune_folders(int dirfd, const char *dir, const struct folder *f,
-			  const struct feedset *fs)
+			  const struct feedset *fs, const struct pageset *pages)
 {
-	struct strmap *written = strmap_new(fs->n_feeds);
+	struct strmap *written = strmap_new(fs->n_feeds + (pages ? pages->n : 0));
 
 	for (size_t i = 0; i < fs->n_feeds; i++)
 		strmap_put(written, fs->feeds[i].path, 0, NULL);
+	for (size_t i = 0; pages && i < pages->n; i++)
+		strmap_put(written, pages->pages[i].path, 0, NULL);
 	for (int i = 0; i < N_SUBDIRS; i++)
 		if (!f[i].fresh)
 			prune(dirfd, dir, f[i].name, written);
@@ -615,28 +618,73 @@ static int join_documents(struct export *ex)
 	return ex->docs[0].rc ? ex->docs[0].rc : ex->docs[1].rc;
 }
 
+/* --- pages ---------------------------------------------------------------------- */
+
+struct pages_job {
+	struct export_job *job;
+	const struct pageset *ps;
+};
+
+/* Pages in the feed folders (days/x.html) go where their feeds go: into
+ * the staging folder of a new one. */
+static int write_page(struct export_job *job, const struct page *pg)
+{
+	struct bytes_src src = { pg->data, pg->len };
+	struct content ct = { emit_bytes, &src, pg->len };
+	const char *base = NULL;
+	const struct folder *f = folder_of(job->folders, pg->path, &base);
+	char path[PATH_MAX];
+	int rc;
+
+	if (!f || !f->fresh)
+		return put(job->dirfd, job->dir, pg->path, &ct, job->tally);
+	snprintf(path, sizeof(path), "%s/%s", f->staging, base);
+	rc = write_file(job->dirfd, path, O_TRUNC, &ct);
+	if (rc < 0)
+		log_err("cannot write %s/%s: %s", job->dir, path, strerror(-rc));
+	else
+		__atomic_add_fetch(&job->tally->written, 1, __ATOMIC_RELAXED);
+	return rc;
+}
+
+/* Every page but the index (page 0), which is written last. */
+static void page_range(void *ctx, size_t begin, size_t end)
+{
+	struct pages_job *pj = ctx;
+	int rc = 0;
+
+	for (size_t i = begin + 1; i < end + 1 && rc == 0; i++)
+		rc = write_page(pj->job, &pj->ps->pages[i]);
+	if (rc < 0)
+		__atomic_store_n(&pj->job->failed, rc, __ATOMIC_RELAXED);
+}
+
 static int write_all(struct export *ex, const struct feedset *fs)
 {
 	struct folder folders[N_SUBDIRS] = { { 0 } };
 	struct export_job job = { fs, folders, ex->dirfd, ex->dir, &ex->tally, 0 };
-	char *html = NULL;
-	size_t html_len = 0;
+	struct pageset pages = { 0 };
+	struct pages_job pj = { &job, &pages };
 	int rc = open_folders(ex->dirfd, ex->dir, folders), docs_rc;
 
 	if (rc == 0) {
 		parallel_for(fs->n_feeds, 64, write_range, &job);
 		rc = job.failed;
 	}
-	/* The index page links to the feeds: it is written after them. */
-	if (rc == 0)
-		html = html_index(fs, ex->c, &html_len);
+	/* The pages link to the feeds: they are written after them. */
+	if (rc == 0) {
+		pages_build(fs, ex->c, &pages);
+		parallel_for(pages.n - 1, 64, page_range, &pj);
+		rc = job.failed;
+	}
 	docs_rc = join_documents(ex);
 	rc = close_folders(ex->dirfd, ex->dir, folders, rc ? rc : docs_rc);
 	if (rc == 0)
-		rc = put_bytes(ex->dirfd, ex->dir, "index.html", html, html_len, &ex->tally);
+		rc = put_bytes(ex->dirfd, ex->dir, "index.html", pages.pages[0].data,
+			       pages.pages[0].len, &ex->tally);
 	if (rc == 0)
-		prune_folders(ex->dirfd, ex->dir, folders, fs);
-	free(html);
+		prune_folders(ex->dirfd, ex->dir, folders, fs, &pages);
+	pages_free(&pages);
 	return rc;
 }
 

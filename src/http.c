@@ -15,7 +15,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "html.h"
+#include "pages.h"
 #include "log.h"
 #include "metrics.h"
 #include "query.h"
@@ -746,6 +748,43 @@ static enum MHD_Result post_my(struct http *h, struct MHD_Connection *conn, cons
 	return post_end(h, conn, p);
 }
 
+/* now.html and now.json follow the daemon's clock (simulated with --now)
+ * and search.html its query: they are built per request, small, and not
+ * cached by clients for long. */
+static enum MHD_Result serve_page(struct MHD_Connection *conn, struct catalogue *cat,
+				  const char *url, int head)
+{
+	const char *type = "text/html; charset=utf-8", *q, *day, *track, *room;
+	struct MHD_Response *r;
+	char *body;
+	size_t len;
+
+	if (strcmp(url, "/now.json") == 0) {
+		body = page_now_json(cat->fs, cat->conf, clock_now(), &len);
+		type = "application/json";
+	} else if (strcmp(url, "/now.html") == 0) {
+		body = page_now_html(cat->fs, cat->conf, clock_now(), &len);
+	} else {
+		q = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "q");
+		day = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "day");
+		track = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "track");
+		room = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "room");
+		if ((q && strlen(q) > PAGE_QUERY_MAX) || (day && strlen(day) > PAGE_QUERY_MAX) ||
+		    (track && strlen(track) > PAGE_QUERY_MAX) || (room && strlen(room) > PAGE_QUERY_MAX))
+			return client_error(conn, MHD_HTTP_BAD_REQUEST,
+					    "a search term is longer than 100 bytes");
+		body = page_search(cat->fs, cat->conf, q, day, track, room, &len);
+	}
+	r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+	if (!r) {
+		free(body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "max-age=30");
+	return queue(conn, MHD_HTTP_OK, r, head ? 0 : len);
+}
+
 static enum MHD_Result route(struct http *h, struct MHD_Connection *conn, const char *url, int head)
 {
 	struct catalogue *cat;
@@ -763,6 +802,12 @@ static enum MHD_Result route(struct http *h, struct MHD_Connection *conn, const 
 	}
 	if (cat && strncmp(url, "/my/", 4) == 0 && strlen(url) < MAX_PATH) {
 		ret = serve_my(h, conn, cat, url + 4, head);
+		catalogue_unref(cat);
+		return ret;
+	}
+	if (cat && (strcmp(url, "/now.html") == 0 || strcmp(url, "/now.json") == 0 ||
+		    strcmp(url, "/search.html") == 0)) {
+		ret = serve_page(conn, cat, url, head);
 		catalogue_unref(cat);
 		return ret;
 	}
