@@ -67,6 +67,11 @@ static void now_next(const struct programme *p, int64_t now, uint32_t *cur, uint
 	}
 }
 
+static int same_day(const struct civil *a, const struct civil *b)
+{
+	return a->year == b->year && a->month == b->month && a->day == b->day;
+}
+
 char *page_now_html(const struct feedset *fs, const struct conf *c, int64_t now, size_t *len)
 {
 	const struct programme *p = fs->prog;
@@ -110,8 +115,8 @@ char *page_now_html(const struct feedset *fs, const struct conf *c, int64_t now,
 		buf_adds(&b, "</td><td>");
 		if (next[r] != PROG_NONE)
 			site_card(&b, &st, next[r], 0, "div", NULL,
-				  CARD_NO_PICK | (p->sessions[next[r]].day != prog_day_of(p, now)
-							  ? CARD_DAY : 0));
+				  CARD_NO_PICK | (same_day(&p->sessions[next[r]].start_local, &lt)
+							  ? 0 : CARD_DAY));
 		else
 			buf_adds(&b, "<span class=\"meta\">Nothing later</span>");
 		buf_adds(&b, "</td></tr>\n");
