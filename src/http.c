@@ -748,13 +748,41 @@ static enum MHD_Result post_my(struct http *h, struct MHD_Connection *conn, cons
 	return post_end(h, conn, p);
 }
 
+/* A search parameter, decoded as a form sends it ('+' for a space; the
+ * server keeps URLs escaped).  NULL when absent; *bad is set when it is
+ * longer than PAGE_QUERY_MAX or holds a NUL. */
+static char *form_value(struct MHD_Connection *conn, const char *key, int *bad)
+{
+	const char *raw = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, key);
+	char *plus, *value;
+	int len = 0;
+
+	if (!raw)
+		return NULL;
+	if (strlen(raw) > 3 * PAGE_QUERY_MAX || !(plus = strdup(raw))) {
+		*bad = 1;
+		return NULL;
+	}
+	for (char *p = plus; *p; p++)
+		if (*p == '+')
+			*p = ' ';
+	value = curl_easy_unescape(NULL, plus, 0, &len);
+	free(plus);
+	if (!value || len > PAGE_QUERY_MAX || strlen(value) != (size_t)len) {
+		*bad = 1;
+		curl_free(value);
+		return NULL;
+	}
+	return value;
+}
+
 /* now.html and now.json follow the daemon's clock (simulated with --now)
  * and search.html its query: they are built per request, small, and not
  * cached by clients for long. */
 static enum MHD_Result serve_page(struct MHD_Connection *conn, struct catalogue *cat,
 				  const char *url, int head)
 {
-	const char *type = "text/html; charset=utf-8", *q, *day, *track, *room;
+	const char *type = "text/html; charset=utf-8";
 	struct MHD_Response *r;
 	char *body;
 	size_t len;
@@ -765,15 +793,18 @@ static enum MHD_Result serve_page(struct MHD_Connection *conn, struct catalogue 
 	} else if (strcmp(url, "/now.html") == 0) {
 		body = page_now_html(cat->fs, cat->conf, clock_now(), &len);
 	} else {
-		q = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "q");
-		day = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "day");
-		track = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "track");
-		room = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "room");
-		if ((q && strlen(q) > PAGE_QUERY_MAX) || (day && strlen(day) > PAGE_QUERY_MAX) ||
-		    (track && strlen(track) > PAGE_QUERY_MAX) || (room && strlen(room) > PAGE_QUERY_MAX))
+		int bad = 0;
+		char *q = form_value(conn, "q", &bad), *day = form_value(conn, "day", &bad);
+		char *track = form_value(conn, "track", &bad), *room = form_value(conn, "room", &bad);
+
+		body = bad ? NULL : page_search(cat->fs, cat->conf, q, day, track, room, &len);
+		curl_free(q);
+		curl_free(day);
+		curl_free(track);
+		curl_free(room);
+		if (bad)
 			return client_error(conn, MHD_HTTP_BAD_REQUEST,
-					    "a search term is longer than 100 bytes");
-		body = page_search(cat->fs, cat->conf, q, day, track, room, &len);
+					    "a search term is longer than 100 bytes or holds a NUL");
 	}
 	r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
 	if (!r) {

@@ -48,22 +48,24 @@ static void local_time(const struct programme *p, int64_t utc, struct civil *out
 	seconds_to_civil(utc + offset, out);
 }
 
-/* For each room: the session running at now and the next to start
- * (cancelled ones left out).  Sessions are sorted by start, so the
- * first later one of a room is its next. */
+/* For each room, and sessions without one as room n_rooms: the session
+ * running at now and the next to start (cancelled ones left out).
+ * Sessions are sorted by start, so the first later one of a room is its
+ * next. */
 static void now_next(const struct programme *p, int64_t now, uint32_t *cur, uint32_t *next)
 {
-	for (size_t r = 0; r < p->n_rooms; r++)
+	for (size_t r = 0; r <= p->n_rooms; r++)
 		cur[r] = next[r] = PROG_NONE;
 	for (size_t i = 0; i < p->n_sessions; i++) {
 		const struct prog_session *s = &p->sessions[i];
+		size_t r = s->room == PROG_NONE ? p->n_rooms : s->room;
 
-		if (s->room == PROG_NONE || s->status == PROG_CANCELLED)
+		if (s->status == PROG_CANCELLED)
 			continue;
 		if (s->start <= now && now < s->end)
-			cur[s->room] = (uint32_t)i;
-		else if (s->start > now && next[s->room] == PROG_NONE)
-			next[s->room] = (uint32_t)i;
+			cur[r] = (uint32_t)i;
+		else if (s->start > now && next[r] == PROG_NONE)
+			next[r] = (uint32_t)i;
 	}
 }
 
@@ -99,15 +101,21 @@ char *page_now_html(const struct feedset *fs, const struct conf *c, int64_t now,
 		   lt.day);
 	buf_adds(&b, "<table class=\"now\"><thead><tr><th scope=\"col\">Room</th><th scope=\"col\">"
 		     "Now</th><th scope=\"col\">Next</th></tr></thead><tbody>\n");
-	for (size_t r = 0; r < p->n_rooms; r++) {
+	for (size_t r = 0; r <= p->n_rooms; r++) {
 		if (cur[r] == PROG_NONE && next[r] == PROG_NONE)
 			continue;
 		rows++;
-		buf_adds(&b, "<tr><th scope=\"row\"><a href=\"");
-		page_path(&b, fs->feeds[st.room0 + r].path);
-		buf_adds(&b, "\">");
-		page_esc(&b, p->rooms[r].title);
-		buf_adds(&b, "</a></th><td>");
+		buf_adds(&b, "<tr><th scope=\"row\">");
+		if (r < p->n_rooms) {
+			buf_adds(&b, "<a href=\"");
+			page_path(&b, fs->feeds[st.room0 + r].path);
+			buf_adds(&b, "\">");
+			page_esc(&b, p->rooms[r].title);
+			buf_adds(&b, "</a>");
+		} else {
+			buf_adds(&b, p->n_rooms ? "Elsewhere" : "Programme");
+		}
+		buf_adds(&b, "</th><td>");
 		if (cur[r] != PROG_NONE)
 			site_card(&b, &st, cur[r], 0, "div", NULL, CARD_NO_PICK);
 		else
@@ -193,14 +201,15 @@ char *page_now_json(const struct feedset *fs, const struct conf *c, int64_t now,
 	json_object_set_new(root, "now", json_string(stamp));
 	json_object_set_new(root, "local", json_string(local));
 	json_object_set_new(root, "timezone", json_string(p->event.timezone));
-	for (size_t r = 0; r < p->n_rooms; r++) {
+	for (size_t r = 0; r <= p->n_rooms; r++) {
 		json_t *room;
 
 		if (cur[r] == PROG_NONE && next[r] == PROG_NONE)
 			continue;
 		room = json_object();
-		json_object_set_new(room, "id", json_string(p->rooms[r].id));
-		json_object_set_new(room, "title", json_string(p->rooms[r].title));
+		/* Sessions without a room: id null. */
+		json_object_set_new(room, "id", r < p->n_rooms ? json_string(p->rooms[r].id) : json_null());
+		json_object_set_new(room, "title", json_string(r < p->n_rooms ? p->rooms[r].title : ""));
 		json_object_set_new(room, "now", cur[r] != PROG_NONE ? session_json(&st, cur[r])
 								     : json_null());
 		json_object_set_new(room, "next", next[r] != PROG_NONE ? session_json(&st, next[r])
