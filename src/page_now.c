@@ -78,7 +78,7 @@ char *page_now_html(const struct feedset *fs, const struct conf *c, int64_t now,
 {
 	const struct programme *p = fs->prog;
 	struct page_head h = { .title = "Now and next", .canonical = "now.html",
-			       .feed = "calendar.ics", .refresh = 60 };
+			       .feed = "calendar.ics" };
 	uint32_t *cur = malloc(sizeof(uint32_t) * (p->n_rooms + 1));
 	uint32_t *next = malloc(sizeof(uint32_t) * (p->n_rooms + 1));
 	struct buf b = { 0 };
@@ -95,8 +95,8 @@ char *page_now_html(const struct feedset *fs, const struct conf *c, int64_t now,
 	page_start(&b, c, &p->event, &h);
 	page_nav(&b, p, 0, NULL);
 	buf_printf(&b, "<header><h1>Now and next</h1><p>It is <time datetime=\"%04d-%02d-%02dT"
-		       "%02d:%02d\">%02d:%02d</time> on %04d-%02d-%02d. This page refreshes every "
-		       "minute.</p></header>\n<main>\n",
+		       "%02d:%02d\">%02d:%02d</time> on %04d-%02d-%02d.</p><p hidden><label><input type=\"checkbox\" "
+		       "id=\"auto\" checked> Refresh every minute</label></p></header>\n<main>\n",
 		   lt.year, lt.month, lt.day, lt.hour, lt.min, lt.hour, lt.min, lt.year, lt.month,
 		   lt.day);
 	buf_adds(&b, "<table class=\"now\"><thead><tr><th scope=\"col\">Room</th><th scope=\"col\">"

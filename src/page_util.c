@@ -194,8 +194,6 @@ void page_start(struct buf *b, const struct conf *c, const struct prog_event *e,
 {
 	buf_adds(b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
 		    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">");
-	if (h->refresh)
-		buf_printf(b, "<meta http-equiv=\"refresh\" content=\"%d\">", h->refresh);
 	buf_adds(b, "<title>");
 	if (h->title) {
 		page_esc(b, h->title);
@@ -247,7 +245,8 @@ void page_nav(struct buf *b, const struct programme *p, int depth, const char *q
 	buf_adds(b, "\"><button type=\"submit\">Search</button></form></nav>\n");
 }
 
-/* The copy buttons and the type-ahead filter are the only script:
+/* The copy buttons, the type-ahead filter and now.html's refresh (which
+ * the reader can stop: a meta refresh could not be) are the only script:
  * everything works without it. */
 static const char script[] =
 	"document.querySelectorAll('button.copy').forEach(function(b){"
@@ -257,7 +256,9 @@ static const char script[] =
 	"var f=document.getElementById('filter');if(f){f.hidden=false;"
 	"var c=document.querySelectorAll('.card');f.querySelector('input').addEventListener('input',"
 	"function(){var t=this.value.toLowerCase();c.forEach(function(e){"
-	"e.classList.toggle('out',t!==''&&e.textContent.toLowerCase().indexOf(t)<0);});});}";
+	"e.classList.toggle('out',t!==''&&e.textContent.toLowerCase().indexOf(t)<0);});});}"
+	"var a=document.getElementById('auto');if(a){a.closest('p').hidden=false;"
+	"setInterval(function(){if(a.checked)location.reload();},60000);}";
 
 void page_end(struct buf *b, const struct prog_event *e, int depth)
 {

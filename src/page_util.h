@@ -41,7 +41,6 @@ struct page_head {
 	const char *feed;        /* its calendar, "days/2026-01-31.ics" */
 	const char *feed_title;
 	int depth;
-	int refresh;             /* seconds, 0 for none */
 };
 void page_start(struct buf *b, const struct conf *c, const struct prog_event *e,
 		const struct page_head *h);

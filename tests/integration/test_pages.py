@@ -179,7 +179,7 @@ class Served(unittest.TestCase):
         self.assertEqual(problems(page, "now.html"), [])
         text = page.decode()
         self.assertIn("Opening Session", text)
-        self.assertIn('<meta http-equiv="refresh" content="60">', text)
+        self.assertIn('id="auto" checked> Refresh every minute', text)
 
     def test_pages_have_validators_and_gzip(self):
         for path in ("/", "/days/2014-03-24.html", "/sessions/d1-opening.html", "/style.css"):
