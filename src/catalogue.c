@@ -9,6 +9,7 @@
 #include <zlib.h>
 
 #include "buf.h"
+#include "clock.h"
 #include "log.h"
 #include "parallel.h"
 #include "schedule.h"
@@ -314,6 +315,7 @@ struct catalogue *catalogue_new(struct conf *c, struct programme *p, struct feed
 	cat->fs = fs;
 	cat->refs = 1;
 	pthread_mutex_init(&cat->docs_lock, NULL);
+	pthread_mutex_init(&cat->live_lock, NULL);
 	cat->loaded_at = now;
 	cat->generation = __atomic_add_fetch(&generations, 1, __ATOMIC_RELAXED);
 	snprintf(cat->cache_control, sizeof(cat->cache_control), "max-age=%lld",
@@ -416,6 +418,56 @@ const struct cat_entry *catalogue_find(struct catalogue *cat, const char *path)
 	return e;
 }
 
+void catalogue_live_unref(struct cat_live *l)
+{
+	if (!l || __atomic_sub_fetch(&l->refs, 1, __ATOMIC_ACQ_REL) != 0)
+		return;
+	free(l->e.plain.iov);
+	free(l->e.gzip.iov);
+	free(l->data);
+	free(l->gz.data);
+	free(l);
+}
+
+static const char *const live_paths[2] = { "now.html", "now.json" };
+static const char *const live_types[2] = { "text/html; charset=utf-8", "application/json" };
+
+static struct cat_live *build_live(struct catalogue *cat, int which, int64_t minute)
+{
+	struct cat_live *l = calloc(1, sizeof(*l));
+	size_t len;
+
+	if (!l)
+		abort();
+	l->refs = 1;
+	l->minute = minute;
+	l->data = which == CAT_NOW_HTML ? page_now_html(cat->fs, cat->conf, minute * 60, &len)
+					: page_now_json(cat->fs, cat->conf, minute * 60, &len);
+	catalogue_document(&l->e, live_paths[which], live_types[which], l->data, len, &l->gz,
+			   l->trailer, clock_real());
+	/* It changes every minute: caches may keep it no longer. */
+	l->e.cache_control = "max-age=30";
+	return l;
+}
+
+struct cat_live *catalogue_live(struct catalogue *cat, int which, int64_t now_ms)
+{
+	int64_t minute = now_ms >= 0 ? now_ms / 60000 : (now_ms - 59999) / 60000;
+	struct cat_live *l, *old = NULL;
+
+	/* Built under the lock: a millisecond, once a minute. */
+	pthread_mutex_lock(&cat->live_lock);
+	l = cat->live[which];
+	if (!l || l->minute != minute) {
+		old = l;
+		l = cat->live[which] = build_live(cat, which, minute);
+	}
+	__atomic_add_fetch(&l->refs, 1, __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&cat->live_lock);
+	catalogue_live_unref(old);
+	return l;
+}
+
 struct catalogue *catalogue_ref(struct catalogue *cat)
 {
 	__atomic_add_fetch(&cat->refs, 1, __ATOMIC_RELAXED);
@@ -440,6 +492,9 @@ void catalogue_unref(struct catalogue *cat)
 		free(cat->doc_gz[which].data);
 	}
 	pthread_mutex_destroy(&cat->docs_lock);
+	pthread_mutex_destroy(&cat->live_lock);
+	catalogue_live_unref(cat->live[0]);
+	catalogue_live_unref(cat->live[1]);
 	free(cat->gz);
 	free(cat->entries);
 	free(cat->trailers);

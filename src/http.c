@@ -332,7 +332,8 @@ static void common_headers(const struct catalogue *cat, struct MHD_Response *r,
 {
 	MHD_add_response_header(r, MHD_HTTP_HEADER_ETAG, etag);
 	MHD_add_response_header(r, MHD_HTTP_HEADER_LAST_MODIFIED, e->last_modified);
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, cat->cache_control);
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL,
+				e->cache_control ? e->cache_control : cat->cache_control);
 	MHD_add_response_header(r, MHD_HTTP_HEADER_VARY, MHD_HTTP_HEADER_ACCEPT_ENCODING);
 }
 
@@ -776,9 +777,21 @@ static char *form_value(struct MHD_Connection *conn, const char *key, int *bad)
 	return value;
 }
 
-/* now.html and now.json follow the daemon's clock (simulated with --now)
- * and search.html its query: they are built per request, small, and not
- * cached by clients for long. */
+static void *ref_live(void *l)
+{
+	__atomic_add_fetch(&((struct cat_live *)l)->refs, 1, __ATOMIC_RELAXED);
+	return l;
+}
+
+static void free_live_ref(void *l)
+{
+	catalogue_live_unref(l);
+}
+
+/* now.html and now.json follow the daemon's clock (simulated with --now):
+ * built once a minute, served like the other pages.  search.html follows
+ * its query: built per request, small, and not cached by clients for
+ * long. */
 static enum MHD_Result serve_page(struct MHD_Connection *conn, struct catalogue *cat,
 				  const char *url, int head)
 {
@@ -787,11 +800,13 @@ static enum MHD_Result serve_page(struct MHD_Connection *conn, struct catalogue 
 	char *body;
 	size_t len;
 
-	if (strcmp(url, "/now.json") == 0) {
-		body = page_now_json(cat->fs, cat->conf, clock_now(), &len);
-		type = "application/json";
-	} else if (strcmp(url, "/now.html") == 0) {
-		body = page_now_html(cat->fs, cat->conf, clock_now(), &len);
+	if (strcmp(url, "/now.json") == 0 || strcmp(url, "/now.html") == 0) {
+		struct cat_live *l = catalogue_live(cat, strcmp(url, "/now.json") == 0, clock_now_ms());
+		const struct holder hold = { ref_live, free_live_ref, l };
+		enum MHD_Result ret = serve_held(conn, cat, &l->e, head, &hold);
+
+		catalogue_live_unref(l);
+		return ret;
 	} else {
 		int bad = 0;
 		char *q = form_value(conn, "q", &bad), *day = form_value(conn, "day", &bad);

@@ -180,6 +180,13 @@ class Served(unittest.TestCase):
         text = page.decode()
         self.assertIn("Opening Session", text)
         self.assertIn('id="auto" checked> Refresh every minute', text)
+        # Built once a minute and served like the other pages: gzip, a
+        # validator, and a short max-age.
+        status, headers, gz = self.get("/now.html", {"Accept-Encoding": "gzip"})
+        self.assertEqual(headers["Content-Encoding"], "gzip")
+        self.assertIn(b"Opening Session", gzip.decompress(gz))
+        self.assertEqual(headers["Cache-Control"], "max-age=30")
+        self.assertRegex(headers["ETag"], r'^"[0-9a-f]+-gz"$')
 
     def test_pages_have_validators_and_gzip(self):
         for path in ("/", "/days/2014-03-24.html", "/sessions/d1-opening.html", "/style.css"):
