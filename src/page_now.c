@@ -115,12 +115,12 @@ char *page_now_html(const struct feedset *fs, const struct conf *c, int64_t now,
 		} else {
 			buf_adds(&b, p->n_rooms ? "Elsewhere" : "Programme");
 		}
-		buf_adds(&b, "</th><td>");
+		buf_adds(&b, "</th><td data-l=\"Now\">");
 		if (cur[r] != PROG_NONE)
 			site_card(&b, &st, cur[r], 0, "div", NULL, CARD_NO_PICK);
 		else
 			buf_adds(&b, "<span class=\"meta\">Nothing now</span>");
-		buf_adds(&b, "</td><td>");
+		buf_adds(&b, "</td><td data-l=\"Next\">");
 		if (next[r] != PROG_NONE)
 			site_card(&b, &st, next[r], 0, "div", NULL,
 				  CARD_NO_PICK | (same_day(&p->sessions[next[r]].start_local, &lt)

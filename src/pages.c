@@ -63,6 +63,8 @@ const char page_style[] =
 	".scroll{border:0;background:none;overflow:visible}"
 	"nav.site form{margin-left:0;width:100%}nav.site input[type=search]{flex:1}"
 	"table.now td,table.now th{display:block;width:auto;border:0}"
+	"table.now thead{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}"
+	"table.now td::before{content:attr(data-l);display:block;font-size:.8rem;color:var(--soft)}"
 	"table.now tr{display:block;border-top:1px solid var(--line);padding:.3rem 0}"
 	"td.n{text-align:left}}"
 	"@media print{@page{size:A4;margin:12mm}body{background:#fff;font-size:10pt}"
