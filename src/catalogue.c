@@ -9,7 +9,7 @@
 #include <zlib.h>
 
 #include "buf.h"
-#include "html.h"
+#include "clock.h"
 #include "log.h"
 #include "parallel.h"
 #include "schedule.h"
@@ -416,13 +416,35 @@ static void compress_flat(struct catalogue *cat, size_t n_feeds)
 	free(blocks);
 }
 
+struct page_job {
+	struct catalogue *cat;
+	size_t first; /* the entry of the first page */
+};
+
+/* The pages are documents, compressed whole; the index is also "". */
+static void page_range(void *ctx, size_t begin, size_t end)
+{
+	struct page_job *job = ctx;
+	struct catalogue *cat = job->cat;
+
+	for (size_t i = begin; i < end; i++) {
+		const struct page *pg = &cat->pages.pages[i];
+		size_t k = job->first + i;
+
+		catalogue_document(&cat->entries[k], i == 0 ? "" : pg->path, pg->content_type,
+				   pg->data, pg->len, &cat->page_gz[i], cat->trailers + 8 * k,
+				   cat->loaded_at);
+	}
+}
+
 static uint64_t generations;
 
 struct catalogue *catalogue_new(struct conf *c, struct programme *p, struct feedset *fs,
 				int64_t now)
 {
 	struct catalogue *cat = calloc(1, sizeof(*cat));
-	size_t n_feeds = fs->n_feeds, html_len;
+	size_t n_feeds = fs->n_feeds;
+	struct page_job pjob;
 	struct feed_job job;
 	unsigned char *trailers;
 
@@ -433,29 +455,32 @@ struct catalogue *catalogue_new(struct conf *c, struct programme *p, struct feed
 	cat->fs = fs;
 	cat->refs = 1;
 	pthread_mutex_init(&cat->docs_lock, NULL);
+	pthread_mutex_init(&cat->live_lock, NULL);
 	cat->loaded_at = now;
 	cat->generation = __atomic_add_fetch(&generations, 1, __ATOMIC_RELAXED);
 	snprintf(cat->cache_control, sizeof(cat->cache_control), "public, max-age=%lld",
 		 (long long)c->refresh);
-	cat->n_entries = n_feeds + 1;
+	pages_build(fs, c, &cat->pages);
+	cat->n_entries = n_feeds + cat->pages.n;
 	cat->entries = calloc(cat->n_entries, sizeof(*cat->entries));
-	cat->n_gz = GZ_FIXED + fs->n_pieces + n_feeds + 1;
+	cat->n_gz = GZ_FIXED + fs->n_pieces + n_feeds;
 	cat->gz = calloc(cat->n_gz, sizeof(*cat->gz));
+	cat->page_gz = calloc(cat->pages.n, sizeof(*cat->page_gz));
 	trailers = calloc(cat->n_entries, 8);
-	if (!cat->entries || !cat->gz || !trailers)
+	if (!cat->entries || !cat->gz || !cat->page_gz || !trailers)
 		abort();
 	/* The gzip trailers of all entries live in one block, 8 bytes each. */
 	cat->trailers = trailers;
-	parallel_for(cat->n_gz - 1, 512, deflate_range, cat);
+	parallel_for(cat->n_gz, 512, deflate_range, cat);
 	alloc_bodies(cat);
 	job = (struct feed_job){ cat, trailers };
 	parallel_for(n_feeds, 256, feed_range, &job);
 	parallel_for(n_feeds, 256, flatten_range, cat);
 	compress_flat(cat, n_feeds);
-	cat->html = html_index(fs, c, &html_len);
-	catalogue_document(&cat->entries[n_feeds], "", "text/html; charset=utf-8", cat->html,
-			   html_len, &cat->gz[cat->n_gz - 1], cat->loaded_at);
-	cat->paths = strmap_new(cat->n_entries);
+	pjob = (struct page_job){ cat, n_feeds };
+	parallel_for(cat->pages.n, 64, page_range, &pjob);
+	cat->paths = strmap_new(cat->n_entries + 1);
+	strmap_put(cat->paths, "index.html", (uint32_t)n_feeds, NULL);
 	for (size_t i = 0; i < cat->n_entries; i++) {
 		strmap_put(cat->paths, cat->entries[i].path, (uint32_t)i, NULL);
 		cat->total_plain += cat->entries[i].plain.len;
@@ -533,6 +558,56 @@ const struct cat_entry *catalogue_find(struct catalogue *cat, const char *path)
 	return e;
 }
 
+void catalogue_live_unref(struct cat_live *l)
+{
+	if (!l || __atomic_sub_fetch(&l->refs, 1, __ATOMIC_ACQ_REL) != 0)
+		return;
+	free(l->e.plain.iov);
+	free(l->e.gzip.iov);
+	free(l->data);
+	free(l->gz.data);
+	free(l);
+}
+
+static const char *const live_paths[2] = { "now.html", "now.json" };
+static const char *const live_types[2] = { "text/html; charset=utf-8", "application/json" };
+
+static struct cat_live *build_live(struct catalogue *cat, int which, int64_t minute)
+{
+	struct cat_live *l = calloc(1, sizeof(*l));
+	size_t len;
+
+	if (!l)
+		abort();
+	l->refs = 1;
+	l->minute = minute;
+	l->data = which == CAT_NOW_HTML ? page_now_html(cat->fs, cat->conf, minute * 60, &len)
+					: page_now_json(cat->fs, cat->conf, minute * 60, &len);
+	catalogue_document(&l->e, live_paths[which], live_types[which], l->data, len, &l->gz,
+			   l->trailer, clock_real());
+	/* It changes every minute: caches may keep it no longer. */
+	l->e.cache_control = "max-age=30";
+	return l;
+}
+
+struct cat_live *catalogue_live(struct catalogue *cat, int which, int64_t now_ms)
+{
+	int64_t minute = now_ms >= 0 ? now_ms / 60000 : (now_ms - 59999) / 60000;
+	struct cat_live *l, *old = NULL;
+
+	/* Built under the lock: a millisecond, once a minute. */
+	pthread_mutex_lock(&cat->live_lock);
+	l = cat->live[which];
+	if (!l || l->minute != minute) {
+		old = l;
+		l = cat->live[which] = build_live(cat, which, minute);
+	}
+	__atomic_add_fetch(&l->refs, 1, __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&cat->live_lock);
+	catalogue_live_unref(old);
+	return l;
+}
+
 struct catalogue *catalogue_ref(struct catalogue *cat)
 {
 	__atomic_add_fetch(&cat->refs, 1, __ATOMIC_RELAXED);
@@ -558,10 +633,16 @@ void catalogue_unref(struct catalogue *cat)
 		free(cat->doc_gz[which].data);
 	}
 	pthread_mutex_destroy(&cat->docs_lock);
+	pthread_mutex_destroy(&cat->live_lock);
+	catalogue_live_unref(cat->live[0]);
+	catalogue_live_unref(cat->live[1]);
 	free(cat->gz);
 	free(cat->entries);
 	free(cat->trailers);
-	free(cat->html);
+	for (size_t i = 0; i < cat->pages.n; i++)
+		free(cat->page_gz[i].data);
+	free(cat->page_gz);
+	pages_free(&cat->pages);
 	strmap_free(cat->paths);
 	feedset_free(cat->fs);
 	prog_free(cat->prog);

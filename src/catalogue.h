@@ -12,6 +12,7 @@
 
 #include "conf.h"
 #include "feeds.h"
+#include "pages.h"
 #include "programme.h"
 
 struct cat_body {
@@ -34,6 +35,7 @@ struct cat_entry {
 	uint64_t hash;    /* of the plain bytes, for the state */
 	char last_modified[32]; /* IMF-fixdate */
 	int64_t modified;
+	const char *cache_control; /* NULL: the catalogue's */
 };
 
 /* A run of raw deflate output: see catalogue.c for how runs concatenate. */
@@ -42,6 +44,18 @@ struct gz_chunk {
 	size_t len;
 	uint32_t crc;
 	size_t plain_len;
+};
+
+/* A page built once per minute of the daemon's clock (now.html,
+ * now.json), reference counted: a response holds the one it sends while
+ * the next minute's replaces it. */
+struct cat_live {
+	int refs;
+	int64_t minute;
+	struct cat_entry e;
+	char *data;
+	struct gz_chunk gz;
+	unsigned char trailer[8];
 };
 
 struct catalogue {
@@ -63,7 +77,10 @@ struct catalogue {
 	struct strmap *paths;
 	struct gz_chunk *gz;
 	size_t n_gz;
-	char *html;
+	struct pageset pages;     /* the attendee's pages, entries after the feeds */
+	struct gz_chunk *page_gz; /* one per page */
+	pthread_mutex_t live_lock;
+	struct cat_live *live[2]; /* now.html, now.json: this minute's */
 	unsigned char *trailers;
 	int refs;
 };
@@ -95,6 +112,12 @@ void catalogue_name_chunk(const char *text, size_t len, struct gz_chunk *out);
  * are built on the first request for them: conference apps fetch them,
  * calendars do not, and a reload should not wait for them. */
 const struct cat_entry *catalogue_find(struct catalogue *cat, const char *path);
+/* now.html (which 0) or now.json (1) at the daemon's clock now_ms, as of
+ * its minute: built by the first request of each minute.  Returns a
+ * reference; release it with catalogue_live_unref. */
+enum { CAT_NOW_HTML, CAT_NOW_JSON };
+struct cat_live *catalogue_live(struct catalogue *cat, int which, int64_t now_ms);
+void catalogue_live_unref(struct cat_live *l);
 struct catalogue *catalogue_ref(struct catalogue *cat);
 /* Frees the catalogue with the last reference; accepts NULL. */
 void catalogue_unref(struct catalogue *cat);

@@ -14,7 +14,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include "html.h"
+#include "pages.h"
 #include "schedule.h"
 #include "log.h"
 #include "parallel.h"
@@ -237,14 +237,14 @@ static int ends_with(const char *s, const char *end)
 }
 
 /* What of the previous generation is not carried over into the new one:
- * the export's own files (written again, or stale feeds: *.ics in the
- * feed folders), and what an export of an older version left when it
+ * the export's own files (written again, or stale feeds and pages: *.ics
+ * and *.html in the feed folders), and what an export of an older version left when it
  * died (a file being written, a folder being filled).  Anything else
  * (a robots.txt put there by hand) stays, as it always did. */
 static int not_carried(void *ctx, const char *path, int is_dir)
 {
 	static const char *const own[] = { "calendar.ics", "index.html", "schedule.json",
-					   "schedule.xml", NULL };
+					   "schedule.xml", "style.css", "speakers.html", NULL };
 	const char *slash = strchr(path, '/');
 
 	(void)ctx;
@@ -254,7 +254,7 @@ static int not_carried(void *ctx, const char *path, int is_dir)
 		return 0;
 	if (slash)
 		return !strchr(slash + 1, '/') && is_feed_folder(path, (size_t)(slash - path)) &&
-		       ends_with(path, ".ics");
+		       (ends_with(path, ".ics") || ends_with(path, ".html"));
 	for (int i = 0; own[i]; i++)
 		if (strcmp(path, own[i]) == 0)
 			return 1;
@@ -516,27 +516,54 @@ static int join_documents(struct export *ex)
 	return ex->docs[0].rc ? ex->docs[0].rc : ex->docs[1].rc;
 }
 
+/* --- pages ---------------------------------------------------------------------- */
+
+struct pages_job {
+	const struct gen *gen;
+	const struct pageset *ps;
+	int failed;
+};
+
+/* Every page but the index (page 0), which is written last. */
+static void page_range(void *ctx, size_t begin, size_t end)
+{
+	struct pages_job *pj = ctx;
+	int rc = 0;
+
+	for (size_t i = begin + 1; i < end + 1 && rc == 0; i++)
+		rc = put_bytes(pj->gen, pj->ps->pages[i].path, pj->ps->pages[i].data,
+			       pj->ps->pages[i].len);
+	if (rc < 0)
+		__atomic_store_n(&pj->failed, rc, __ATOMIC_RELAXED);
+}
+
 static int write_all(struct export *ex, const struct feedset *fs)
 {
 	struct export_job job = { fs, &ex->gen, 0 };
-	char *html = NULL;
-	size_t html_len = 0;
+	struct pageset pages = { 0 };
+	struct pages_job pj = { &ex->gen, &pages, 0 };
 	int rc = make_folders(&ex->gen), docs_rc;
 
 	if (rc == 0) {
 		parallel_for(fs->n_feeds, 64, write_range, &job);
 		rc = job.failed;
 	}
-	if (rc == 0 && !(html = html_index(fs, ex->c, &html_len)))
-		rc = -ENOMEM;
+	/* The pages link to the feeds, and the index to the pages: each is
+	 * written after what it links to, though readers see the generation
+	 * only once it is whole. */
+	if (rc == 0) {
+		pages_build(fs, ex->c, &pages);
+		parallel_for(pages.n - 1, 64, page_range, &pj);
+		rc = pj.failed;
+	}
 	if (rc == 0)
-		rc = put_bytes(&ex->gen, "index.html", html, html_len);
+		rc = put_bytes(&ex->gen, "index.html", pages.pages[0].data, pages.pages[0].len);
 	docs_rc = join_documents(ex);
 	if (rc == 0)
 		rc = docs_rc;
 	if (rc == 0)
 		rc = publish_carry_over(ex->pub, not_carried, NULL);
-	free(html);
+	pages_free(&pages);
 	return rc;
 }
 

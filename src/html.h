@@ -1,5 +1,4 @@
-/* The index page: the programme as a timetable with a subscribe link for
- * every feed, readable on a phone, no external assets. */
+/* The page of a personal selection (the other pages are in pages.h). */
 #ifndef AGENDAD_HTML_H
 #define AGENDAD_HTML_H
 
@@ -8,8 +7,6 @@
 #include "conf.h"
 #include "feeds.h"
 
-/* Caller frees. */
-char *html_index(const struct feedset *fs, const struct conf *c, size_t *len);
 /* The page of a personal selection: its feed's links and QR code, the
  * chosen sessions (those gone from the programme marked so), and how to
  * subscribe in the common calendar apps.  Caller frees. */

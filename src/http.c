@@ -16,8 +16,10 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "clock.h"
 #include "html.h"
 #include "http_headers.h"
+#include "pages.h"
 #include "log.h"
 #include "metrics.h"
 #include "query.h"
@@ -312,7 +314,8 @@ static void common_headers(const struct catalogue *cat, struct MHD_Response *r,
 {
 	MHD_add_response_header(r, MHD_HTTP_HEADER_ETAG, etag);
 	MHD_add_response_header(r, MHD_HTTP_HEADER_LAST_MODIFIED, e->last_modified);
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, cat->cache_control);
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL,
+				e->cache_control ? e->cache_control : cat->cache_control);
 	MHD_add_response_header(r, MHD_HTTP_HEADER_VARY, MHD_HTTP_HEADER_ACCEPT_ENCODING);
 }
 
@@ -823,6 +826,88 @@ static enum MHD_Result post_my(struct http *h, struct MHD_Connection *conn, cons
 	return post_end(h, conn, p);
 }
 
+/* A search parameter, decoded as a form sends it ('+' for a space; the
+ * server keeps URLs escaped).  NULL when absent; *bad is set when it is
+ * longer than PAGE_QUERY_MAX or holds a NUL. */
+static char *form_value(struct MHD_Connection *conn, const char *key, int *bad)
+{
+	const char *raw = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, key);
+	char *plus, *value;
+	int len = 0;
+
+	if (!raw)
+		return NULL;
+	if (strlen(raw) > 3 * PAGE_QUERY_MAX || !(plus = strdup(raw))) {
+		*bad = 1;
+		return NULL;
+	}
+	for (char *p = plus; *p; p++)
+		if (*p == '+')
+			*p = ' ';
+	value = curl_easy_unescape(NULL, plus, 0, &len);
+	free(plus);
+	if (!value || len > PAGE_QUERY_MAX || strlen(value) != (size_t)len) {
+		*bad = 1;
+		curl_free(value);
+		return NULL;
+	}
+	return value;
+}
+
+static void *ref_live(void *l)
+{
+	__atomic_add_fetch(&((struct cat_live *)l)->refs, 1, __ATOMIC_RELAXED);
+	return l;
+}
+
+static void free_live_ref(void *l)
+{
+	catalogue_live_unref(l);
+}
+
+/* now.html and now.json follow the daemon's clock (simulated with --now):
+ * built once a minute, served like the other pages.  search.html follows
+ * its query: built per request, small, and not cached by clients for
+ * long. */
+static enum MHD_Result serve_page(struct MHD_Connection *conn, struct catalogue *cat,
+				  const char *url, int head)
+{
+	const char *type = "text/html; charset=utf-8";
+	struct MHD_Response *r;
+	char *body;
+	size_t len;
+
+	if (strcmp(url, "/now.json") == 0 || strcmp(url, "/now.html") == 0) {
+		struct cat_live *l = catalogue_live(cat, strcmp(url, "/now.json") == 0, clock_now_ms());
+		const struct holder hold = { ref_live, free_live_ref, l };
+		enum MHD_Result ret = serve_held(conn, cat, &l->e, head, &hold);
+
+		catalogue_live_unref(l);
+		return ret;
+	} else {
+		int bad = 0;
+		char *q = form_value(conn, "q", &bad), *day = form_value(conn, "day", &bad);
+		char *track = form_value(conn, "track", &bad), *room = form_value(conn, "room", &bad);
+
+		body = bad ? NULL : page_search(cat->fs, cat->conf, q, day, track, room, &len);
+		curl_free(q);
+		curl_free(day);
+		curl_free(track);
+		curl_free(room);
+		if (bad)
+			return client_error(conn, MHD_HTTP_BAD_REQUEST,
+					    "a search term is longer than 100 bytes or holds a NUL");
+	}
+	r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+	if (!r) {
+		free(body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "max-age=30");
+	return queue(conn, MHD_HTTP_OK, r, head ? 0 : len);
+}
+
 static enum MHD_Result route(struct http *h, struct MHD_Connection *conn, const char *url, int head)
 {
 	struct catalogue *cat;
@@ -840,6 +925,12 @@ static enum MHD_Result route(struct http *h, struct MHD_Connection *conn, const 
 	}
 	if (cat && strncmp(url, "/my/", 4) == 0 && strlen(url) < MAX_PATH) {
 		ret = serve_my(h, conn, cat, url + 4, head);
+		catalogue_unref(cat);
+		return ret;
+	}
+	if (cat && (strcmp(url, "/now.html") == 0 || strcmp(url, "/now.json") == 0 ||
+		    strcmp(url, "/search.html") == 0)) {
+		ret = serve_page(conn, cat, url, head);
 		catalogue_unref(cat);
 		return ret;
 	}

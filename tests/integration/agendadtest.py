@@ -57,3 +57,11 @@ def events(path):
 
     cal = icalendar.Calendar.from_ical(pathlib.Path(path).read_bytes())
     return {str(ev["UID"]): ev for ev in cal.walk("VEVENT")}
+
+
+def real_data(name):
+    """The path of an external real programme (FOSDEM, 39C3, ...), or None
+    when the test data are not on this machine: tests that need one skip
+    (exit 77) with the reason."""
+    path = SHARED / "data" / "real" / name
+    return path if path.is_file() else None

@@ -12,6 +12,16 @@ import urllib.request
 from agendadtest import SRCDIR
 
 JSDIR = pathlib.Path(os.environ.get("AGENDAD_TEST_SUPPORT") or SRCDIR) / "tests" / "js"
+
+
+def js_tool(name):
+    """(script, cwd) to run this tree's tests/js/NAME with node: Node
+    resolves packages from the script's folder, so when this tree has no
+    node_modules of its own the script runs from JSDIR's."""
+    own = SRCDIR / "tests" / "js"
+    if (own / "node_modules").is_dir() or own.resolve() == JSDIR.resolve():
+        return own / name, own
+    return JSDIR / name, JSDIR
 PY_CHECKER = SRCDIR / "tests" / "integration" / "check_ical.py"
 RB_CHECKER = SRCDIR / "tests" / "integration" / "check_ical.rb"
 

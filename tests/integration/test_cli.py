@@ -160,6 +160,9 @@ class Export(unittest.TestCase):
             self.export(d, conf, "out")
             self.assertFalse((out / "rooms/r2.ics").exists())
             self.assertTrue((out / "rooms/r3.ics").exists())
+            # and their pages
+            self.assertFalse((out / "rooms/r2.html").exists())
+            self.assertTrue((out / "rooms/r3.html").exists())
 
     def test_reexport_leaves_unchanged_files_alone(self):
         """A web server serving the folder keeps its ETags: only files whose
@@ -174,11 +177,11 @@ class Export(unittest.TestCase):
                                                  'description = "second"'))
             proc = run("--export", out, "-c", conf, "--state-dir", d / "state", check=0,
                        env={"AGENDAD_LOG_LEVEL": "debug"})
-            # c changed: its own feed, its day, its room, the whole
-            # programme and the documents (and the index, whose feeds' times
-            # did not change, stays).
+            # c changed: its own feed and page, its day, its room, the
+            # whole programme and the documents (and the index and the
+            # list pages, which do not show descriptions, stay).
             changed = {"calendar.ics", "days/2030-05-02.ics", "rooms/r2.ics",
-                       "sessions/c.ics", "schedule.json", "schedule.xml"}
+                       "sessions/c.ics", "sessions/c.html", "schedule.json", "schedule.xml"}
             for rel in files:
                 now = os.stat(out / rel)
                 same = (now.st_ino, now.st_mtime_ns) == (before[rel].st_ino,
@@ -200,7 +203,7 @@ class Export(unittest.TestCase):
             (out / ".sessions.new~" / "old.ics").write_text("half")
             self.export(d, conf, "out")
             self.assertEqual(sorted(p.name for p in (out / "sessions").iterdir()),
-                             ["a.ics", "b.ics", "c.ics"])
+                             ["a.html", "a.ics", "b.html", "b.ics", "c.html", "c.ics"])
             self.assertEqual(sorted(p.name for p in out.iterdir() if p.name.startswith(".")), [])
             # An export that cannot finish (a file of the user's is in the
             # way of a feed folder) leaves the folder as it was.

@@ -361,9 +361,16 @@ class Serving(DaemonTestCase):
         self.assertEqual(index.status, 200)
         self.assertEqual(index.header("Content-Type"), "text/html; charset=utf-8")
         html = index.body.decode("utf-8")
+        # The index links the whole programme's, the days', tracks' and
+        # rooms' feeds; every other feed is linked from its own page.
         for path in feeds:
             with self.subTest(link=path):
-                self.assertRegex(html, r'href="(https?|webcal)://[^"/]+' + re.escape(path) + '"')
+                page = html
+                if path.startswith(("/speakers/", "/sessions/")):
+                    own = self.d.get(path[:-len(".ics")] + ".html")
+                    self.assertEqual(own.status, 200, path)
+                    page = own.body.decode("utf-8")
+                self.assertRegex(page, r'href="(https?|webcal)://[^"/]+' + re.escape(path) + '"')
         self.assertEqual(self.d.get("/metrics").header("Content-Type").split(";")[0], "text/plain")
         health = self.d.get("/healthz")
         self.assertEqual((health.status, health.body), (200, b"ok\n"))

@@ -1,6 +1,7 @@
 // Drives Debian's headless Chromium through playwright-core like an
-// attendee: opens the index, ticks sessions, presses "Subscribe to my
-// selection", and reads the feed address off the selection page.
+// attendee: opens the index, goes to the first day, ticks sessions,
+// presses "Subscribe to my selection", and reads the feed address off the
+// selection page.
 // Screenshots at phone and desktop widths go to OUTDIR.
 //
 //   node select_sessions.mjs BASEURL OUTDIR SESSION_ID...
@@ -27,6 +28,7 @@ try {
   const page = shots.desktop;
   // The copy buttons are hidden until the script shows them.
   const copyButtons = await page.locator("button.copy:visible").count();
+  await Promise.all([page.waitForURL(/\/days\/[0-9-]+\.html$/), page.click("#days a.t")]);
   for (const id of ids) await page.check(`input[name=session][value="${id}"]`);
   await Promise.all([page.waitForURL(/\/my\/[A-Za-z0-9_-]{22}$/), page.click("text=Subscribe to my selection")]);
   const feed = (await page.textContent("#feed-url")).trim();

@@ -1,0 +1,83 @@
+#!/usr/bin/python3
+"""The attendee's pages at real conference size: FOSDEM 2026 (883
+sessions, 70 tracks, 30 rooms), an external file (real_data).  Every page
+is valid HTML with nothing unsafe in it; the index and every day and
+track page stay under 100 KB gzip; now.json on a simulated clock lists
+what runs in each room."""
+import json
+import pathlib
+import sys
+import unittest
+
+from agendadtest import TempDir, real_data, run
+from daemon import Daemon
+from pagecheck import broken_links, gzip_size, problems
+from parsers import fetch
+
+FOSDEM = real_data("fosdem-2026.schedule.xml")
+BUDGET = 100_000  # bytes of gzip, for the index and any day or track page
+
+
+def conf_for(folder, programme):
+    conf = pathlib.Path(folder) / "agendad.conf"
+    conf.write_text(f'programme = "{programme}";\nbase_url = "https://fosdem.example.org/2026";\n'
+                    'state_dir = "state";\n', encoding="utf-8")
+    return conf
+
+
+class Fosdem(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = TempDir()
+        cls.dir = cls.tmp.__enter__()
+        cls.conf = conf_for(cls.dir, FOSDEM)
+        proc = run("--export", cls.dir / "www", "-c", cls.conf, "--state-dir", cls.dir / "xstate")
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        cls.out = cls.dir / "www"
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.__exit__(None, None, None)
+
+    def test_every_page_is_valid_and_safe(self):
+        pages = sorted(self.out.rglob("*.html"))
+        self.assertGreater(len(pages), 883 + 70 + 30)
+        bad = []
+        for page in pages:
+            bad += problems(page.read_bytes(), str(page.relative_to(self.out)))
+        self.assertEqual(bad[:20], [])
+        self.assertEqual(broken_links(self.out, pages)[:20], [])
+
+    def test_budgets(self):
+        sizes = {"index.html": gzip_size((self.out / "index.html").read_bytes())}
+        for folder in ("days", "tracks"):
+            for page in (self.out / folder).glob("*.html"):
+                sizes[f"{folder}/{page.name}"] = gzip_size(page.read_bytes())
+        self.assertEqual(len([n for n in sizes if n.startswith("tracks/")]), 70)
+        over = {n: s for n, s in sizes.items() if s >= BUDGET}
+        self.assertEqual(over, {})
+        print(f"\nlargest gzip: {max(sizes.values())} bytes ({max(sizes, key=sizes.get)}); "
+              f"index {sizes['index.html']}", file=sys.stderr)
+
+    def test_now_on_a_simulated_clock(self):
+        with Daemon(self.conf, extra=["--now", "2026-01-31 11:10"]) as d:
+            _, _, body = fetch(d.url + "/now.json")
+            now = json.loads(body)
+            self.assertEqual(now["timezone"], "Europe/Brussels")
+            running = [r for r in now["rooms"] if r["now"]]
+            self.assertGreater(len(running), 10)
+            for room in running:
+                self.assertLessEqual(room["now"]["start"], now["now"])
+                self.assertLess(now["now"], room["now"]["end"])
+                if room["next"]:
+                    self.assertGreaterEqual(room["next"]["start"], room["now"]["end"])
+            _, _, page = fetch(d.url + "/now.html")
+            self.assertEqual(problems(page, "now.html"), [])
+            self.assertIn(running[0]["now"]["title"].encode(), page.replace(b"&#39;", b"'"))
+
+
+if __name__ == "__main__":
+    if FOSDEM is None:
+        print("SKIP: fosdem-2026.schedule.xml is not among the external test data", file=sys.stderr)
+        sys.exit(77)
+    unittest.main(verbosity=2)
