@@ -432,8 +432,7 @@ static void page_range(void *ctx, size_t begin, size_t end)
 		size_t k = job->first + i;
 
 		catalogue_document(&cat->entries[k], i == 0 ? "" : pg->path, pg->content_type,
-				   pg->data, pg->len, &cat->page_gz[i], cat->trailers + 8 * k,
-				   cat->loaded_at);
+				   pg->data, pg->len, &cat->page_gz[i], cat->loaded_at);
 	}
 }
 
@@ -584,7 +583,7 @@ static struct cat_live *build_live(struct catalogue *cat, int which, int64_t min
 	l->data = which == CAT_NOW_HTML ? page_now_html(cat->fs, cat->conf, minute * 60, &len)
 					: page_now_json(cat->fs, cat->conf, minute * 60, &len);
 	catalogue_document(&l->e, live_paths[which], live_types[which], l->data, len, &l->gz,
-			   l->trailer, clock_real());
+			   clock_real());
 	/* It changes every minute: caches may keep it no longer. */
 	l->e.cache_control = "max-age=30";
 	return l;

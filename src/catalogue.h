@@ -55,7 +55,6 @@ struct cat_live {
 	struct cat_entry e;
 	char *data;
 	struct gz_chunk gz;
-	unsigned char trailer[8];
 };
 
 struct catalogue {
