@@ -16,7 +16,7 @@
 #include "buf.h"
 #include "conf.h"
 #include "feeds.h"
-#include "html.h"
+#include "pages.h"
 #include "import_util.h"
 #include "log.h"
 #include "schedule.h"
@@ -171,8 +171,7 @@ static void render_feeds(const struct programme *p, const struct conf *c)
 	char state_dir[512];
 	struct state *st = NULL;
 	struct feedset *fs = NULL;
-	size_t len;
-	char *html;
+	struct pageset pages = { 0 };
 
 	/* A fresh database each time: what an input does must not depend
 	 * on the inputs before it. */
@@ -191,10 +190,13 @@ static void render_feeds(const struct programme *p, const struct conf *c)
 			fuzz_fail("feed %s: %zu bytes, announced %zu", fs->feeds[i].path, s.len,
 				  feedset_size(fs, &fs->feeds[i]));
 	}
-	html = html_index(fs, c, &len);
-	if (!html || strlen(html) != len)
-		fuzz_fail("the index page is missing or holds a NUL byte");
-	free(html);
+	pages_build(fs, c, &pages);
+	if (pages.n == 0)
+		fuzz_fail("no pages built for an accepted programme");
+	for (size_t i = 0; i < pages.n; i++)
+		if (strlen(pages.pages[i].data) != pages.pages[i].len)
+			fuzz_fail("page %s holds a NUL byte", pages.pages[i].path);
+	pages_free(&pages);
 	feedset_free(fs);
 	state_close(st);
 }
