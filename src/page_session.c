@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "page_site.h"
 #include "page_util.h"
@@ -79,9 +80,14 @@ static void add_links(struct buf *b, const struct site *st, const struct prog_se
 	buf_free(&u);
 }
 
+/* Whether the session changed since it was first published comes from
+ * its SEQUENCE in the state, not from what this load saw change: a page
+ * is then a function of programme and state, like the feeds, and an
+ * export killed after it recorded a change writes the same page again. */
 static void status(struct buf *b, const struct site *st, uint32_t i, const struct prog_session *s)
 {
-	const struct change *ch = st->change ? st->change[i] : NULL;
+	const struct stamp *sp = i < st->p->n_sessions && st->fs->history.stamps
+					 ? &st->fs->history.stamps[i] : NULL;
 
 	if (site_removed(st, i))
 		buf_adds(b, "<p class=\"status\" role=\"status\">This session was removed from the "
@@ -90,17 +96,15 @@ static void status(struct buf *b, const struct site *st, uint32_t i, const struc
 		buf_adds(b, "<p class=\"status\" role=\"status\">This session is cancelled.</p>");
 	else if (s->status == PROG_TENTATIVE)
 		buf_adds(b, "<p class=\"status\" role=\"status\">This session is tentative.</p>");
-	if (ch && ch->before.start != s->start) {
-		struct civil was;
+	if (sp && sp->sequence > 0) {
+		struct tm tm;
+		time_t t = (time_t)sp->modified;
 
-		/* The local time it had: its UTC time shifted by the session's
-		 * own offset (the zone's rules are for one thread only). */
-		seconds_to_civil(ch->before.start + civil_to_seconds(&s->start_local) - s->start, &was);
-		buf_printf(b, "<p class=\"status\" role=\"status\">Moved: it was on %04d-%02d-%02d at "
-			      "%02d:%02d.</p>", was.year, was.month, was.day, was.hour, was.min);
-	} else if (ch && ch->before.room && s->room != PROG_NONE &&
-		   strcmp(ch->before.room, st->p->rooms[s->room].id) != 0) {
-		buf_adds(b, "<p class=\"status\" role=\"status\">Moved to another room.</p>");
+		gmtime_r(&t, &tm);
+		buf_printf(b, "<p class=\"status\" role=\"status\">Changed since the programme was "
+			      "first published (time, room, title or status); last change "
+			      "%04d-%02d-%02d %02d:%02d UTC.</p>", tm.tm_year + 1900, tm.tm_mon + 1,
+			   tm.tm_mday, tm.tm_hour, tm.tm_min);
 	}
 }
 

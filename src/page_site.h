@@ -12,7 +12,6 @@ struct site {
 	const struct conf *c;
 	const struct programme *p;
 	struct prog_session *tombs;   /* removed sessions as cancelled ones, localized */
-	const struct change **change; /* per piece: what changed at this load, or NULL */
 	/* the feeds' numbering (feeds.c) */
 	size_t day0, track0, room0, speaker0, session0;
 };

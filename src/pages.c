@@ -93,23 +93,15 @@ void site_open(struct site *st, const struct feedset *fs, const struct conf *c)
 	st->session0 = st->speaker0 + p->n_speakers;
 	/* The time zone is not for threads: localize here, once. */
 	st->tombs = calloc(fs->n_tombs + 1, sizeof(*st->tombs));
-	st->change = calloc(fs->n_pieces + 1, sizeof(*st->change));
-	if (!st->tombs || !st->change)
+	if (!st->tombs)
 		abort();
 	for (size_t i = 0; i < fs->n_tombs; i++)
 		feeds_tomb_session(p, &fs->history.tombs[i], &st->tombs[i]);
-	for (size_t i = 0; i < fs->history.n_changes; i++) {
-		const struct change *ch = &fs->history.changes[i];
-
-		if (!ch->removed && ch->session < p->n_sessions)
-			st->change[ch->session] = ch;
-	}
 }
 
 void site_close(struct site *st)
 {
 	free(st->tombs);
-	free(st->change);
 }
 
 const struct prog_session *site_session(const struct site *st, uint32_t i)
@@ -168,7 +160,7 @@ void site_card(struct buf *b, const struct site *st, uint32_t i, int depth, cons
 		buf_adds(b, removed ? "<span class=\"status\">Removed</span> "
 				    : s->status == PROG_CANCELLED ? "<span class=\"status\">Cancelled</span> "
 								  : "<span class=\"status\">Tentative</span> ");
-	if (st->change && st->change[i])
+	if (i < p->n_sessions && st->fs->history.stamps && st->fs->history.stamps[i].sequence > 0)
 		buf_adds(b, "<span class=\"status\">Changed</span> ");
 	buf_adds(b, "<span class=\"meta\">");
 	if (s->room != PROG_NONE) {
