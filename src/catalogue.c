@@ -11,6 +11,7 @@
 #include "buf.h"
 #include "html.h"
 #include "log.h"
+#include "metrics.h"
 #include "parallel.h"
 #include "schedule.h"
 #include "state.h"
@@ -295,6 +296,7 @@ struct catalogue *catalogue_new(struct conf *c, struct programme *p, struct feed
 	pthread_mutex_init(&cat->docs_lock, NULL);
 	cat->loaded_at = now;
 	cat->generation = __atomic_add_fetch(&generations, 1, __ATOMIC_RELAXED);
+	metrics_catalogues_alive(1);
 	snprintf(cat->cache_control, sizeof(cat->cache_control), "public, max-age=%lld",
 		 (long long)c->refresh);
 	cat->n_entries = n_feeds + 1;
@@ -426,4 +428,5 @@ void catalogue_unref(struct catalogue *cat)
 	prog_free(cat->prog);
 	conf_free(cat->conf);
 	free(cat);
+	metrics_catalogues_alive(-1);
 }

@@ -56,6 +56,13 @@ struct conf {
 	unsigned view_cache_mb;          /* filtered and personal feeds kept */
 	struct proxy_list trusted_proxies; /* whose forwarding header counts */
 	enum proxy_header proxy_header;    /* which header they append to */
+	/* guards against hostile and slow clients (guard.c, ratelimit.c) */
+	unsigned max_connections_per_client;
+	unsigned request_timeout; /* seconds for a whole request to arrive */
+	unsigned send_timeout;    /* seconds for any response ... */
+	unsigned send_min_rate;   /* ... plus its bytes at this rate */
+	unsigned max_old_catalogues;
+	unsigned rate_limit_clients; /* addresses the selection limit remembers */
 	int64_t refresh;
 	int64_t *alarms;
 	size_t n_alarms;
