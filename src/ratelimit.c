@@ -5,7 +5,13 @@
 #include <arpa/inet.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/opensslv.h>
 #include <openssl/rand.h>
+#if OPENSSL_VERSION_NUMBER >= 0x30000000L
+#include <openssl/core_names.h>
+#include <openssl/params.h>
+#define HAVE_EVP_MAC 1
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,12 +21,13 @@
  * (one household or host holds a whole /64).  k[0] is the family. */
 #define KEY_LEN 9
 
+/* 32 bytes; a table has two slots per entry it may hold. */
 struct slot {
+	int64_t since; /* ratelimit: the start of the client's window */
+	uint32_t hash;
+	unsigned count;
 	unsigned char k[KEY_LEN];
 	unsigned char used;
-	uint64_t hash;
-	int64_t since; /* ratelimit: the start of the client's window */
-	unsigned count;
 };
 
 /* Open addressing with linear probing, at most half full; removal shifts
@@ -29,6 +36,9 @@ struct table {
 	struct slot *slots;
 	size_t mask, n, max_n;
 	unsigned char key[32]; /* the hash's secret key, random per table */
+#ifdef HAVE_EVP_MAC
+	EVP_MAC_CTX *mac; /* SipHash-2-4 under key, set up once */
+#endif
 };
 
 void client_addr_format(const struct client_addr *a, char *out, size_t size)
@@ -53,6 +63,14 @@ static void table_key(const struct client_addr *a, unsigned char k[KEY_LEN])
 	}
 }
 
+static void table_free(struct table *t)
+{
+#ifdef HAVE_EVP_MAC
+	EVP_MAC_CTX_free(t->mac);
+#endif
+	free(t->slots);
+}
+
 static int table_init(struct table *t, size_t max_n)
 {
 	size_t size = 4;
@@ -69,23 +87,47 @@ static int table_init(struct table *t, size_t max_n)
 		free(t->slots);
 		return -1;
 	}
+#ifdef HAVE_EVP_MAC
+	{
+		EVP_MAC *siphash = EVP_MAC_fetch(NULL, "SIPHASH", NULL);
+		size_t out = 8;
+		OSSL_PARAM params[] = { OSSL_PARAM_construct_size_t(OSSL_MAC_PARAM_SIZE, &out),
+					OSSL_PARAM_END };
+
+		t->mac = siphash ? EVP_MAC_CTX_new(siphash) : NULL;
+		EVP_MAC_free(siphash);
+		if (!t->mac || !EVP_MAC_init(t->mac, t->key, 16, params)) {
+			table_free(t);
+			return -1;
+		}
+	}
+#endif
 	return 0;
 }
 
-static uint64_t table_hash(const struct table *t, const unsigned char k[KEY_LEN])
+static uint32_t table_hash(const struct table *t, const unsigned char k[KEY_LEN])
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int len = 0;
-	uint64_t h = 0;
+	uint32_t h = 0;
+#ifdef HAVE_EVP_MAC
+	size_t len = 0;
 
-	/* HMAC-SHA256: a keyed hash libcrypto has had since 1.0. */
+	/* SipHash, made for keyed hash tables: 0.1 us where HMAC-SHA256 takes
+	 * several; init without a key keeps the one set up. */
+	if (!EVP_MAC_init(t->mac, NULL, 0, NULL) || !EVP_MAC_update(t->mac, k, KEY_LEN) ||
+	    !EVP_MAC_final(t->mac, md, &len, sizeof(md)))
+		abort();
+#else
+	unsigned int len = 0;
+
 	HMAC(EVP_sha256(), t->key, sizeof(t->key), k, KEY_LEN, md, &len);
+#endif
 	memcpy(&h, md, sizeof(h));
 	return h;
 }
 
 /* The slot holding k, or the empty one where it would go. */
-static struct slot *table_probe(const struct table *t, const unsigned char k[KEY_LEN], uint64_t h)
+static struct slot *table_probe(const struct table *t, const unsigned char k[KEY_LEN], uint32_t h)
 {
 	size_t i = (size_t)h & t->mask;
 
@@ -108,7 +150,7 @@ static struct slot *table_find(const struct table *t, const struct client_addr *
 static struct slot *table_get(struct table *t, const struct client_addr *a, int *created)
 {
 	unsigned char k[KEY_LEN];
-	uint64_t h;
+	uint32_t h;
 	struct slot *s;
 
 	table_key(a, k);
@@ -177,7 +219,7 @@ void ratelimit_free(struct ratelimit *rl)
 {
 	if (!rl)
 		return;
-	free(rl->t.slots);
+	table_free(&rl->t);
 	free(rl);
 }
 
@@ -265,7 +307,7 @@ void connlimit_free(struct connlimit *cl)
 {
 	if (!cl)
 		return;
-	free(cl->t.slots);
+	table_free(&cl->t);
 	free(cl);
 }
 
