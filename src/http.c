@@ -35,12 +35,13 @@
 struct http {
 	struct MHD_Daemon *daemons[MAX_LISTEN];
 	size_t n_daemons;
-	pthread_mutex_t lock; /* guards current and rates */
+	pthread_mutex_t lock; /* guards current */
 	struct catalogue *current;
 	struct view_cache *views;
 	struct selections *selections;
 	unsigned max_sessions;
-	struct ratelimit *rates; /* new selections per client and hour */
+	pthread_mutex_t rate_lock; /* guards rates: a full table's purge waits for no request */
+	struct ratelimit *rates;   /* new selections per client and hour */
 	struct guard *guard;
 };
 
@@ -593,9 +594,9 @@ static enum rl_result rate_limit(struct http *h, struct MHD_Connection *conn, in
 	enum rl_result rc;
 
 	http_client_addr(conn, NULL, &who);
-	pthread_mutex_lock(&h->lock);
+	pthread_mutex_lock(&h->rate_lock);
 	rc = ratelimit_take(h->rates, &who, now, wait);
-	pthread_mutex_unlock(&h->lock);
+	pthread_mutex_unlock(&h->rate_lock);
 	return rc;
 }
 
@@ -873,6 +874,7 @@ int http_start(const struct http_options *o, struct http **out)
 	if (!h)
 		return -ENOMEM;
 	pthread_mutex_init(&h->lock, NULL);
+	pthread_mutex_init(&h->rate_lock, NULL);
 	h->max_sessions = o->selection_max_sessions ? o->selection_max_sessions : 500;
 	h->views = view_cache_new(1024, o->view_cache_bytes ? o->view_cache_bytes : 64 << 20);
 	h->rates = ratelimit_new(o->selections_per_hour ? o->selections_per_hour : 30, 3600,
@@ -935,5 +937,6 @@ void http_stop(struct http *h)
 	view_cache_free(h->views);
 	selections_close(h->selections);
 	pthread_mutex_destroy(&h->lock);
+	pthread_mutex_destroy(&h->rate_lock);
 	free(h);
 }
