@@ -12,7 +12,7 @@
 #include "metrics.h"
 #include "ratelimit.h"
 
-/* Seconds between two sweeps of the watchdog: deadlines are whole seconds. */
+/* Milliseconds between two sweeps of the watchdog: deadlines are whole seconds. */
 #define SWEEP_MS 1000
 
 enum reason { CUT_PER_CLIENT, CUT_REQUEST, CUT_SEND, CUT_OLD, N_REASONS };
@@ -234,8 +234,9 @@ static void sweep(struct guard *g, int64_t now)
 }
 
 /* One line per reason and sweep, not one per connection: an attack
- * would otherwise write the log full. */
-static void report(struct guard *g)
+ * would otherwise write the log full.  Called without the lock (a
+ * blocked stderr must not stop connections from starting), with copies. */
+static void report(const unsigned *cuts, const struct client_addr *last)
 {
 	static const char *const what[N_REASONS] = {
 		"over the limit of connections per client",
@@ -246,12 +247,11 @@ static void report(struct guard *g)
 	char who[64];
 
 	for (int r = 0; r < N_REASONS; r++) {
-		if (!g->cuts[r])
+		if (!cuts[r])
 			continue;
-		client_addr_format(&g->last[r], who, sizeof(who));
-		log_info("http: closed %u connection%s %s (the last from %s)", g->cuts[r],
-			 g->cuts[r] == 1 ? "" : "s", what[r], who);
-		g->cuts[r] = 0;
+		client_addr_format(&last[r], who, sizeof(who));
+		log_info("http: closed %u connection%s %s (the last from %s)", cuts[r],
+			 cuts[r] == 1 ? "" : "s", what[r], who);
 	}
 }
 
@@ -259,6 +259,8 @@ static void *watchdog(void *arg)
 {
 	struct guard *g = arg;
 	struct timespec until;
+	unsigned cuts[N_REASONS];
+	struct client_addr last[N_REASONS];
 
 	pthread_mutex_lock(&g->lock);
 	while (!g->stop) {
@@ -266,7 +268,12 @@ static void *watchdog(void *arg)
 		until.tv_sec += SWEEP_MS / 1000;
 		pthread_cond_timedwait(&g->wake, &g->lock, &until);
 		sweep(g, now_ms());
-		report(g);
+		memcpy(cuts, g->cuts, sizeof(cuts));
+		memcpy(last, g->last, sizeof(last));
+		memset(g->cuts, 0, sizeof(g->cuts));
+		pthread_mutex_unlock(&g->lock);
+		report(cuts, last);
+		pthread_mutex_lock(&g->lock);
 	}
 	pthread_mutex_unlock(&g->lock);
 	return NULL;
