@@ -87,9 +87,13 @@ static void started(struct guard *g, struct MHD_Connection *conn, struct tracked
 		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
 	unsigned open;
 
+	const union MHD_ConnectionInfo *peer =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	int proxy;
+
 	t->g = g;
 	t->fd = info ? info->connect_fd : -1;
-	http_client_addr(conn, NULL, &t->who);
+	proxy = http_client_addr(g->o.http, NULL, peer ? peer->client_addr : NULL, &t->who);
 	t->deadline = now_ms() + (int64_t)g->o.request_timeout * 1000;
 	pthread_mutex_lock(&g->lock);
 	t->next = g->head;
@@ -97,9 +101,10 @@ static void started(struct guard *g, struct MHD_Connection *conn, struct tracked
 		g->head->prev = t;
 	g->head = t;
 	/* guard_accept let it in, but other threads may have accepted from
-	 * the same address meanwhile: the count here is the exact one. */
-	open = connlimit_open(g->conns, &t->who);
-	t->counted = open > 0;
+	 * the same address meanwhile: the count here is the exact one.  A
+	 * trusted proxy carries many clients: it bounds them itself. */
+	open = proxy ? 1 : connlimit_open(g->conns, &t->who);
+	t->counted = !proxy && open > 0;
 	if (open == 0 || open > g->o.per_client)
 		cut(g, t, CUT_PER_CLIENT);
 	pthread_mutex_unlock(&g->lock);
@@ -144,7 +149,8 @@ enum MHD_Result guard_accept(void *cls, const struct sockaddr *addr, socklen_t a
 	int ok;
 
 	(void)addrlen;
-	http_client_addr(NULL, addr, &who);
+	if (http_client_addr(g->o.http, NULL, addr, &who))
+		return MHD_YES;
 	pthread_mutex_lock(&g->lock);
 	ok = connlimit_admits(g->conns, &who);
 	if (!ok) {

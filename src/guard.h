@@ -14,8 +14,10 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+struct http;
 struct guard_options {
-	unsigned per_client;      /* connections open per client address */
+	const struct http *http; /* for http_client_addr */
+	unsigned per_client;      /* connections open per client address (trusted proxies: no limit) */
 	size_t max_open;          /* connections the server allows in all */
 	unsigned request_timeout; /* seconds for a request to arrive */
 	unsigned send_timeout;    /* seconds any response may take to send ... */

@@ -43,6 +43,9 @@ struct http {
 	pthread_mutex_t rate_lock; /* guards rates: a full table's purge waits for no request */
 	struct ratelimit *rates;   /* new selections per client and hour */
 	struct guard *guard;
+	struct proxy_list proxies; /* a copy: the configuration goes with its catalogue */
+	enum proxy_header proxy_kind;
+	const char *proxy_header; /* its name */
 };
 
 /* The state of a POST /my while its body arrives. */
@@ -559,14 +562,67 @@ static enum MHD_Result serve_my(struct http *h, struct MHD_Connection *conn, str
 	return ret;
 }
 
-void http_client_addr(struct MHD_Connection *conn, const struct sockaddr *peer,
-		      struct client_addr *out)
+/* Fields of one header joined with ", " (RFC 9110 5.3), as proxy_client
+ * wants them; a value longer than the buffer is not believed. */
+struct joined {
+	const char *name;
+	char value[4096];
+	size_t len;
+	int overflow;
+};
+
+static enum MHD_Result join_field(void *cls, enum MHD_ValueKind kind, const char *key,
+				  const char *value)
+{
+	struct joined *j = cls;
+	size_t n = strlen(value);
+
+	(void)kind;
+	if (strcasecmp(key, j->name) != 0)
+		return MHD_YES;
+	if (j->len + n + 3 > sizeof(j->value)) {
+		j->overflow = 1;
+		return MHD_NO;
+	}
+	if (j->len) {
+		memcpy(j->value + j->len, ", ", 2);
+		j->len += 2;
+	}
+	memcpy(j->value + j->len, value, n + 1);
+	j->len += n;
+	return MHD_YES;
+}
+
+static void addr_of(const struct sockaddr *sa, struct client_addr *out);
+
+int http_client_addr(const struct http *h, struct MHD_Connection *conn, const struct sockaddr *peer,
+		     struct client_addr *out)
 {
 	const union MHD_ConnectionInfo *info =
 		conn && !peer ? MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS)
 			      : NULL;
 	const struct sockaddr *sa = peer ? peer : info ? info->client_addr : NULL;
+	struct sockaddr_storage client;
+	struct joined j = { .len = 0 };
 
+	if (!sa || !h || !proxy_trusted(&h->proxies, sa)) {
+		addr_of(sa, out);
+		return 0;
+	}
+	if (!conn) { /* accepting: no header yet */
+		addr_of(sa, out);
+		return 1;
+	}
+	j.name = h->proxy_header;
+	MHD_get_connection_values(conn, MHD_HEADER_KIND, join_field, &j);
+	proxy_client(&h->proxies, sa, h->proxy_kind, j.len && !j.overflow ? j.value : NULL,
+		     &client);
+	addr_of((const struct sockaddr *)&client, out);
+	return 1;
+}
+
+static void addr_of(const struct sockaddr *sa, struct client_addr *out)
+{
 	memset(out, 0, sizeof(*out));
 	if (sa && sa->sa_family == AF_INET) {
 		out->family = AF_INET;
@@ -593,7 +649,7 @@ static enum rl_result rate_limit(struct http *h, struct MHD_Connection *conn, in
 	struct client_addr who;
 	enum rl_result rc;
 
-	http_client_addr(conn, NULL, &who);
+	http_client_addr(h, conn, NULL, &who);
 	pthread_mutex_lock(&h->rate_lock);
 	rc = ratelimit_take(h->rates, &who, now, wait);
 	pthread_mutex_unlock(&h->rate_lock);
@@ -852,9 +908,10 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 	log_warn("http: %s", msg);
 }
 
-static struct guard *start_guard(const struct http_options *o)
+static struct guard *start_guard(const struct http *h, const struct http_options *o)
 {
 	struct guard_options go = {
+		.http = h,
 		.per_client = o->max_connections_per_client ? o->max_connections_per_client : 64,
 		.max_open = (size_t)o->max_connections * (o->n_listen ? o->n_listen : 1),
 		.request_timeout = o->request_timeout ? o->request_timeout : 30,
@@ -879,7 +936,19 @@ int http_start(const struct http_options *o, struct http **out)
 	h->views = view_cache_new(1024, o->view_cache_bytes ? o->view_cache_bytes : 64 << 20);
 	h->rates = ratelimit_new(o->selections_per_hour ? o->selections_per_hour : 30, 3600,
 				 o->rate_limit_clients ? o->rate_limit_clients : 65536);
-	h->guard = start_guard(o);
+	if (o->trusted_proxies && o->trusted_proxies->n) {
+		h->proxies.ranges = malloc(o->trusted_proxies->n * sizeof(struct proxy_range));
+		if (!h->proxies.ranges) {
+			http_stop(h);
+			return -ENOMEM;
+		}
+		memcpy(h->proxies.ranges, o->trusted_proxies->ranges,
+		       o->trusted_proxies->n * sizeof(struct proxy_range));
+		h->proxies.n = o->trusted_proxies->n;
+	}
+	h->proxy_kind = o->proxy_header;
+	h->proxy_header = h->proxy_kind == PROXY_FORWARDED ? "Forwarded" : "X-Forwarded-For";
+	h->guard = start_guard(h, o);
 	if (!h->views || !h->rates || !h->guard) {
 		http_stop(h);
 		return -ENOMEM;
@@ -933,6 +1002,7 @@ void http_stop(struct http *h)
 		MHD_stop_daemon(h->daemons[i]);
 	guard_free(h->guard);
 	ratelimit_free(h->rates);
+	free(h->proxies.ranges);
 	catalogue_unref(h->current);
 	view_cache_free(h->views);
 	selections_close(h->selections);

@@ -464,7 +464,9 @@ static int start(struct loop *l, struct catalogue **first)
 				    c->send_timeout,
 				    c->send_min_rate,
 				    c->max_old_catalogues,
-				    c->rate_limit_clients };
+				    c->rate_limit_clients,
+				    &c->trusted_proxies,
+				    c->proxy_header };
 	if (l->o->now && simulate(l->o, p) < 0) {
 		prog_free(p);
 		conf_free(c);

@@ -205,6 +205,18 @@ class Guards(unittest.TestCase):
             time.sleep(0.1)
         self.assertIn(line, d.stderr())
 
+    def test_a_trusted_proxy_is_not_held_to_the_per_client_limit(self):
+        d = self.start('max_connections_per_client = 2; trusted_proxies = [ "127.0.0.1" ];')
+        held = [connect(d.port) for _ in range(4)]
+        time.sleep(0.3)
+        self.assertFalse(closed_by_peer(held[-1], 1), "the proxy's fourth connection was closed")
+        others = [connect(d.port, OTHER) for _ in range(3)]
+        self.assertTrue(closed_by_peer(others[-1], 5), "127.0.0.2's third connection stayed open")
+        held[-1].sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        self.assertIn(b"200", held[-1].recv(4096))
+        for s in held + others:
+            s.close()
+
     def test_a_request_trickled_in_is_cut_at_request_timeout(self):
         d = self.start('request_timeout = "2s"; timeout = "60s";')
         s = connect(d.port)
