@@ -11,6 +11,7 @@
 #include "buf.h"
 #include "clock.h"
 #include "log.h"
+#include "metrics.h"
 #include "parallel.h"
 #include "schedule.h"
 #include "state.h"
@@ -457,6 +458,7 @@ struct catalogue *catalogue_new(struct conf *c, struct programme *p, struct feed
 	pthread_mutex_init(&cat->live_lock, NULL);
 	cat->loaded_at = now;
 	cat->generation = __atomic_add_fetch(&generations, 1, __ATOMIC_RELAXED);
+	metrics_catalogues_alive(1);
 	snprintf(cat->cache_control, sizeof(cat->cache_control), "public, max-age=%lld",
 		 (long long)c->refresh);
 	pages_build(fs, c, &cat->pages);
@@ -647,4 +649,5 @@ void catalogue_unref(struct catalogue *cat)
 	prog_free(cat->prog);
 	conf_free(cat->conf);
 	free(cat);
+	metrics_catalogues_alive(-1);
 }

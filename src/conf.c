@@ -24,7 +24,11 @@ static const char *const http_keys[] = { "listen", "max_connections", "timeout",
 					 "selection_max_sessions", "selections_per_hour",
 					 "view_cache_mb", "trusted_proxies", "proxy_header",
 					 /* stored selections: a cap, and expiry */
-					 "selections_max", "selections_expire", NULL };
+					 "selections_max", "selections_expire",
+					 /* guards against hostile and slow clients */
+					 "max_connections_per_client", "request_timeout",
+					 "send_timeout", "send_min_rate", "max_old_catalogues",
+					 "rate_limit_clients", NULL };
 static const char *const feeds_keys[] = { "refresh", "alarms", NULL };
 static const char *const reminders_keys[] = { "before", "catch_up", "skip_kinds", NULL };
 static const char *const channel_keys[] = { "name", "type", "to", "smtp_url", "from", "username",
@@ -307,6 +311,33 @@ static void load_trusted_proxies(struct conf *c, struct lcfg *lc, const config_s
 		bad_value(lc, g, "proxy_header", header, "\"X-Forwarded-For\" or \"Forwarded\"");
 }
 
+/* A duration of at least one second and at most a day. */
+static unsigned seconds(struct lcfg *lc, const config_setting_t *g, const char *name, int64_t def)
+{
+	int64_t v = def;
+
+	if (g && lcfg_duration(lc, g, name, def, &v) == 0 && (v < 1 || v > 86400)) {
+		const config_setting_t *s = config_setting_get_member(g, name);
+
+		diag_error(lc->d, lcfg_file(lc, s), lcfg_line(s),
+			   "'%s' must be between \"1s\" and \"1d\"", name);
+		v = def;
+	}
+	return (unsigned)v;
+}
+
+/* Limits on hostile and slow clients; README "HTTP" says why each
+ * default is what it is. */
+static void load_guards(struct conf *c, struct lcfg *lc, const config_setting_t *g)
+{
+	c->max_connections_per_client = bounded(lc, g, "max_connections_per_client", 64, 1, 100000);
+	c->request_timeout = seconds(lc, g, "request_timeout", 30);
+	c->send_timeout = seconds(lc, g, "send_timeout", 60);
+	c->send_min_rate = bounded(lc, g, "send_min_rate", 2048, 1, 1000000000);
+	c->max_old_catalogues = bounded(lc, g, "max_old_catalogues", 2, 0, 64);
+	c->rate_limit_clients = bounded(lc, g, "rate_limit_clients", 65536, 16, 16777216);
+}
+
 /* listen is one address or an array of them (IPv4 and IPv6 side by side). */
 static void load_http(struct conf *c, struct lcfg *lc, const config_setting_t *g)
 {
@@ -348,6 +379,7 @@ static void load_http(struct conf *c, struct lcfg *lc, const config_setting_t *g
 		diag_error(lc->d, lcfg_file(lc, s), lcfg_line(s),
 			   "'selections_expire' must be at least \"1h\"");
 	}
+	load_guards(c, lc, g);
 }
 
 /* Where the programme comes from: a file, or a URL polled into the

@@ -64,6 +64,13 @@ struct conf {
 	/* stored selections */
 	unsigned selections_max;   /* then POST /my is 503 */
 	int64_t selections_expire; /* seconds unused before removal */
+	/* guards against hostile and slow clients (guard.c, ratelimit.c) */
+	unsigned max_connections_per_client;
+	unsigned request_timeout; /* seconds for a whole request to arrive */
+	unsigned send_timeout;    /* seconds for any response ... */
+	unsigned send_min_rate;   /* ... plus its bytes at this rate */
+	unsigned max_old_catalogues;
+	unsigned rate_limit_clients; /* addresses the selection limit remembers */
 	int64_t refresh;
 	int64_t *alarms;
 	size_t n_alarms;

@@ -12,17 +12,20 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "buf.h"
 #include "clock.h"
+#include "guard.h"
 #include "html.h"
 #include "http_headers.h"
 #include "pages.h"
 #include "log.h"
 #include "metrics.h"
 #include "query.h"
+#include "ratelimit.h"
 #include "selections.h"
 #include "view.h"
 
@@ -35,24 +38,20 @@
 #define MAX_QUERY 8192
 /* A selection's form: session=ID, a few hundred times at most. */
 #define MAX_ID FORM_MAX_ID
-/* Buckets for counting new selections per client address and hour. */
-#define RATE_SLOTS 4096
-
-struct rate_slot {
-	uint64_t who;
-	int64_t hour;
-	unsigned count;
-};
-
 struct http {
 	struct MHD_Daemon *daemons[MAX_LISTEN];
 	size_t n_daemons;
-	pthread_mutex_t lock; /* guards current and rates */
+	pthread_mutex_t lock; /* guards current */
 	struct catalogue *current;
 	struct view_cache *views;
 	struct selections *selections;
-	unsigned max_sessions, per_hour;
-	struct rate_slot rates[RATE_SLOTS];
+	unsigned max_sessions;
+	pthread_mutex_t rate_lock; /* guards rates: a full table's purge waits for no request */
+	struct ratelimit *rates;   /* new selections per client and hour */
+	struct guard *guard;
+	struct proxy_list proxies; /* a copy: the configuration goes with its catalogue */
+	enum proxy_header proxy_kind;
+	const char *proxy_header; /* its name */
 };
 
 /* The state of a POST /my while its body arrives. */
@@ -149,6 +148,8 @@ void http_publish(struct http *h, struct catalogue *cat)
 	old = h->current;
 	h->current = cat;
 	pthread_mutex_unlock(&h->lock);
+	if (h->guard)
+		guard_publish(h->guard, cat->generation);
 	catalogue_unref(old);
 }
 
@@ -157,6 +158,7 @@ static enum MHD_Result queue(struct MHD_Connection *conn, unsigned status, struc
 {
 	enum MHD_Result ret = MHD_queue_response(conn, status, r);
 
+	guard_sending(conn, body);
 	metrics_bytes(body);
 	MHD_destroy_response(r);
 	return ret;
@@ -210,6 +212,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 	    *req_cls != &query_too_long)
 		post_free(*req_cls);
 	*req_cls = NULL;
+	guard_completed(conn);
 }
 
 static enum MHD_Result text_allow(struct MHD_Connection *conn, unsigned status, const char *type,
@@ -481,6 +484,7 @@ static enum MHD_Result serve_held(struct MHD_Connection *conn, struct catalogue 
 	if (gz)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
 	common_headers(cat, r, e, gz ? e->etag_gz : e->etag);
+	guard_holds(conn, cat->generation);
 	return queue(conn, MHD_HTTP_OK, r, head ? 0 : body->len);
 }
 
@@ -636,37 +640,122 @@ static enum MHD_Result serve_my(struct http *h, struct MHD_Connection *conn, str
 	return ret;
 }
 
-/* IPv4 addresses count one by one, IPv6 ones by /64: one household or
- * host holds a whole /64. */
-static uint64_t client_key(struct MHD_Connection *conn)
-{
-	const union MHD_ConnectionInfo *info =
-		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	const struct sockaddr *sa = info ? info->client_addr : NULL;
+/* Fields of one header joined with ", " (RFC 9110 5.3), as proxy_client
+ * wants them; a value longer than the buffer is not believed. */
+struct joined {
+	const char *name;
+	char value[4096];
+	size_t len;
+	int overflow;
+};
 
-	if (sa && sa->sa_family == AF_INET)
-		return hash_bytes(HASH_SEED, &((const struct sockaddr_in *)sa)->sin_addr, 4);
-	if (sa && sa->sa_family == AF_INET6)
-		return hash_bytes(HASH_SEED, &((const struct sockaddr_in6 *)sa)->sin6_addr, 8);
-	return 0;
+static enum MHD_Result join_field(void *cls, enum MHD_ValueKind kind, const char *key,
+				  const char *value)
+{
+	struct joined *j = cls;
+	size_t n = strlen(value);
+
+	(void)kind;
+	if (strcasecmp(key, j->name) != 0)
+		return MHD_YES;
+	if (j->len + n + 3 > sizeof(j->value)) {
+		j->overflow = 1;
+		return MHD_NO;
+	}
+	if (j->len) {
+		memcpy(j->value + j->len, ", ", 2);
+		j->len += 2;
+	}
+	memcpy(j->value + j->len, value, n + 1);
+	j->len += n;
+	return MHD_YES;
 }
 
-/* Counts a new selection of this client; 0, or the seconds to wait. */
-static int64_t rate_limit(struct http *h, struct MHD_Connection *conn, int64_t now)
-{
-	uint64_t who = client_key(conn);
-	struct rate_slot *slot = &h->rates[who % RATE_SLOTS];
-	int64_t wait = 0;
+static void addr_of(const struct sockaddr *sa, struct client_addr *out);
 
-	pthread_mutex_lock(&h->lock);
-	if (slot->who != who || slot->hour != now / 3600)
-		*slot = (struct rate_slot){ who, now / 3600, 0 };
-	if (slot->count >= h->per_hour)
-		wait = 3600 - now % 3600;
+int http_client_addr(const struct http *h, struct MHD_Connection *conn, const struct sockaddr *peer,
+		     struct client_addr *out)
+{
+	const union MHD_ConnectionInfo *info =
+		conn && !peer ? MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS)
+			      : NULL;
+	const struct sockaddr *sa = peer ? peer : info ? info->client_addr : NULL;
+	struct sockaddr_storage client;
+	struct joined j = { .len = 0 };
+
+	if (!sa || !h || !proxy_trusted(&h->proxies, sa)) {
+		addr_of(sa, out);
+		return 0;
+	}
+	if (!conn) { /* accepting: no header yet */
+		addr_of(sa, out);
+		return 1;
+	}
+	j.name = h->proxy_header;
+	MHD_get_connection_values(conn, MHD_HEADER_KIND, join_field, &j);
+	proxy_client(&h->proxies, sa, h->proxy_kind, j.len && !j.overflow ? j.value : NULL,
+		     &client);
+	addr_of((const struct sockaddr *)&client, out);
+	return 1;
+}
+
+static void addr_of(const struct sockaddr *sa, struct client_addr *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (sa && sa->sa_family == AF_INET) {
+		out->family = AF_INET;
+		memcpy(out->b, &((const struct sockaddr_in *)sa)->sin_addr, 4);
+	} else if (sa && sa->sa_family == AF_INET6) {
+		const struct in6_addr *a6 = &((const struct sockaddr_in6 *)sa)->sin6_addr;
+
+		if (IN6_IS_ADDR_V4MAPPED(a6)) {
+			out->family = AF_INET;
+			memcpy(out->b, a6->s6_addr + 12, 4);
+		} else {
+			out->family = AF_INET6;
+			memcpy(out->b, a6->s6_addr, 16);
+		}
+	} else {
+		out->family = AF_UNSPEC;
+	}
+}
+
+/* Counts a new selection of this client: RL_OK, or how long to wait. */
+static enum rl_result rate_limit(struct http *h, struct MHD_Connection *conn, int64_t now,
+				 int64_t *wait)
+{
+	struct client_addr who;
+	enum rl_result rc;
+
+	http_client_addr(h, conn, NULL, &who);
+	pthread_mutex_lock(&h->rate_lock);
+	rc = ratelimit_take(h->rates, &who, now, wait);
+	pthread_mutex_unlock(&h->rate_lock);
+	return rc;
+}
+
+/* 429 when this client made too many, 503 when too many clients did. */
+static enum MHD_Result rate_limited(struct MHD_Connection *conn, enum rl_result rc, int64_t wait)
+{
+	char why[160], after[32];
+	struct MHD_Response *r;
+
+	if (rc == RL_LIMITED)
+		snprintf(why, sizeof(why), "too many new selections from your address: try again "
+			 "in %lld minutes\n", (long long)(wait + 59) / 60);
 	else
-		slot->count++;
-	pthread_mutex_unlock(&h->lock);
-	return wait;
+		snprintf(why, sizeof(why), "too many addresses made selections recently: try again "
+			 "in %lld minutes\n", (long long)(wait + 59) / 60);
+	r = MHD_create_response_from_buffer(strlen(why), why, MHD_RESPMEM_MUST_COPY);
+	if (!r)
+		return MHD_NO;
+	snprintf(after, sizeof(after), "%lld", (long long)wait);
+	MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, after);
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	return queue(conn, rc == RL_LIMITED ? MHD_HTTP_TOO_MANY_REQUESTS
+					    : MHD_HTTP_SERVICE_UNAVAILABLE,
+		     r, strlen(why));
 }
 
 static enum MHD_Result post_field(void *cls, enum MHD_ValueKind kind, const char *key,
@@ -755,10 +844,11 @@ static int check_ids(struct post *p, const struct programme *prog)
 static enum MHD_Result post_end(struct http *h, struct MHD_Connection *conn, struct post *p)
 {
 	struct catalogue *cat = current(h);
-	char token[SELECTION_TOKEN_LEN + 1], where[64], why[128];
-	int64_t now = (int64_t)time(NULL), wait;
+	char token[SELECTION_TOKEN_LEN + 1], where[64];
+	int64_t now = (int64_t)time(NULL), wait = 0;
 	struct MHD_Response *r;
 	enum MHD_Result ret;
+	enum rl_result rl;
 	int stored;
 
 	if (!cat || !h->selections)
@@ -769,15 +859,9 @@ static enum MHD_Result post_end(struct http *h, struct MHD_Connection *conn, str
 		ret = client_error(conn, MHD_HTTP_BAD_REQUEST, "choose at least one session");
 	else if (check_ids(p, cat->prog) < 0)
 		ret = client_error(conn, MHD_HTTP_BAD_REQUEST, p->why);
-	else if ((wait = rate_limit(h, conn, now)) > 0) {
-		snprintf(why, sizeof(why), "too many new selections from your address: try again in "
-			 "%lld minutes\n", (long long)(wait + 59) / 60);
-		r = MHD_create_response_from_buffer(strlen(why), why, MHD_RESPMEM_MUST_COPY);
-		snprintf(where, sizeof(where), "%lld", (long long)wait);
-		MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, where);
-		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
-		ret = queue(conn, MHD_HTTP_TOO_MANY_REQUESTS, r, strlen(why));
-	} else if ((stored = selections_create(h->selections, (const char *const *)p->ids, p->n,
+	else if ((rl = rate_limit(h, conn, now, &wait)) != RL_OK)
+		ret = rate_limited(conn, rl, wait);
+	else if ((stored = selections_create(h->selections, (const char *const *)p->ids, p->n,
 					       now, token)) == -ENOSPC) {
 		/* http.selections_max: room comes back as unused ones expire. */
 		static const char full[] = "this server stores as many personal selections as it "
@@ -998,6 +1082,21 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 	log_warn("http: %s", msg);
 }
 
+static struct guard *start_guard(const struct http *h, const struct http_options *o)
+{
+	struct guard_options go = {
+		.http = h,
+		.per_client = o->max_connections_per_client ? o->max_connections_per_client : 64,
+		.max_open = (size_t)o->max_connections * (o->n_listen ? o->n_listen : 1),
+		.request_timeout = o->request_timeout ? o->request_timeout : 30,
+		.send_timeout = o->send_timeout ? o->send_timeout : 60,
+		.send_min_rate = o->send_min_rate ? o->send_min_rate : 2048,
+		.max_old_catalogues = o->max_old_catalogues,
+	};
+
+	return guard_new(&go);
+}
+
 int http_start(const struct http_options *o, struct http **out)
 {
 	struct http *h = calloc(1, sizeof(*h));
@@ -1006,12 +1105,31 @@ int http_start(const struct http_options *o, struct http **out)
 	if (!h)
 		return -ENOMEM;
 	pthread_mutex_init(&h->lock, NULL);
+	pthread_mutex_init(&h->rate_lock, NULL);
 	h->max_sessions = o->selection_max_sessions ? o->selection_max_sessions : 500;
-	h->per_hour = o->selections_per_hour ? o->selections_per_hour : 30;
 	h->views = view_cache_new(1024, o->view_cache_bytes ? o->view_cache_bytes : 64 << 20);
-	if (!h->views || (o->state_dir && (rc = selections_open(o->state_dir, &h->selections)) < 0)) {
+	h->rates = ratelimit_new(o->selections_per_hour ? o->selections_per_hour : 30, 3600,
+				 o->rate_limit_clients ? o->rate_limit_clients : 65536);
+	if (o->trusted_proxies && o->trusted_proxies->n) {
+		h->proxies.ranges = malloc(o->trusted_proxies->n * sizeof(struct proxy_range));
+		if (!h->proxies.ranges) {
+			http_stop(h);
+			return -ENOMEM;
+		}
+		memcpy(h->proxies.ranges, o->trusted_proxies->ranges,
+		       o->trusted_proxies->n * sizeof(struct proxy_range));
+		h->proxies.n = o->trusted_proxies->n;
+	}
+	h->proxy_kind = o->proxy_header;
+	h->proxy_header = h->proxy_kind == PROXY_FORWARDED ? "Forwarded" : "X-Forwarded-For";
+	h->guard = start_guard(h, o);
+	if (!h->views || !h->rates || !h->guard) {
 		http_stop(h);
-		return h->views ? rc : -ENOMEM;
+		return -ENOMEM;
+	}
+	if (o->state_dir && (rc = selections_open(o->state_dir, &h->selections)) < 0) {
+		http_stop(h);
+		return rc;
 	}
 	for (size_t i = 0; i < o->n_listen && i < MAX_LISTEN && rc == 0; i++) {
 		int fd = bind_socket(o->listen[i]);
@@ -1022,7 +1140,7 @@ int http_start(const struct http_options *o, struct http **out)
 		}
 		h->daemons[i] = MHD_start_daemon(
 			MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG,
-			0, NULL, NULL, on_request, h,
+			0, guard_accept, h->guard, on_request, h,
 			MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 			MHD_OPTION_LISTEN_SOCKET, fd,
 			MHD_OPTION_THREAD_POOL_SIZE, o->threads,
@@ -1033,6 +1151,7 @@ int http_start(const struct http_options *o, struct http **out)
 			MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL,
 			MHD_OPTION_STRICT_FOR_CLIENT, 1,
 			MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+			MHD_OPTION_NOTIFY_CONNECTION, guard_notify, h->guard,
 			MHD_OPTION_END);
 		if (!h->daemons[i]) {
 			log_err("cannot start the HTTP server on %s", o->listen[i]);
@@ -1056,9 +1175,13 @@ void http_stop(struct http *h)
 		return;
 	for (size_t i = 0; i < h->n_daemons; i++)
 		MHD_stop_daemon(h->daemons[i]);
+	guard_free(h->guard);
+	ratelimit_free(h->rates);
+	free(h->proxies.ranges);
 	catalogue_unref(h->current);
 	view_cache_free(h->views);
 	selections_close(h->selections);
 	pthread_mutex_destroy(&h->lock);
+	pthread_mutex_destroy(&h->rate_lock);
 	free(h);
 }

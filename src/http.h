@@ -7,6 +7,8 @@
 #include <stdint.h>
 
 #include "catalogue.h"
+#include "proxy.h"
+#include "ratelimit.h"
 
 struct http_options {
 	const char *const *listen; /* "ADDR:PORT", "[V6]:PORT" */
@@ -18,6 +20,15 @@ struct http_options {
 	unsigned selection_max_sessions; /* per selection */
 	unsigned selections_per_hour;    /* new selections per client address */
 	size_t view_cache_bytes;         /* filtered and personal feeds kept */
+	/* Guards against hostile and slow clients (guard.c, ratelimit.c). */
+	unsigned max_connections_per_client;
+	unsigned request_timeout;    /* seconds for a whole request to arrive */
+	unsigned send_timeout;       /* seconds for any response ... */
+	unsigned send_min_rate;      /* ... plus its bytes at this rate (bytes/s) */
+	unsigned max_old_catalogues; /* older catalogues responses may keep alive */
+	unsigned rate_limit_clients; /* addresses the selection limit remembers */
+	const struct proxy_list *trusted_proxies; /* copied; NULL: none */
+	enum proxy_header proxy_header;
 };
 
 struct http;
@@ -30,6 +41,17 @@ int http_start(const struct http_options *o, struct http **out);
 void http_publish(struct http *h, struct catalogue *cat);
 /* Stops accepting, closes connections, frees; accepts NULL. */
 void http_stop(struct http *h);
+
+struct MHD_Connection;
+struct sockaddr;
+/* Who a connection or request comes from: the one place that decides,
+ * for the limits and the log.  The peer's address (IPv4-mapped IPv6 read
+ * as IPv4), or for a peer in http.trusted_proxies the client its
+ * forwarding header names (proxy.c).  conn may be NULL while a connection
+ * is accepted (no header yet: peer given), peer NULL when conn is given.
+ * Returns 1 when the peer is a trusted proxy, else 0. */
+int http_client_addr(const struct http *h, struct MHD_Connection *conn, const struct sockaddr *peer,
+		     struct client_addr *out);
 
 /* Splits "ADDR:PORT" / "[ADDR]:PORT" into host and port (out buffers of
  * at least 64 and 8 bytes).  Returns 0 or -EINVAL. */

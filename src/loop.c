@@ -667,7 +667,15 @@ static int start(struct loop *l, struct catalogue **first)
 				    c->state_dir,
 				    c->selection_max_sessions,
 				    c->selections_per_hour,
-				    (size_t)c->view_cache_mb << 20 };
+				    (size_t)c->view_cache_mb << 20,
+				    c->max_connections_per_client,
+				    c->request_timeout,
+				    c->send_timeout,
+				    c->send_min_rate,
+				    c->max_old_catalogues,
+				    c->rate_limit_clients,
+				    &c->trusted_proxies,
+				    c->proxy_header };
 	if (l->o->now && simulate(l->o, p) < 0) {
 		prog_free(p);
 		conf_free(c);

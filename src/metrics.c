@@ -23,6 +23,11 @@ static uint64_t sessions, feeds, feed_bytes;
 static uint64_t views, view_bytes, selections_created;
 static const char *const fetch_results[] = { "new", "unchanged", "failed", "rejected" };
 static uint64_t fetches[4];
+static const char *const close_reasons[] = { "per_client", "request_timeout", "send_timeout",
+					     "old_catalogue" };
+#define N_CLOSE_REASONS (sizeof(close_reasons) / sizeof(close_reasons[0]))
+static uint64_t closed[N_CLOSE_REASONS];
+static int64_t catalogues_alive;
 
 /* Reminder counters per channel: few channels, updated by the loop,
  * read by /metrics, so a mutex is cheap enough. */
@@ -145,6 +150,31 @@ void metrics_reminders_pending(size_t n)
 	SET(reminders_pending, (uint64_t)n);
 }
 
+void metrics_connection_closed(const char *reason)
+{
+	for (size_t i = 0; i < N_CLOSE_REASONS; i++)
+		if (strcmp(reason, close_reasons[i]) == 0)
+			ADD(closed[i], 1);
+}
+
+void metrics_catalogues_alive(int delta)
+{
+	ADD(catalogues_alive, delta);
+}
+
+static void render_guards(struct buf *b)
+{
+	buf_adds(b, "# HELP agendad_http_connections_closed_total Connections closed by a limit,"
+		    " by reason.\n# TYPE agendad_http_connections_closed_total counter\n");
+	for (size_t i = 0; i < N_CLOSE_REASONS; i++)
+		buf_printf(b, "agendad_http_connections_closed_total{reason=\"%s\"} %llu\n",
+			   close_reasons[i], (unsigned long long)GET(closed[i]));
+	buf_printf(b, "# HELP agendad_catalogues_alive Programme snapshots in memory: the"
+		      " published one and older ones responses still send from.\n"
+		      "# TYPE agendad_catalogues_alive gauge\nagendad_catalogues_alive %lld\n",
+		   (long long)GET(catalogues_alive));
+}
+
 static int cmp_i64(const void *a, const void *b)
 {
 	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
@@ -250,6 +280,7 @@ char *metrics_render(size_t *len)
 	for (size_t i = 0; i < 4; i++)
 		buf_printf(&b, "agendad_programme_fetches_total{result=\"%s\"} %llu\n",
 			   fetch_results[i], (unsigned long long)GET(fetches[i]));
+	render_guards(&b);
 	render_reminders(&b);
 	return buf_steal(&b, len);
 }

@@ -24,6 +24,12 @@ void metrics_views(size_t entries, size_t bytes);
 void metrics_selection_created(void);
 /* A fetch of programme_url: "new", "unchanged", "failed" or "rejected". */
 void metrics_fetch(const char *result);
+/* Connection guards (guard.c): a connection closed by a limit, by
+ * reason ("per_client", "request_timeout", "send_timeout",
+ * "old_catalogue"), and catalogues alive (current and older ones still
+ * held by responses in flight). */
+void metrics_connection_closed(const char *reason);
+void metrics_catalogues_alive(int delta);
 /* The whole exposition text; caller frees. */
 char *metrics_render(size_t *len);
 

@@ -550,6 +550,53 @@ static void test_trusted_proxies(void **state)
 	CHECK_ERRORS(bad, ex);
 }
 
+/* The limits on hostile and slow clients: defaults, values, bounds. */
+static void test_http_guards(void **state)
+{
+	static const char text[] = "programme = \"p\";\n"
+				   "http = { max_connections_per_client = 8; request_timeout = \"5s\";\n"
+				   "  send_timeout = \"2m\"; send_min_rate = 100; max_old_catalogues = 0;\n"
+				   "  rate_limit_clients = 1000; };\n";
+	static const char bad[] = "programme = \"p\";\n"
+				  "http = {\n"
+				  "  max_connections_per_client = 0;\n"
+				  "  request_timeout = \"0s\";\n"
+				  "  send_timeout = \"2d\";\n"
+				  "  rate_limit_clients = 15;\n"
+				  "};\n";
+	static const struct expected ex[] = {
+		{ "max_connections_per_client", 0,
+		  "'max_connections_per_client' must be between 1 and 100000" },
+		{ "request_timeout", 0, "'request_timeout' must be between \"1s\" and \"1d\"" },
+		{ "send_timeout", 0, "'send_timeout' must be between \"1s\" and \"1d\"" },
+		{ "rate_limit_clients", 0, "'rate_limit_clients' must be between 16 and 16777216" },
+	};
+	struct loaded L;
+
+	(void)state;
+	load(&L, "programme = \"p\";\n");
+	assert_non_null(L.c);
+	assert_int_equal(L.c->max_connections_per_client, 64);
+	assert_int_equal(L.c->request_timeout, 30);
+	assert_int_equal(L.c->send_timeout, 60);
+	assert_int_equal(L.c->send_min_rate, 2048);
+	assert_int_equal(L.c->max_old_catalogues, 2);
+	assert_int_equal(L.c->rate_limit_clients, 65536);
+	unload(&L);
+
+	load(&L, text);
+	assert_non_null(L.c);
+	assert_int_equal(L.c->max_connections_per_client, 8);
+	assert_int_equal(L.c->request_timeout, 5);
+	assert_int_equal(L.c->send_timeout, 120);
+	assert_int_equal(L.c->send_min_rate, 100);
+	assert_int_equal(L.c->max_old_catalogues, 0);
+	assert_int_equal(L.c->rate_limit_clients, 1000);
+	unload(&L);
+
+	check_errors(bad, ex, sizeof(ex) / sizeof(ex[0]));
+}
+
 static void test_syntax_error(void **state)
 {
 	static const char text[] = "programme = \"p\";\n"
@@ -719,6 +766,7 @@ int main(void)
 		cmocka_unit_test(test_programme_max_mb),
 		cmocka_unit_test(test_empty_groups),
 		cmocka_unit_test(test_http),
+		cmocka_unit_test(test_http_guards),
 		cmocka_unit_test(test_trusted_proxies),
 		cmocka_unit_test(test_relative_paths),
 		cmocka_unit_test(test_base_url),
