@@ -306,5 +306,10 @@ struct view *view_selection(struct view_cache *vc, struct catalogue *cat, const 
 	v = make(cat, key, name.data, items, n, q);
 	buf_free(&name);
 	free(items);
+	if (v) {
+		snprintf(v->cache_control, sizeof(v->cache_control), "private, max-age=%lld",
+			 (long long)cat->conf->refresh);
+		v->entry.cache_control = v->cache_control;
+	}
 	return finish(vc, v);
 }

@@ -21,6 +21,7 @@ struct view {
 	size_t name_len, bytes;
 	struct gz_chunk name_gz, doc_gz;
 	unsigned char trailer[8];
+	char cache_control[48]; /* a personal feed's: kept out of shared caches */
 	uint64_t used;
 	int refs;
 };

@@ -227,6 +227,7 @@ class ThroughNginx(unittest.TestCase):
         self.assertGreater(self.check_links(path, page), 0)
         status, h, feed = self.get(path + ".ics")
         self.assertEqual(status, 200)
+        self.assertRegex(h["cache-control"], r"^private, max-age=\d+$")
         self.assertIn(b"SUMMARY:Opening Session", feed)
 
     def test_rate_limits_per_attendee(self):
