@@ -2,15 +2,12 @@
 (tests/js/check_ical.mjs) and python3-icalendar (check_ical.py).  Each
 prints, per .ics file of a folder, what it read as JSON."""
 import json
-import os
 import pathlib
 import shutil
 import subprocess
 import urllib.request
 
-from agendadtest import SRCDIR
-
-JSDIR = pathlib.Path(os.environ.get("AGENDAD_TEST_SUPPORT") or SRCDIR) / "tests" / "js"
+from agendadtest import JSDIR, SRCDIR  # noqa: F401 (JSDIR is imported from here)
 PY_CHECKER = SRCDIR / "tests" / "integration" / "check_ical.py"
 
 

@@ -8,7 +8,7 @@ Environment:
     AGENDAD_TOP_SRCDIR  the source tree (default: two levels above this file)
     AGENDAD_KEEP_TMP    if set, keep the temporary directories and print them
 
-Needs node (on PATH) with <srcdir>/tests/js/node_modules (ical.js), and a
+Needs node (on PATH) with tests/js/node_modules (ical.js; AGENDAD_JS_TOOLS), and a
 Python with python-icalendar for check_ical.py (/usr/bin/python3 on Debian).
 
 What it does:
@@ -42,10 +42,12 @@ from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import agendadtest  # noqa: E402
+
 SRCDIR = os.path.abspath(os.environ.get("AGENDAD_TOP_SRCDIR") or os.path.join(HERE, "..", ".."))
 AGENDAD = os.path.abspath(os.environ.get("AGENDAD") or os.path.join(SRCDIR, "src", "agendad"))
-# make distcheck points AGENDAD_TEST_SUPPORT at the tree that has the npm packages.
-JSDIR = os.path.join(os.environ.get("AGENDAD_TEST_SUPPORT") or SRCDIR, "tests", "js")
+JSDIR = str(agendadtest.JSDIR)
 JS_CHECKER = os.path.join(JSDIR, "check_ical.mjs")
 PY_CHECKER = os.path.join(SRCDIR, "tests", "integration", "check_ical.py")
 HOSTILE = os.path.join(SRCDIR, "tests", "integration", "hostile.py")
