@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Conformance of agendad's exported iCalendar feeds (SPEC 1, 3, 5).
+"""Conformance of agendad's exported iCalendar feeds (doc/reference.md §1, §3, §5).
 
     /usr/bin/python3 tests/integration/test_feeds.py [-v] [unittest args]
 

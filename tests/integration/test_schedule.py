@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""schedule.json and schedule.xml (SPEC 4) against a schema and an XSD (our
+"""schedule.json and schedule.xml (doc/reference.md §4) against a schema and an XSD (our
 own structural ones in tests/data/; test_real_data.py runs the same checks
 with the official C3VOC files), and against the programme, read
 independently (python3-libconf, zoneinfo).
