@@ -295,7 +295,7 @@ struct catalogue *catalogue_new(struct conf *c, struct programme *p, struct feed
 	pthread_mutex_init(&cat->docs_lock, NULL);
 	cat->loaded_at = now;
 	cat->generation = __atomic_add_fetch(&generations, 1, __ATOMIC_RELAXED);
-	snprintf(cat->cache_control, sizeof(cat->cache_control), "max-age=%lld",
+	snprintf(cat->cache_control, sizeof(cat->cache_control), "public, max-age=%lld",
 		 (long long)c->refresh);
 	cat->n_entries = n_feeds + 1;
 	cat->entries = calloc(cat->n_entries, sizeof(*cat->entries));

@@ -51,7 +51,7 @@ struct catalogue {
 	size_t n_entries;
 	int64_t loaded_at;
 	uint64_t generation; /* unique per catalogue, for caches of derived feeds */
-	char cache_control[32]; /* from feeds.refresh */
+	char cache_control[48]; /* "public, max-age=" feeds.refresh */
 	size_t total_plain, total_gzip;
 	/* private */
 	pthread_mutex_t docs_lock; /* guards the schedule documents, built when first asked for */

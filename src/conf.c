@@ -4,19 +4,22 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "lcfg.h"
+#include "programme.h"
 
 #ifndef LOCALSTATEDIR
 #define LOCALSTATEDIR "/var"
 #endif
 
 static const char *const top_keys[] = { "programme", "programme_url", "programme_poll",
-					"speakers_overlay", "state_dir", "base_url", "export_dir",
+					"programme_max_mb", "speakers_overlay", "state_dir", "base_url", "export_dir",
 					"http", "feeds", "reminders", "channels", NULL };
 static const char *const http_keys[] = { "listen", "max_connections", "timeout", "threads",
 					 "selection_max_sessions", "selections_per_hour",
-					 "view_cache_mb", NULL };
+					 "view_cache_mb", "trusted_proxies", "proxy_header",
+					 NULL };
 static const char *const feeds_keys[] = { "refresh", "alarms", NULL };
 static const char *const reminders_keys[] = { "before", "catch_up", "skip_kinds", NULL };
 static const char *const channel_keys[] = { "name", "type", "to", "smtp_url", "from", "username",
@@ -192,6 +195,34 @@ static const config_setting_t *subgroup(struct lcfg *lc, const config_setting_t 
 	return g;
 }
 
+/* Addresses and CIDR ranges of the reverse proxies whose forwarding
+ * headers are believed; none by default. */
+static void load_trusted_proxies(struct conf *c, struct lcfg *lc, const config_setting_t *g)
+{
+	const config_setting_t *s = g ? config_setting_get_member(g, "trusted_proxies") : NULL;
+	const char **specs, *header;
+	size_t n = s ? lcfg_strings(lc, g, "trusted_proxies", &specs) : 0;
+
+	c->trusted_proxies.ranges = arena_alloc(c->arena, sizeof(struct proxy_range) * (n + 1));
+	c->trusted_proxies.n = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct proxy_range *r = &c->trusted_proxies.ranges[c->trusted_proxies.n];
+
+		if (proxy_range_parse(specs[i], r) == 0)
+			c->trusted_proxies.n++;
+		else
+			diag_error(lc->d, lcfg_file(lc, s), lcfg_line(s),
+				   "'trusted_proxies': \"%s\" is not an address or CIDR range "
+				   "(\"192.0.2.1\", \"10.0.0.0/8\", \"::1\", \"fd00::/8\")", specs[i]);
+	}
+	header = g ? lcfg_string(lc, g, "proxy_header", 0) : NULL;
+	c->proxy_header = PROXY_X_FORWARDED_FOR;
+	if (header && strcasecmp(header, "Forwarded") == 0)
+		c->proxy_header = PROXY_FORWARDED;
+	else if (header && strcasecmp(header, "X-Forwarded-For") != 0)
+		bad_value(lc, g, "proxy_header", header, "\"X-Forwarded-For\" or \"Forwarded\"");
+}
+
 /* listen is one address or an array of them (IPv4 and IPv6 side by side). */
 static void load_http(struct conf *c, struct lcfg *lc, const config_setting_t *g)
 {
@@ -222,6 +253,7 @@ static void load_http(struct conf *c, struct lcfg *lc, const config_setting_t *g
 	c->http_timeout = 30;
 	if (g)
 		lcfg_duration(lc, g, "timeout", 30, &c->http_timeout);
+	load_trusted_proxies(c, lc, g);
 }
 
 /* Where the programme comes from: a file, or a URL polled into the
@@ -245,6 +277,11 @@ static void load_source(struct conf *c, struct lcfg *lc, const config_setting_t 
 		diag_error(lc->d, lcfg_file(lc, s), lcfg_line(s),
 			   "'programme_poll' must be at least \"2s\"");
 	}
+	/* Programme documents: 256 MiB by default, three times a
+	 * 100,000-session programme (bench/gen_programme.py: 85 MB). */
+	c->programme_max_size = (size_t)bounded(lc, root, "programme_max_mb",
+						 (unsigned)(PROG_MAX_SIZE_DEFAULT >> 20), 1, 4096)
+				 << 20;
 	s = config_setting_get_member(root, url ? "programme_url" : "programme");
 	c->programme_line = s ? lcfg_line(s) : 0;
 	c->speakers_overlay = conf_path(c, lcfg_string(lc, root, "speakers_overlay", 0));

@@ -7,6 +7,7 @@
 
 #include "arena.h"
 #include "diag.h"
+#include "proxy.h"
 
 enum conf_channel_type { CHANNEL_EMAIL, CHANNEL_WEBHOOK };
 enum conf_tls { TLS_NONE, TLS_STARTTLS, TLS_IMPLICIT };
@@ -39,6 +40,7 @@ struct conf {
 	int programme_line;
 	const char *programme_url;    /* or fetched from here, into the state directory */
 	int64_t programme_poll;       /* seconds between fetches */
+	size_t programme_max_size;    /* bytes of a programme document (programme_max_mb) */
 	const char *speakers_overlay; /* e-mail addresses and more, by speaker id */
 	const char *state_dir;
 	const char *base_url; /* without a trailing '/' */
@@ -52,6 +54,8 @@ struct conf {
 	unsigned selection_max_sessions; /* sessions in one personal selection */
 	unsigned selections_per_hour;    /* new selections per client address */
 	unsigned view_cache_mb;          /* filtered and personal feeds kept */
+	struct proxy_list trusted_proxies; /* whose forwarding header counts */
+	enum proxy_header proxy_header;    /* which header they append to */
 	int64_t refresh;
 	int64_t *alarms;
 	size_t n_alarms;

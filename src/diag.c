@@ -24,6 +24,12 @@ static void diag_vemit(struct diag *d, int is_error, const char *file, int line,
 		snprintf(full, sizeof(full), "%s:%d: %s%s", file, line, kind, msg);
 	else
 		snprintf(full, sizeof(full), "%s: %s%s", file, kind, msg);
+	/* Messages quote the document (a title, a bad value): its control
+	 * characters would reach the terminal or the journal as they are
+	 * (ESC sequences), and a line break would forge another message. */
+	for (char *c = full; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?';
 	if (is_error)
 		d->errors++;
 	else

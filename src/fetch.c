@@ -14,8 +14,26 @@
 #include "metrics.h"
 #include "state.h"
 
-/* Larger than any conference programme by far; a bound on a bad upstream. */
-#define MAX_BYTES (512L << 20)
+/* Where a download goes, and how much of it may come (programme_max_mb):
+ * the transfer stops there, whether or not the upstream said its size. */
+struct sink {
+	FILE *out;
+	size_t n, max;
+	int over;
+};
+
+static size_t sink_write(char *data, size_t size, size_t nmemb, void *userdata)
+{
+	struct sink *k = userdata;
+	size_t len = size * nmemb;
+
+	if (len > k->max - k->n) {
+		k->over = 1;
+		return 0; /* libcurl ends the transfer: CURLE_WRITE_ERROR */
+	}
+	k->n += len;
+	return fwrite(data, 1, len, k->out);
+}
 
 const char *fetch_copy_path(struct conf *c)
 {
@@ -84,7 +102,7 @@ static struct curl_slist *conditions(const char *copy, const char *url)
 	return h;
 }
 
-static void set_options(CURL *curl, const struct conf *c, FILE *out, struct curl_slist *h,
+static void set_options(CURL *curl, const struct conf *c, struct sink *out, struct curl_slist *h,
 			char *err)
 {
 	/* An upstream that hangs must not hold up the next poll. */
@@ -97,11 +115,12 @@ static void set_options(CURL *curl, const struct conf *c, FILE *out, struct curl
 	curl_easy_setopt(curl, CURLOPT_MAXREDIRS, 5L);
 	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 10L);
 	curl_easy_setopt(curl, CURLOPT_TIMEOUT, timeout);
-	curl_easy_setopt(curl, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)MAX_BYTES);
+	curl_easy_setopt(curl, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)c->programme_max_size);
 	curl_easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, "");
 	curl_easy_setopt(curl, CURLOPT_USERAGENT, "agendad/" PACKAGE_VERSION);
 	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, h);
+	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, sink_write);
 	curl_easy_setopt(curl, CURLOPT_WRITEDATA, out);
 	curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, err);
 }
@@ -113,6 +132,7 @@ static enum fetch_result get(struct conf *c, const char *copy, const char *new_p
 	struct curl_slist *h = conditions(copy, c->programme_url);
 	char err[CURL_ERROR_SIZE] = "";
 	FILE *out = fopen(new_path, "wb");
+	struct sink sink = { out, 0, c->programme_max_size, 0 };
 	enum fetch_result r = FETCH_FAILED;
 	long status = 0;
 	CURLcode rc;
@@ -121,13 +141,17 @@ static enum fetch_result get(struct conf *c, const char *copy, const char *new_p
 		log_err("programme_url: cannot write %s: %s", new_path, strerror(errno));
 		goto done;
 	}
-	set_options(curl, c, out, h, err);
+	set_options(curl, c, &sink, h, err);
 	rc = curl_easy_perform(curl);
 	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
 	if (fclose(out) != 0 && rc == CURLE_OK)
 		rc = CURLE_WRITE_ERROR;
 	out = NULL;
-	if (rc != CURLE_OK)
+	if (sink.over || rc == CURLE_FILESIZE_EXCEEDED)
+		log_err("programme_url: %s: larger than %zu bytes (%zu MiB, programme_max_mb): "
+			"transfer stopped; keeping the last good programme",
+			c->programme_url, c->programme_max_size, c->programme_max_size >> 20);
+	else if (rc != CURLE_OK)
 		log_err("programme_url: cannot fetch %s: %s", c->programme_url,
 			*err ? err : curl_easy_strerror(rc));
 	else if (status == 304)

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
+#include <sys/stat.h>
 
 #include "import_util.h"
 
@@ -24,7 +26,8 @@ enum import_format import_sniff(const char *data, size_t len)
 	return IMPORT_LIBCONFIG;
 }
 
-static char *slurp(const char *path, size_t *len)
+/* The whole file, or NULL (errno; EFBIG past max_size bytes). */
+static char *slurp(const char *path, size_t max_size, size_t *len)
 {
 	FILE *f = fopen(path, "rb");
 	char *data = NULL;
@@ -33,6 +36,12 @@ static char *slurp(const char *path, size_t *len)
 	if (!f)
 		return NULL;
 	do {
+		if (n > max_size) {
+			free(data);
+			fclose(f);
+			errno = EFBIG;
+			return NULL;
+		}
 		if (n + 65536 > cap) {
 			char *more = realloc(data, cap = cap * 2 + 65536);
 
@@ -80,16 +89,36 @@ static int sniff_file(const char *path, enum import_format *format)
 	return 0;
 }
 
+static void too_big(const char *path, size_t max_size, struct diag *d)
+{
+	diag_error(d, path, 0,
+		   "larger than %zu bytes (%zu MiB, programme_max_mb): refused before reading it",
+		   max_size, max_size >> 20);
+}
+
 struct programme *import_programme(const char *path, struct diag *d)
+{
+	return import_programme_max(path, PROG_MAX_SIZE_DEFAULT, d);
+}
+
+struct programme *import_programme_max(const char *path, size_t max_size, struct diag *d)
 {
 	struct programme *p = NULL;
 	enum import_format format;
+	struct stat st;
 	size_t len = 0;
 	char *data = NULL;
 
+	if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && (uintmax_t)st.st_size > max_size) {
+		too_big(path, max_size, d);
+		return NULL;
+	}
 	if (sniff_file(path, &format) < 0 ||
-	    (format != IMPORT_LIBCONFIG && !(data = slurp(path, &len)))) {
-		diag_error(d, path, 0, "cannot read the programme: %s", strerror(errno));
+	    (format != IMPORT_LIBCONFIG && !(data = slurp(path, max_size, &len)))) {
+		if (errno == EFBIG)
+			too_big(path, max_size, d);
+		else
+			diag_error(d, path, 0, "cannot read the programme: %s", strerror(errno));
 		return NULL;
 	}
 	switch (format) {
@@ -100,7 +129,7 @@ struct programme *import_programme(const char *path, struct diag *d)
 		p = import_xml(path, data, len, d);
 		break;
 	case IMPORT_LIBCONFIG:
-		p = prog_load(path, d);
+		p = prog_load_max(path, max_size, d);
 		break;
 	}
 	free(data);

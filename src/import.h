@@ -17,6 +17,9 @@ enum import_format import_sniff(const char *data, size_t len);
  * warnings go to d as "FILE:LINE: ..." (libconfig) or "FILE: <where in
  * the document>: ..." (JSON, XML); NULL after any error. */
 struct programme *import_programme(const char *path, struct diag *d);
+/* The same, refusing a document larger than max_size bytes before it
+ * is parsed (import_programme allows PROG_MAX_SIZE_DEFAULT). */
+struct programme *import_programme_max(const char *path, size_t max_size, struct diag *d);
 
 /* Sessions and persons whose guids are agendad's own (guid.h) were
  * exported by agendad, and keep their ids when imported again. */

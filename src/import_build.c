@@ -355,6 +355,114 @@ static void *to_arena(struct arena *a, const void *src, size_t n, size_t size)
 	return dst;
 }
 
+/* --- text fit to publish --------------------------------------------------- */
+
+/* s without the control characters that iCalendar TEXT may not hold
+ * (lcfg_control; they would reach every feed and page raw), and, for
+ * titles and names (trim), without white space at either end: libical
+ * and KCalendarCore drop it from SUMMARY, other readers keep it.  s
+ * itself when nothing changes; where/what name it in the warning. */
+static const char *clean(struct imp *I, const char *s, int trim, const char *where,
+			 const char *what)
+{
+	size_t len, start = 0;
+	char *out, *o;
+
+	if (!s)
+		return NULL;
+	len = strlen(s);
+	if (trim) {
+		start = strspn(s, " \t\r\n");
+		while (len > start && strchr(" \t\r\n", s[len - 1]))
+			len--;
+	}
+	if (lcfg_control(s) < 0 && start == 0 && len == strlen(s))
+		return s;
+	if (lcfg_control(s) >= 0)
+		imp_warn(I, 0, "%s: %s holds control characters (U+%04X...), which calendars cannot "
+			 "show: dropped", where, what, (unsigned)lcfg_control(s));
+	out = o = arena_alloc(I->p->arena, len - start + 1);
+	for (size_t i = start; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if ((c >= 0x20 && c != 0x7f) || c == '\t' || c == '\n' || c == '\r')
+			*o++ = (char)c;
+	}
+	*o = '\0';
+	return out;
+}
+
+/* An id of at most LCFG_MAX_ID bytes (files and URLs are named by it):
+ * a longer one is cut, and a hash of the whole keeps cut ids apart. */
+static const char *short_id(struct imp *I, const char *id, const char *what)
+{
+	size_t len = id ? strlen(id) : 0, keep = LCFG_MAX_ID - 9;
+	const char *out;
+
+	if (len <= LCFG_MAX_ID)
+		return id;
+	while (keep > 1 && id[keep - 1] == '-')
+		keep--;
+	out = arena_printf(I->p->arena, "%.*s-%08x", (int)keep, id,
+			   (unsigned)(hash_bytes(HASH_SEED, id, len) & 0xffffffffu));
+	imp_warn(I, 0, "%s id \"%.32s...\" is %zu bytes long, more than the %d an id may have: "
+		 "shortened to \"%s\"", what, id, len, LCFG_MAX_ID, out);
+	return out;
+}
+
+static void clean_session(struct imp *I, struct prog_session *s)
+{
+	const char *w = s->where ? s->where : "?";
+
+	s->id = short_id(I, s->id, "session");
+	s->title = clean(I, s->title, 1, w, "the title");
+	s->description = clean(I, s->description, 0, w, "the description");
+	s->kind = short_id(I, clean(I, s->kind, 1, w, "the type"), "kind");
+	for (uint32_t j = 0; j < s->n_people; j++) {
+		s->people[j].role = clean(I, s->people[j].role, 1, w, "a person's role");
+		s->people[j].affiliation =
+			clean(I, s->people[j].affiliation, 1, w, "a person's affiliation");
+	}
+	for (uint32_t j = 0; j < s->n_docs; j++) {
+		s->docs[j].title = clean(I, s->docs[j].title, 1, w, "a link's title");
+		s->docs[j].url = clean(I, s->docs[j].url, 1, w, "a link's url");
+	}
+}
+
+/* Every text of the programme, once, before it is finished. */
+static void clean_all(struct imp *I)
+{
+	struct programme *p = I->p;
+	struct prog_event *e = &p->event;
+
+	e->id = short_id(I, e->id, "event");
+	e->title = clean(I, e->title, 1, "the conference", "the title");
+	e->location = clean(I, e->location, 1, "the conference", "the venue");
+	e->url = clean(I, e->url, 1, "the conference", "the url");
+	e->description = clean(I, e->description, 0, "the conference", "the description");
+	for (size_t i = 0; i < p->n_rooms; i++) {
+		I->rooms[i].id = short_id(I, I->rooms[i].id, "room");
+		I->rooms[i].title = clean(I, I->rooms[i].title, 1, "a room", "the name");
+	}
+	for (size_t i = 0; i < p->n_tracks; i++) {
+		I->tracks[i].id = short_id(I, I->tracks[i].id, "track");
+		I->tracks[i].title = clean(I, I->tracks[i].title, 1, "a track", "the name");
+		I->tracks[i].description =
+			clean(I, I->tracks[i].description, 0, "a track", "the description");
+	}
+	for (size_t i = 0; i < p->n_speakers; i++) {
+		struct prog_speaker *sp = &I->speakers[i];
+
+		sp->id = short_id(I, sp->id, "speaker");
+		sp->name = clean(I, sp->name, 1, "a person", "the name");
+		sp->affiliation = clean(I, sp->affiliation, 1, "a person", "the affiliation");
+		sp->bio_url = clean(I, sp->bio_url, 1, "a person", "the url");
+		sp->email = clean(I, sp->email, 1, "a person", "the e-mail address");
+	}
+	for (size_t i = 0; i < p->n_sessions; i++)
+		clean_session(I, &I->sessions[i]);
+}
+
 struct programme *imp_finish(struct imp *I)
 {
 	struct programme *p = I->p;
@@ -369,6 +477,7 @@ struct programme *imp_finish(struct imp *I)
 	}
 	if (I->d->errors > I->errors_before)
 		return NULL;
+	clean_all(I);
 	p->rooms = to_arena(p->arena, I->rooms, p->n_rooms, sizeof(*p->rooms));
 	p->tracks = to_arena(p->arena, I->tracks, p->n_tracks, sizeof(*p->tracks));
 	p->speakers = to_arena(p->arena, I->speakers, p->n_speakers, sizeof(*p->speakers));
@@ -381,12 +490,16 @@ struct programme *imp_finish(struct imp *I)
 
 /* --- times --------------------------------------------------------------- */
 
+#define STR_(x) #x
+#define STR(x) STR_(x)
+#define PROG_YEARS STR(PROG_MIN_YEAR) " and " STR(PROG_MAX_YEAR)
+
 /* "HH:MM" or "HH:MM:SS" as seconds, or -1. */
 static int64_t clock_seconds(const char *s)
 {
 	int h, m, sec = 0, n = 0;
 
-	if (!s || (sscanf(s, "%d:%2d%n:%2d%n", &h, &m, &n, &sec, &n) < 2) || s[n] || h < 0 ||
+	if (!s || (sscanf(s, "%3d:%2d%n:%2d%n", &h, &m, &n, &sec, &n) < 2) || s[n] || h < 0 ||
 	    m < 0 || m > 59 || sec < 0 || sec > 59)
 		return -1;
 	return (int64_t)h * 3600 + m * 60 + sec;
@@ -401,14 +514,16 @@ static int64_t duration_seconds(const char *s, int three_is_days)
 
 	if (!s)
 		return -1;
-	if (sscanf(s, "%d:%2d:%2d%n", &a, &b, &c, &n) == 3 && !s[n]) {
+	/* Nine digits at most: sscanf's %d wraps past INT_MAX ("4294967297"
+	 * would read as 1); the length is bounded after (PROG_MAX_DURATION). */
+	if (sscanf(s, "%9d:%2d:%2d%n", &a, &b, &c, &n) == 3 && !s[n]) {
 		if (a < 0 || b < 0 || c < 0 || c > 59 || (three_is_days ? b > 23 : b > 59))
 			return -1;
 		return three_is_days ? (int64_t)a * 86400 + b * 3600 + c * 60
 				     : (int64_t)a * 3600 + b * 60 + c;
 	}
 	n = 0;
-	if (sscanf(s, "%d:%2d%n", &a, &b, &n) == 2 && !s[n] && a >= 0 && b >= 0 && b <= 59)
+	if (sscanf(s, "%9d:%2d%n", &a, &b, &n) == 2 && !s[n] && a >= 0 && b >= 0 && b <= 59)
 		return (int64_t)a * 3600 + b * 60;
 	return -1;
 }
@@ -467,6 +582,10 @@ static int iso_time(struct imp *I, const char *v, int64_t *utc, const char **why
 	}
 	if (civil_parse(tmp, &c, &has_offset, &offset, why) < 0)
 		return -1;
+	if (c.year < PROG_MIN_YEAR || c.year > PROG_MAX_YEAR) {
+		*why = "the year must be between " PROG_YEARS;
+		return -1;
+	}
 	if (!I->p->tz && (!has_offset || derive_zone(I, offset) < 0)) {
 		*why = "no time zone: the document has no time_zone_name and this time no offset";
 		return -1;
@@ -505,7 +624,7 @@ int imp_conference(struct imp *I, const struct imp_conference *c)
 		imp_error(I, c->line, "the conference has no title and no acronym");
 	e->url = arena_strdup(p->arena, blank(c->url) ? c->base_url : c->url);
 	e->location = blank(c->location) ? NULL : arena_strdup(p->arena, c->location);
-	if (slot > 0)
+	if (slot > 0 && slot <= 86400)
 		I->timeslot = slot;
 	I->day_change = (int)clock_seconds(c->day_change);
 	if (blank(c->zone))
@@ -671,7 +790,9 @@ static int event_times(struct imp *I, const struct imp_event *ev, struct prog_se
 	}
 	if (!blank(ev->duration)) {
 		if ((dur = duration_seconds(ev->duration, !I->xml)) < 0) {
-			imp_event_error(I, "bad duration \"%s\": expected \"HH:MM\"", ev->duration);
+			imp_event_error(I, "bad duration \"%s\": expected \"%s\", at most %d days",
+					ev->duration, I->xml ? "HH:MM:SS" : "HH:MM",
+					PROG_MAX_DURATION / 86400);
 			return -1;
 		}
 		s->end = s->start + dur;
@@ -686,6 +807,12 @@ static int event_times(struct imp *I, const struct imp_event *ev, struct prog_se
 	}
 	if (s->end < s->start) {
 		imp_event_error(I, "ends before it starts");
+		return -1;
+	}
+	if (s->end - s->start > PROG_MAX_DURATION) {
+		imp_event_error(I, "lasts longer than %d days (%s \"%s\"), the longest a session may",
+				PROG_MAX_DURATION / 86400, blank(ev->duration) ? "end" : "duration",
+				blank(ev->duration) ? ev->end : ev->duration);
 		return -1;
 	}
 	/* The model (and iCalendar readers) want end > start; a zero length

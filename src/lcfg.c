@@ -4,9 +4,11 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 int lcfg_read(struct lcfg *lc, config_t *cfg)
 {
@@ -18,6 +20,195 @@ int lcfg_read(struct lcfg *lc, config_t *cfg)
 		diag_error(lc->d, config_error_file(cfg) ? config_error_file(cfg) : lc->file,
 			   config_error_line(cfg), "%s", config_error_text(cfg));
 	return -1;
+}
+
+/* The pre-scan's lexer: just enough of libconfig's syntax to tell
+ * strings and comments from the rest, and to count a group's settings
+ * (one '=' or ':' each at its own level). */
+enum scan_state { SC_CODE, SC_SLASH, SC_STRING, SC_ESCAPE, SC_HEX1, SC_HEX2, SC_LINE_COMMENT,
+		  SC_BLOCK_COMMENT, SC_BLOCK_STAR };
+
+struct scan {
+	struct lcfg *lc;
+	enum scan_state st;
+	int line;
+	size_t col;
+	int depth;
+	char kind[LCFG_MAX_DEPTH + 1];         /* '{' (the root too), '(' or '[' */
+	unsigned members[LCFG_MAX_DEPTH + 1];  /* settings so far in a group */
+};
+
+static int scan_error(struct scan *S, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int scan_error(struct scan *S, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	diag_error(S->lc->d, S->lc->file, S->line, "%s", msg);
+	return -1;
+}
+
+static int scan_open(struct scan *S, char c)
+{
+	if (S->depth == LCFG_MAX_DEPTH)
+		return scan_error(S, "groups, lists and arrays nested more than %d deep",
+				  LCFG_MAX_DEPTH);
+	S->depth++;
+	S->kind[S->depth] = c;
+	S->members[S->depth] = 0;
+	return 0;
+}
+
+static int scan_code(struct scan *S, unsigned char c)
+{
+	switch (c) {
+	case '"': S->st = SC_STRING; break;
+	case '#': S->st = SC_LINE_COMMENT; break;
+	case '/': S->st = SC_SLASH; break;
+	case '@':
+		return scan_error(S, "'@' outside a string: a programme is one file, without "
+				     "@include");
+	case '{': case '(': case '[':
+		return scan_open(S, (char)c);
+	case '}': case ')': case ']':
+		if (S->depth > 0) /* else libconfig reports the syntax error */
+			S->depth--;
+		break;
+	case '=': case ':':
+		if (S->kind[S->depth] == '{' && ++S->members[S->depth] > LCFG_MAX_MEMBERS)
+			return scan_error(S, "more than %d settings in one group", LCFG_MAX_MEMBERS);
+		break;
+	}
+	return 0;
+}
+
+/* One byte in state S->st; a byte that ends an escape or a comment
+ * opener without being part of it is looked at again in the new state. */
+static int scan_byte(struct scan *S, unsigned char c)
+{
+	for (;;) {
+		switch (S->st) {
+		case SC_CODE:
+			return scan_code(S, c);
+		case SC_SLASH:
+			S->st = c == '/' ? SC_LINE_COMMENT : c == '*' ? SC_BLOCK_COMMENT : SC_CODE;
+			if (S->st != SC_CODE)
+				return 0;
+			continue;
+		case SC_STRING:
+			S->st = c == '"' ? SC_CODE : c == '\\' ? SC_ESCAPE : SC_STRING;
+			return 0;
+		case SC_ESCAPE:
+			S->st = c == 'x' ? SC_HEX1 : SC_STRING;
+			return 0;
+		case SC_HEX1:
+			S->st = SC_STRING;
+			if (c == '0') {
+				S->st = SC_HEX2;
+				return 0;
+			}
+			continue;
+		case SC_HEX2:
+			if (c == '0')
+				return scan_error(S, "a string holds \"\\x00\" (NUL), which would cut "
+						     "it short");
+			S->st = SC_STRING;
+			continue;
+		case SC_LINE_COMMENT:
+			S->st = c == '\n' ? SC_CODE : SC_LINE_COMMENT;
+			return 0;
+		case SC_BLOCK_COMMENT:
+			S->st = c == '*' ? SC_BLOCK_STAR : SC_BLOCK_COMMENT;
+			return 0;
+		case SC_BLOCK_STAR:
+			S->st = c == '/' ? SC_CODE : c == '*' ? SC_BLOCK_STAR : SC_BLOCK_COMMENT;
+			return 0;
+		}
+	}
+}
+
+static int long_line(struct scan *S)
+{
+	return scan_error(S, "a line longer than %d bytes (%d KiB): split it (strings next to "
+			     "each other, \"a\" \"b\", are joined)",
+			  LCFG_MAX_LINE, LCFG_MAX_LINE / 1024);
+}
+
+/* Inside a string or a comment only these bytes matter; the rest (most
+ * of a programme) is skipped in a tight loop. */
+static size_t skip_plain(const unsigned char *p, size_t i, size_t n)
+{
+	while (i < n && p[i] != '"' && p[i] != '\\' && p[i] != '\n' && p[i] != '\0' &&
+	       p[i] != '*')
+		i++;
+	return i;
+}
+
+static int scan_bytes(struct scan *S, const unsigned char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (S->st == SC_STRING || S->st == SC_LINE_COMMENT || S->st == SC_BLOCK_COMMENT) {
+			size_t j = skip_plain(p, i, n);
+
+			S->col += j - i;
+			if (S->col > LCFG_MAX_LINE)
+				return long_line(S);
+			if ((i = j) == n)
+				break;
+		}
+		if (p[i] == '\n') {
+			S->line++;
+			S->col = 0;
+		} else if (++S->col > LCFG_MAX_LINE) {
+			return long_line(S);
+		}
+		if (p[i] == '\0')
+			return scan_error(S, "a NUL byte: the programme must be text");
+		if (scan_byte(S, p[i]) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int too_big(struct lcfg *lc, size_t max_size)
+{
+	diag_error(lc->d, lc->file, 0,
+		   "larger than %zu bytes (%zu MiB, programme_max_mb): refused before reading it",
+		   max_size, max_size >> 20);
+	return -1;
+}
+
+int lcfg_prescan(struct lcfg *lc, size_t max_size)
+{
+	struct scan S = { .lc = lc, .st = SC_CODE, .line = 1, .kind = { '{' } };
+	FILE *f = fopen(lc->file, "rb");
+	unsigned char buf[65536];
+	size_t n, total = 0;
+	struct stat st;
+	int rc = 0;
+
+	if (!f) {
+		diag_error(lc->d, lc->file, 0, "cannot read: %s", strerror(errno));
+		return -1;
+	}
+	if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && (uintmax_t)st.st_size > max_size)
+		rc = too_big(lc, max_size);
+	while (rc == 0 && (n = fread(buf, 1, sizeof(buf), f)) > 0) {
+		total += n;
+		if (total > max_size)
+			rc = too_big(lc, max_size);
+		else
+			rc = scan_bytes(&S, buf, n);
+	}
+	if (rc == 0 && ferror(f)) {
+		diag_error(lc->d, lc->file, 0, "cannot read: %s", strerror(EIO));
+		rc = -1;
+	}
+	fclose(f);
+	return rc;
 }
 
 int lcfg_line(const config_setting_t *s)
@@ -140,6 +331,7 @@ static const char *text(struct lcfg *lc, const config_setting_t *group, const co
 			const char *name, int required, size_t *len)
 {
 	const char *v;
+	int c;
 
 	if (!typed(lc, group, s, name, CONFIG_TYPE_STRING, required))
 		return NULL;
@@ -149,11 +341,25 @@ static const char *text(struct lcfg *lc, const config_setting_t *group, const co
 		diag_error(lc->d, lcfg_file(lc, s), lcfg_line(s), "'%s' is not valid UTF-8", name);
 		return NULL;
 	}
+	if ((c = lcfg_control(v)) >= 0) {
+		diag_error(lc->d, lcfg_file(lc, s), lcfg_line(s),
+			   "'%s' holds the control character U+%04X, which calendars cannot show: "
+			   "remove it", name, (unsigned)c);
+		return NULL;
+	}
 	if (required && !*v) {
 		diag_error(lc->d, lcfg_file(lc, s), lcfg_line(s), "'%s' must not be empty", name);
 		return NULL;
 	}
 	return v;
+}
+
+int lcfg_control(const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if ((*p < 0x20 && *p != '\t' && *p != '\n' && *p != '\r') || *p == 0x7f)
+			return *p;
+	return -1;
 }
 
 const char *lcfg_string(struct lcfg *lc, const config_setting_t *group, const char *name,
@@ -179,6 +385,14 @@ int lcfg_is_id(const char *s)
 static const char *checked_id(struct lcfg *lc, const config_setting_t *s, const char *name,
 			      const char *v)
 {
+	size_t len = v ? strlen(v) : 0;
+
+	if (len > LCFG_MAX_ID) {
+		diag_error(lc->d, lcfg_file(lc, s), lcfg_line(s),
+			   "'%s' \"%.32s...\" is %zu bytes long: ids name files and URLs, and may "
+			   "have at most %d", name, v, len, LCFG_MAX_ID);
+		return NULL;
+	}
 	if (!v || lcfg_is_id(v))
 		return v;
 	diag_error(lc->d, lcfg_file(lc, s), lcfg_line(s),

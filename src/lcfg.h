@@ -20,17 +20,39 @@ struct lcfg {
 /* Reads a whole file; on a syntax or I/O error reports it and returns -1. */
 int lcfg_read(struct lcfg *lc, config_t *cfg);
 
+/* Limits of a programme file that libconfig is not handed past: its
+ * scanner takes time quadratic in the length of a line (2 MB: 2 s,
+ * 8 MB: 29 s) and in the number of settings in one group (50,000:
+ * 13 s), follows @include to any file, and cuts a string at a NUL. */
+#define LCFG_MAX_LINE 65536    /* bytes in one line */
+#define LCFG_MAX_MEMBERS 1000  /* settings in one group { } */
+#define LCFG_MAX_DEPTH 64      /* groups, lists and arrays inside each other */
+/* Reads lc->file once, before libconfig does: refuses a file larger
+ * than max_size bytes, a line longer than LCFG_MAX_LINE, a NUL byte (raw
+ * or "\x00"), '@' outside strings and comments (@include), a group of
+ * more than LCFG_MAX_MEMBERS settings and nesting past LCFG_MAX_DEPTH,
+ * with FILE:LINE.  Returns 0, or -1 after the first such error. */
+int lcfg_prescan(struct lcfg *lc, size_t max_size);
+
 int lcfg_line(const config_setting_t *s);
 const char *lcfg_file(const struct lcfg *lc, const config_setting_t *s);
 
 /* A string member of group, copied into the arena.  NULL when absent
- * (an error if required) or of the wrong type (always an error). */
+ * (an error if required), of the wrong type, not UTF-8 or holding a
+ * control character (lcfg_control) (always an error). */
 const char *lcfg_string(struct lcfg *lc, const config_setting_t *group, const char *name,
 			int required);
-/* Like lcfg_string, and the value must be an id: [a-z0-9][a-z0-9-]*. */
+/* Ids name files and URLs: at most this many bytes. */
+#define LCFG_MAX_ID 128
+/* Like lcfg_string, and the value must be an id: [a-z0-9][a-z0-9-]*,
+ * at most LCFG_MAX_ID bytes. */
 const char *lcfg_id(struct lcfg *lc, const config_setting_t *group, const char *name,
 		    int required);
 int lcfg_is_id(const char *s);
+/* The first control character of s that iCalendar TEXT may not hold
+ * (RFC 5545 3.3.11: none but HTAB; CR and LF are line breaks, which
+ * the feeds escape), or -1 when there is none. */
+int lcfg_control(const char *s);
 /* A boolean member; def when absent. */
 int lcfg_bool(struct lcfg *lc, const config_setting_t *group, const char *name, int def);
 /* A duration member ("90m"); def when absent.  Returns 0 or -1. */

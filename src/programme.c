@@ -243,6 +243,11 @@ static int load_time(struct loader *L, const struct lcfg_group *G, int k, int64_
 		errorf(L, s, "'%s': bad time \"%s\": %s", key, v, why);
 		return -1;
 	}
+	if (c.year < PROG_MIN_YEAR || c.year > PROG_MAX_YEAR) {
+		errorf(L, s, "'%s': bad time \"%s\": the year must be between %d and %d", key, v,
+		       PROG_MIN_YEAR, PROG_MAX_YEAR);
+		return -1;
+	}
 	if (!L->p->tz)
 		return -1; /* the timezone's own error says why */
 	if (has_offset) {
@@ -355,6 +360,9 @@ static int load_session(struct loader *L, const struct lcfg_group *G, struct pro
 	if (times_ok && s->end <= s->start)
 		errorf(L, G->m[SE_END], "session '%s' ends before it starts (or at the same time)",
 		       s->id ? s->id : "?");
+	else if (times_ok && s->end - s->start > PROG_MAX_DURATION)
+		errorf(L, G->m[SE_END], "session '%s' lasts longer than %d days, the longest a "
+		       "session may", s->id ? s->id : "?", PROG_MAX_DURATION / 86400);
 	s->track = resolve(L, G, SE_TRACK, "track", L->p->track_ids, 0);
 	s->room = resolve(L, G, SE_ROOM, "room", L->p->room_ids, 0);
 	s->kind = lcfg_gid(&L->lc, G, SE_KIND, 0);
@@ -707,6 +715,11 @@ int prog_finish(struct programme *p, struct diag *d)
 
 struct programme *prog_load(const char *path, struct diag *d)
 {
+	return prog_load_max(path, PROG_MAX_SIZE_DEFAULT, d);
+}
+
+struct programme *prog_load_max(const char *path, size_t max_size, struct diag *d)
+{
 	struct programme *p = prog_new(path);
 	struct loader L = { .lc = { d, path, NULL }, .p = p };
 	size_t errors = d->errors;
@@ -717,7 +730,7 @@ struct programme *prog_load(const char *path, struct diag *d)
 		return NULL;
 	L.lc.a = p->arena;
 	config_init(&cfg);
-	if (lcfg_read(&L.lc, &cfg) == 0) {
+	if (lcfg_prescan(&L.lc, max_size) == 0 && lcfg_read(&L.lc, &cfg) == 0) {
 		lcfg_group(&L.lc, config_root_setting(&cfg), "the programme", top_keys, &L.top);
 		load_event(&L);
 		lines[0] = load_tracks(&L);

@@ -83,9 +83,23 @@ struct programme {
 	size_t warnings;
 };
 
+/* The largest programme document read by default (programme_max_mb):
+ * bench/gen_programme.py's 100,000 sessions are 85 MB. */
+#define PROG_MAX_SIZE_DEFAULT ((size_t)256 << 20)
+/* The longest session (end - start) a programme may have. */
+#define PROG_MAX_DURATION (31 * 86400)
+/* Session times must lie in these years (so that every format writes
+ * them with four digits). */
+#define PROG_MIN_YEAR 1900
+#define PROG_MAX_YEAR 9998
+
 /* Loads and validates path.  Every error and warning goes to d; returns
- * NULL when there was any error.  Free with prog_free. */
+ * NULL when there was any error.  Free with prog_free.  A file larger
+ * than max_size bytes, or beyond lcfg_prescan's other limits, is
+ * refused before libconfig reads it; prog_load allows
+ * PROG_MAX_SIZE_DEFAULT. */
 struct programme *prog_load(const char *path, struct diag *d);
+struct programme *prog_load_max(const char *path, size_t max_size, struct diag *d);
 void prog_free(struct programme *p);
 
 /* Building a programme from another format (import.c): prog_new, then

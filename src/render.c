@@ -286,6 +286,10 @@ static char *plain_run(char *o, const unsigned char **p, size_t run, size_t *lin
 	return o;
 }
 
+#define CONTROLS                                                                         \
+	"\x01\x02\x03\x04\x05\x06\x07\x08\x0b\x0c\x0e\x0f\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19" \
+	"\x1a\x1b\x1c\x1d\x1e\x1f\x7f"
+
 /* Content lines whose values can be of any length are written here, not
  * by libical 3.0, which (a) writes CATEGORIES and X- values without
  * escaping ',' and ';', so a track "Law, order" becomes two categories,
@@ -296,7 +300,10 @@ static char *plain_run(char *o, const unsigned char **p, size_t run, size_t *lin
  * UTF-8 characters and whole escapes. */
 void ics_line(struct buf *b, const char *name, const char *value, int escape)
 {
-	const char *special = escape ? "\\;,\r\n" : "\r\n";
+	/* Control characters are no TEXT (RFC 5545 3.3.11); the loaders
+	 * refuse or drop them, and none must reach a feed even so. */
+	static const char controls[] = CONTROLS;
+	const char *special = escape ? "\\;,\r\n" CONTROLS : "\r\n" CONTROLS;
 	const size_t nlen = strlen(name);
 	const unsigned char *p = (const unsigned char *)value;
 	size_t line = nlen + 1;
@@ -313,8 +320,9 @@ void ics_line(struct buf *b, const char *name, const char *value, int escape)
 		o = plain_run(o, &p, strcspn((const char *)p, special), &line);
 		if (!*p)
 			break;
-		if (*p == '\r' || (*p == '\n' && !escape)) {
-			p++; /* a bare line break would end the content line */
+		if (*p == '\r' || (*p == '\n' && !escape) || strchr(controls, *p)) {
+			p++; /* a bare line break would end the content line, and a
+			      * control character is no TEXT */
 			continue;
 		}
 		if (line + 2 > 75) {

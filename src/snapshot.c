@@ -13,7 +13,7 @@
 
 static struct programme *load_programme(struct conf *c, const char *path, struct diag *d)
 {
-	struct programme *p = import_programme(path, d);
+	struct programme *p = import_programme_max(path, c->programme_max_size, d);
 
 	if (p && c->speakers_overlay && overlay_apply(p, c->speakers_overlay, d) < 0) {
 		prog_free(p);

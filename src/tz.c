@@ -255,6 +255,40 @@ int tz_local_names(struct tz *tz, int64_t utc)
 	return tz_local_to_utc(tz, &c, &back) == TZ_OK && back == utc;
 }
 
+/* The truncated rule's UNTIL is its last onset to the second, in UTC
+ * (RFC 5545 3.3.10), while DTSTART is local: a reader that compares the
+ * two as they are written (Ruby's icalendar gem, in Rails apps) takes
+ * the onset's local time, later than UNTIL east of Greenwich, as past
+ * the end and drops that onset, so its events after the last change are
+ * an hour off.  Any UNTIL from that onset to the rule's next one (a year
+ * on) means the same set, so a day later is read alike by every reader. */
+#define UNTIL_SLACK 86400
+
+static void widen_until(icalcomponent *c)
+{
+	icalproperty *rr = icalcomponent_get_first_property(c, ICAL_RRULE_PROPERTY);
+	icalproperty *from = icalcomponent_get_first_property(c, ICAL_TZOFFSETFROM_PROPERTY);
+	icalproperty *start = icalcomponent_get_first_property(c, ICAL_DTSTART_PROPERTY);
+	struct icalrecurrencetype r;
+	struct icaltimetype dt;
+	struct civil onset;
+	int64_t until;
+
+	if (!rr || !from || !start)
+		return;
+	r = icalproperty_get_rrule(rr);
+	if (icaltime_is_null_time(r.until) || r.freq != ICAL_YEARLY_RECURRENCE)
+		return;
+	/* Only an UNTIL at an onset: its local time is DTSTART's time of day. */
+	until = icaltime_as_timet_with_zone(r.until, icaltimezone_get_utc_timezone());
+	seconds_to_civil(until + icalproperty_get_tzoffsetfrom(from), &onset);
+	dt = icalproperty_get_dtstart(start);
+	if (onset.hour != dt.hour || onset.min != dt.minute || onset.sec != dt.second)
+		return;
+	r.until = ical_utc(until + UNTIL_SLACK);
+	icalproperty_set_rrule(rr, r);
+}
+
 icalcomponent *tz_vtimezone(struct tz *tz, int64_t from, int64_t to)
 {
 	icalcomponent *vtz = icalcomponent_new_clone(icaltimezone_get_component(tz->zone));
@@ -263,6 +297,9 @@ icalcomponent *tz_vtimezone(struct tz *tz, int64_t from, int64_t to)
 	/* Outlook-compatible truncation keeps each rule's original DTSTART,
 	 * which every client understands; the other form moves it. */
 	icaltimezone_truncate_vtimezone(vtz, ical_utc(from), ical_utc(to), 1);
+	for (icalcomponent *c = icalcomponent_get_first_component(vtz, ICAL_ANY_COMPONENT); c;
+	     c = icalcomponent_get_next_component(vtz, ICAL_ANY_COMPONENT))
+		widen_until(c);
 	/* libical 3.0 names its built-in zones "/freeassociation.sourceforge.net/
 	 * Europe/Zurich", which Thunderbird reports as unknown (libical #583). */
 	p = icalcomponent_get_first_property(vtz, ICAL_TZID_PROPERTY);

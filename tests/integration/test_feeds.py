@@ -8,14 +8,16 @@ Environment:
     AGENDAD_TOP_SRCDIR  the source tree (default: two levels above this file)
     AGENDAD_KEEP_TMP    if set, keep the temporary directories and print them
 
-Needs node (on PATH) with tests/js/node_modules (ical.js; AGENDAD_JS_TOOLS), and a
-Python with python-icalendar for check_ical.py (/usr/bin/python3 on Debian).
+Needs node (on PATH) with tests/js/node_modules (ical.js; AGENDAD_JS_TOOLS), a
+Python with python-icalendar for check_ical.py (/usr/bin/python3 on Debian),
+and Ruby with the icalendar gem for check_ical.rb (Debian: ruby-icalendar).
 
 What it does:
   * hostile programme (hostile.py): `agendad --export OUT -c CONF
     --state-dir STATE`, read every feed with ical.js (tests/js/check_ical.mjs)
     and python-icalendar (check_ical.py), and compare both, field by field,
-    with expected.json and with each other;
+    with expected.json and with each other; Ruby's icalendar gem
+    (check_ical.rb) must read every event at the same UTC instants;
   * shipped programme (etc/agendad.conf): the same export, structure only:
     both parsers read every feed and agree, each session is in the right
     day feed and in its session feed, every feed agrees with calendar.ics;
@@ -50,6 +52,7 @@ AGENDAD = os.path.abspath(os.environ.get("AGENDAD") or os.path.join(SRCDIR, "src
 JSDIR = str(agendadtest.JSDIR)
 JS_CHECKER = os.path.join(JSDIR, "check_ical.mjs")
 PY_CHECKER = os.path.join(SRCDIR, "tests", "integration", "check_ical.py")
+RB_CHECKER = os.path.join(SRCDIR, "tests", "integration", "check_ical.rb")
 HOSTILE = os.path.join(SRCDIR, "tests", "integration", "hostile.py")
 SHIPPED_CONF = os.path.join(SRCDIR, "etc", "agendad.conf")
 KEEP = bool(os.environ.get("AGENDAD_KEEP_TMP"))
@@ -373,6 +376,23 @@ def structure_problems(feeds, who, configured_alarms=None):
     return pr.lines()
 
 
+def instant_problems(feeds, reference, who):
+    """Each event's UTC start and end in feeds against reference (another
+    reader's output, or expected.json's "feeds"), by feed and UID."""
+    pr = Problems(who)
+    if sorted(feeds) != sorted(reference):
+        pr.add(None, "feeds: %s, want %s" % (sorted(feeds), sorted(reference)))
+    for path in sorted(set(feeds) & set(reference)):
+        ref = reference[path]
+        ref = ref["events"] if isinstance(ref, dict) else ref
+        got = {e["uid"]: (e["dtstart_utc"], e["dtend_utc"]) for e in feeds[path]["events"]}
+        want = {e["uid"]: (e["dtstart_utc"], e["dtend_utc"]) for e in ref}
+        for uid in sorted(set(got) | set(want), key=str):
+            if got.get(uid) != want.get(uid):
+                pr.add(path, "%s: start and end %r, want %r" % (uid, got.get(uid), want.get(uid)))
+    return pr.lines()
+
+
 def expected_problems(feeds, expected, who):
     """Field-by-field comparison of one checker's output with expected.json."""
     pr = Problems(who)
@@ -431,13 +451,15 @@ class Export:
         self.run1 = run([AGENDAD, "--export", self.out1, "-c", conf, "--state-dir", self.state])
         time.sleep(1.1)  # a clock-derived DTSTAMP would differ now
         self.run2 = run([AGENDAD, "--export", self.out2, "-c", conf, "--state-dir", self.state])
-        self.js = self.py = {}
-        self.js_run = self.py_run = None
+        self.js = self.py = self.rb = {}
+        self.js_run = self.py_run = self.rb_run = None
         if os.path.isdir(self.out1):
             self.js_run = run([NODE, JS_CHECKER, self.out1], cwd=JSDIR)
             self.py_run = run([PYTHON, PY_CHECKER, self.out1])
+            self.rb_run = run([RUBY, RB_CHECKER, self.out1])
             self.js = self._json(self.js_run)
             self.py = self._json(self.py_run)
+            self.rb = self._json(self.rb_run)
 
     @staticmethod
     def _json(proc):
@@ -449,6 +471,7 @@ class Export:
 
 NODE = shutil.which("node")
 PYTHON = python_with_icalendar()
+RUBY = shutil.which("ruby")
 
 
 def require_tools(tc):
@@ -461,6 +484,8 @@ def require_tools(tc):
         missing.append("ical.js not installed in %s/node_modules (npm ci there)" % JSDIR)
     if PYTHON is None:
         missing.append("no Python with python-icalendar (Debian: python3-icalendar)")
+    if RUBY is None or run([RUBY, "-e", "require 'icalendar'"]).returncode != 0:
+        missing.append("no Ruby with the icalendar gem (Debian: ruby-icalendar)")
     if missing:
         raise AssertionError("cannot run: " + "; ".join(missing))
 
@@ -490,6 +515,14 @@ class _ExportChecks:
     def test_parsers_agree(self):
         p = agreement_problems(self.ex.js, self.ex.py)
         self.no_problems(p)
+
+    def test_ruby_icalendar_agrees(self):
+        """Ruby's icalendar gem (Rails apps) reads every event at the
+        instants ical.js reads: a VTIMEZONE rule whose UNTIL it misreads
+        would put the events after a DST change an hour off."""
+        self.assertIsNotNone(self.ex.rb_run, "no export directory")
+        self.assertEqual(self.ex.rb_run.returncode, 0, "ruby icalendar:\n" + show(self.ex.rb_run))
+        self.no_problems(instant_problems(self.ex.rb, self.ex.js, "ruby icalendar vs ical.js"))
 
     def test_bytes(self):
         self.assertTrue(os.path.isdir(self.ex.out1), "no export directory")
@@ -539,6 +572,12 @@ class HostileProgramme(_ExportChecks, unittest.TestCase):
 
     def test_python_icalendar_matches_expected(self):
         p = expected_problems(self.ex.py, self.expected, "python")
+        self.no_problems(p)
+
+    def test_ruby_icalendar_matches_expected(self):
+        """The programme spans both DST changes of 2025: the gem must
+        read every session at its instant (expected.json, zoneinfo)."""
+        p = instant_problems(self.ex.rb, self.expected["feeds"], "ruby icalendar")
         self.no_problems(p)
 
     def test_feed_files(self):

@@ -349,7 +349,7 @@ class Serving(DaemonTestCase):
             with self.subTest(path=path):
                 resp = self.d.get(path)
                 self.assertFeed(resp, path)
-                self.assertEqual(resp.header("Cache-Control"), "max-age=3600")
+                self.assertEqual(resp.header("Cache-Control"), "public, max-age=3600")
                 self.assertEqual(resp.header("Vary"), "Accept-Encoding")
                 self.assertRegex(resp.header("ETag") or "", r'^"[^"]+"$')   # strong
                 self.assertIsNotNone(resp.header("Last-Modified"))
@@ -390,7 +390,7 @@ class Serving(DaemonTestCase):
             self.assertEqual(resp.status, 304, f"{what}: {resp!r}")
             self.assertEqual(resp.body, b"", what)
             self.assertEqual(resp.header("ETag"), etag, what)
-            self.assertEqual(resp.header("Cache-Control"), "max-age=3600", what)
+            self.assertEqual(resp.header("Cache-Control"), "public, max-age=3600", what)
 
         check_304({"If-None-Match": etag}, "If-None-Match: same ETag")
         check_304({"If-None-Match": f'"stale", {etag}'}, "ETag in a list")
@@ -711,16 +711,16 @@ class Reloads(DaemonTestCase):
         self.assertNotIn("SIGHUP", self.d.log())
 
     def test_configuration_change_reloads(self):
-        self.assertEqual(self.d.get("/calendar.ics").header("Cache-Control"), "max-age=3600")
+        self.assertEqual(self.d.get("/calendar.ics").header("Cache-Control"), "public, max-age=3600")
         conf = self.d.conf.read_text(encoding="utf-8")
         replace_file(self.d.conf, replace_once(conf, 'refresh = "1h";', 'refresh = "30m";'))
-        resp = wait_for(lambda: (lambda r: r if r.header("Cache-Control") == "max-age=1800"
-                                 else None)(self.d.get("/calendar.ics")), 5, "max-age=1800")
+        resp = wait_for(lambda: (lambda r: r if r.header("Cache-Control") == "public, max-age=1800"
+                                 else None)(self.d.get("/calendar.ics")), 5, "public, max-age=1800")
         cal = icalendar.Calendar.from_ical(resp.body)
         # python3-icalendar 4.0 does not know REFRESH-INTERVAL's type: read it as text.
         self.assertEqual(str(cal["REFRESH-INTERVAL"]), "PT30M")
         self.assertEqual(self.d.get("/sessions/d1-opening.ics").header("Cache-Control"),
-                         "max-age=1800")
+                         "public, max-age=1800")
 
     def test_broken_programme_keeps_the_last_good_one(self):
         paths = ("/calendar.ics", "/tracks/voices.ics", "/sessions/d2-migrants-voice.ics")

@@ -119,6 +119,7 @@ static void test_defaults(void **state)
 	assert_int_equal(L.c->n_skip_kinds, 1);
 	assert_string_equal(L.c->skip_kinds[0], "break");
 	assert_int_equal(L.c->n_channels, 0);
+	assert_int_equal(L.c->programme_max_size, (size_t)256 << 20);
 	free(prog);
 	unload(&L);
 }
@@ -451,6 +452,23 @@ static void check_errors(const char *text, const struct expected *ex, size_t n)
 
 #define CHECK_ERRORS(text, ex) check_errors(text, ex, sizeof(ex) / sizeof(ex[0]))
 
+/* programme_max_mb: whole MiB, 1 to 4096. */
+static void test_programme_max_mb(void **state)
+{
+	static const char bad[] = "programme = \"p\";\nprogramme_max_mb = 0;\n";
+	static const char big[] = "programme = \"p\";\nprogramme_max_mb = 4097;\n";
+	static const struct expected ex[] = { { "programme_max_mb", 0, "between 1 and 4096" } };
+	struct loaded L;
+
+	(void)state;
+	load(&L, "programme = \"p\";\nprogramme_max_mb = 2;\n");
+	assert_non_null(L.c);
+	assert_int_equal(L.c->programme_max_size, (size_t)2 << 20);
+	unload(&L);
+	CHECK_ERRORS(bad, ex);
+	CHECK_ERRORS(big, ex);
+}
+
 static void test_http(void **state)
 {
 	static const char text[] = "programme = \"p\";\n"
@@ -497,6 +515,39 @@ static void test_http(void **state)
 	unload(&L);
 
 	check_errors(bad, ex, sizeof(ex) / sizeof(ex[0]));
+}
+
+static void test_trusted_proxies(void **state)
+{
+	static const char text[] = "programme = \"p\";\n"
+				   "http = { trusted_proxies = [ \"127.0.0.1\", \"10.0.0.0/8\", \"::1\" ];\n"
+				   "         proxy_header = \"forwarded\"; };\n";
+	static const char bad[] = "programme = \"p\";\n"
+				  "http = {\n"
+				  "  trusted_proxies = [ \"::1\", \"proxy.example.org\" ];\n"
+				  "  proxy_header = \"X-Real-IP\";\n"
+				  "};\n";
+	static const struct expected ex[] = {
+		{ "trusted_proxies", 0, "\"proxy.example.org\" is not an address or CIDR range" },
+		{ "proxy_header", 0, "'proxy_header' is \"X-Real-IP\"; expected \"X-Forwarded-For\" or" },
+	};
+	struct loaded L;
+
+	(void)state;
+	load(&L, "programme = \"p\";\n");
+	assert_non_null(L.c);
+	assert_int_equal(L.c->trusted_proxies.n, 0);
+	assert_int_equal(L.c->proxy_header, PROXY_X_FORWARDED_FOR);
+	unload(&L);
+
+	load(&L, text);
+	assert_non_null(L.c);
+	assert_int_equal(L.c->trusted_proxies.n, 3);
+	assert_int_equal(L.c->trusted_proxies.ranges[1].prefix, 96 + 8);
+	assert_int_equal(L.c->proxy_header, PROXY_FORWARDED);
+	unload(&L);
+
+	CHECK_ERRORS(bad, ex);
 }
 
 static void test_syntax_error(void **state)
@@ -665,8 +716,10 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_shipped),
 		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_programme_max_mb),
 		cmocka_unit_test(test_empty_groups),
 		cmocka_unit_test(test_http),
+		cmocka_unit_test(test_trusted_proxies),
 		cmocka_unit_test(test_relative_paths),
 		cmocka_unit_test(test_base_url),
 		cmocka_unit_test(test_durations),

@@ -5,6 +5,7 @@
 
 #include <libical/ical.h>
 
+#include "lcfg.h"
 #include "programme.h"
 
 static int64_t utc(int y, int mo, int d, int h, int mi)
@@ -759,6 +760,218 @@ static void test_diag_accumulates(void **state)
 	tu_unlink_free(b);
 }
 
+/* --- hostile files ----------------------------------------------------------- */
+
+#define HEAD "event = { id = \"h\"; title = \"H\"; timezone = \"Europe/Berlin\"; };\n"
+#define TIMES "start = \"2025-06-02 09:00\"; end = \"2025-06-02 10:00\";"
+
+/* Control characters (raw or escaped) would reach every feed raw:
+ * RFC 5545 TEXT allows none but HTAB (and the line breaks we escape). */
+static void test_control_characters(void **state)
+{
+	static const char text[] =
+		HEAD "sessions = (\n"
+		"  { id = \"bel\"; title = \"ring \a\"; " TIMES " },\n"
+		"  { id = \"esc\"; title = \"x\"; description = \"\x1b[31mred\"; " TIMES " },\n"
+		"  { id = \"vt\"; title = \"v\vt\"; " TIMES " },\n"
+		"  { id = \"ff\"; title = \"f\ff\"; " TIMES " },\n"
+		"  { id = \"del\"; title = \"d\x7f\"; " TIMES " },\n"
+		"  { id = \"soh\"; title = \"\x01s\"; " TIMES " },\n"
+		"  { id = \"escaped\"; title = \"\\x07 escaped\"; " TIMES " },\n"
+		"  { id = \"fine\"; title = \"tab\there\"; description = \"a\\nb\\r\\n\"; " TIMES " }\n"
+		");\n";
+	static const struct expected ex[] = {
+		{ "\"bel\"", 0, "'title' holds the control character U+0007" },
+		{ "\"esc\"", 0, "'description' holds the control character U+001B" },
+		{ "\"vt\"", 0, "'title' holds the control character U+000B" },
+		{ "\"ff\"", 0, "'title' holds the control character U+000C" },
+		{ "\"del\"", 0, "'title' holds the control character U+007F" },
+		{ "\"soh\"", 0, "'title' holds the control character U+0001" },
+		{ "\"escaped\"", 0, "'title' holds the control character U+0007" },
+	};
+
+	(void)state;
+	CHECK_ERRORS(text, ex);
+}
+
+/* A NUL byte cut the title short and -t said OK; "\x00" vanished. */
+static void test_nul_refused(void **state)
+{
+	static const char bytes[] = HEAD "sessions = (\n"
+				    "  { id = \"n\"; title = \"before\0after\"; " TIMES " }\n);\n";
+	static const char escaped[] = HEAD "sessions = (\n"
+				      "  { id = \"n\"; title = \"before\\x00after\"; " TIMES " }\n);\n";
+	static const struct expected ex[] = { { "\"n\"", 0, "\\x00" } };
+	struct tu_diag td;
+	char *dir = tu_tmpdir(), *path = tu_printf("%s/nul.programme", dir);
+	FILE *f = fopen(path, "wb");
+
+	(void)state;
+	assert_non_null(f);
+	assert_int_equal(fwrite(bytes, 1, sizeof(bytes) - 1, f), sizeof(bytes) - 1);
+	assert_int_equal(fclose(f), 0);
+	tu_diag_init(&td);
+	assert_null(prog_load(path, &td.d));
+	assert_diag(&td, path, 3, "a NUL byte");
+	assert_diag_counts(&td, 1, 0);
+	tu_diag_free(&td);
+	free(path);
+	tu_rmtree(dir);
+	free(dir);
+	CHECK_ERRORS(escaped, ex);
+}
+
+/* Ids name files and URLs: a 10,000-byte one passed -t, then --export
+ * could not write its file and HTTP answered 404. */
+static void test_id_length(void **state)
+{
+	char *ok_id = tu_strdup(""), *long_id;
+	char *text;
+	struct tu_diag td;
+	struct programme *p;
+	char *path;
+
+	(void)state;
+	for (int i = 0; i < LCFG_MAX_ID; i++) {
+		char *more = tu_printf("%sa", ok_id);
+
+		free(ok_id);
+		ok_id = more;
+	}
+	long_id = tu_printf("%sb", ok_id);
+	text = tu_printf(HEAD "sessions = (\n  { id = \"%s\"; title = \"T\"; " TIMES " },\n"
+			 "  { id = \"%s\"; title = \"T\"; " TIMES " }\n);\n",
+			 ok_id, long_id);
+	p = load(text, &td, &path);
+	assert_null(p);
+	assert_diag(&td, path, 4, "is 129 bytes long");
+	assert_diag(&td, path, 4, "at most 128");
+	assert_diag_counts(&td, 1, 0);
+	tu_diag_free(&td);
+	tu_unlink_free(path);
+	free(text);
+	free(long_id);
+	free(ok_id);
+}
+
+/* libconfig's scanner takes time quadratic in a line's length (8 MB:
+ * 29 s): a line past 64 KiB is refused before libconfig reads the file,
+ * while the same text split into strings on several lines loads. */
+static void test_long_line(void **state)
+{
+	char *chunk = malloc(40001), *one, *split;
+	struct tu_diag td;
+	struct programme *p;
+	char *path;
+
+	(void)state;
+	assert_non_null(chunk);
+	memset(chunk, 'x', 40000);
+	chunk[40000] = '\0';
+	one = tu_printf(HEAD "sessions = (\n  { id = \"s\"; " TIMES "\n"
+			"    title = \"%s%s\"; }\n);\n", chunk, chunk);
+	p = load(one, &td, &path);
+	assert_null(p);
+	assert_diag(&td, path, 4, "a line longer than 65536 bytes");
+	assert_diag_counts(&td, 1, 0);
+	tu_diag_free(&td);
+	tu_unlink_free(path);
+
+	split = tu_printf(HEAD "sessions = (\n  { id = \"s\"; " TIMES "\n"
+			  "    title = \"%s\"\n            \"%s\"; }\n);\n", chunk, chunk);
+	p = load(split, &td, &path);
+	assert_non_null(p);
+	assert_int_equal(strlen(p->sessions[0].title), 80000);
+	prog_free(p);
+	tu_diag_free(&td);
+	tu_unlink_free(path);
+	free(one);
+	free(split);
+	free(chunk);
+}
+
+/* libconfig checks each new setting of a group against all before it
+ * (50,000 settings: 13 s); @include reads any file, a fetched
+ * programme's too; nesting is bounded. */
+static void test_scanner_limits(void **state)
+{
+	char *many = tu_strdup(HEAD "junk = {\n"), *deep = tu_strdup(HEAD "x = ");
+	static const char include[] = HEAD "@include \"/etc/hostname\"\n";
+	static const struct expected inc[] = { { "@include", 0, "without @include" } };
+	struct tu_diag td;
+	char *path;
+
+	(void)state;
+	for (int i = 0; i <= 1000; i++) {
+		char *more = tu_printf("%s  k%d = 1;\n", many, i);
+
+		free(many);
+		many = more;
+	}
+	assert_null(load(many, &td, &path));
+	assert_diag(&td, path, 1003, "more than 1000 settings in one group");
+	assert_diag_counts(&td, 1, 0);
+	tu_diag_free(&td);
+	tu_unlink_free(path);
+
+	for (int i = 0; i < 70; i++) {
+		char *more = tu_printf("%s(", deep);
+
+		free(deep);
+		deep = more;
+	}
+	assert_null(load(deep, &td, &path));
+	assert_diag(&td, path, 2, "nested more than 64 deep");
+	assert_diag_counts(&td, 1, 0);
+	tu_diag_free(&td);
+	tu_unlink_free(path);
+
+	CHECK_ERRORS(include, inc);
+	free(many);
+	free(deep);
+}
+
+/* programme_max_mb: a larger file is refused before it is parsed. */
+static void test_size_cap(void **state)
+{
+	struct tu_diag td;
+	char *path = tu_temp_file(valid);
+
+	(void)state;
+	tu_diag_init(&td);
+	assert_null(prog_load_max(path, 1000, &td.d));
+	assert_diag(&td, path, 0, "larger than 1000 bytes");
+	assert_diag_counts(&td, 1, 0);
+	tu_diag_free(&td);
+	tu_diag_init(&td);
+	prog_free(prog_load_max(path, sizeof(valid), &td.d));
+	assert_diag_counts(&td, 0, 0);
+	tu_diag_free(&td);
+	tu_unlink_free(path);
+}
+
+/* A session's length and its years are bounded, so that every feed can
+ * write its end (year 10000 has no DATE-TIME). */
+static void test_session_bounds(void **state)
+{
+	static const char text[] =
+		HEAD "sessions = (\n"
+		"  { id = \"month\"; title = \"T\"; start = \"2025-06-01 09:00\"; end = \"2025-07-02 09:01\"; },\n"
+		"  { id = \"month-ok\"; title = \"T\"; start = \"2025-06-01 09:00\"; end = \"2025-07-02 09:00\"; },\n"
+		"  { id = \"far\"; title = \"T\"; start = \"9999-06-01 09:00\"; end = \"9999-06-01 10:00\"; },\n"
+		"  { id = \"old\"; title = \"T\"; start = \"0001-06-01 09:00\"; end = \"2025-06-01 10:00\"; }\n"
+		");\n";
+	static const struct expected ex[] = {
+		{ "\"month\"", 0, "lasts longer than 31 days" },
+		{ "\"far\"", 0, "'start': bad time \"9999-06-01 09:00\": the year must be between 1900 and 9998" },
+		{ "\"far\"", 0, "'end': bad time \"9999-06-01 10:00\": the year must be" },
+		{ "\"old\"", 0, "'start': bad time \"0001-06-01 09:00\": the year must be" },
+	};
+
+	(void)state;
+	CHECK_ERRORS(text, ex);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -778,6 +991,13 @@ int main(void)
 		cmocka_unit_test(test_speaker_listed_twice),
 		cmocka_unit_test(test_session_without_id_leaves_nothing),
 		cmocka_unit_test(test_diag_accumulates),
+		cmocka_unit_test(test_control_characters),
+		cmocka_unit_test(test_nul_refused),
+		cmocka_unit_test(test_id_length),
+		cmocka_unit_test(test_long_line),
+		cmocka_unit_test(test_scanner_limits),
+		cmocka_unit_test(test_size_cap),
+		cmocka_unit_test(test_session_bounds),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 

@@ -690,9 +690,50 @@ static void test_vtimezone_rules(void **state)
 	tz_free(tz);
 }
 
+/* Each truncated rule's UNTIL is on or after its last onset however it
+ * is read: as the UTC instant it is (RFC 5545), or compared with the
+ * onset's local wall time as written (Ruby's icalendar gem), which put
+ * the events after a DST change an hour off; and it stays before the
+ * rule's next onset, so the set of onsets is the same for every reader. */
+static void test_vtimezone_until_read_alike(void **state)
+{
+	struct tz *tz = open_zone("Europe/Berlin");
+	/* 2025: spring 03-30 02:00 CET (01:00Z), autumn 10-26 03:00 CEST (01:00Z) */
+	icalcomponent *vtz = tz_vtimezone(tz, utc(2025, 10, 20, 0, 0, 0), utc(2025, 10, 30, 0, 0, 0));
+	int64_t wall[] = { utc(2025, 3, 30, 2, 0, 0), utc(2025, 10, 26, 3, 0, 0) };
+	int64_t next[] = { utc(2026, 3, 29, 1, 0, 0), utc(2026, 10, 25, 1, 0, 0) };
+	int rules = 0;
+
+	(void)state;
+	for (icalcomponent *sub = icalcomponent_get_first_component(vtz, ICAL_ANY_COMPONENT); sub;
+	     sub = icalcomponent_get_next_component(vtz, ICAL_ANY_COMPONENT)) {
+		icalproperty *rr = icalcomponent_get_first_property(sub, ICAL_RRULE_PROPERTY);
+		struct icalrecurrencetype r;
+		int i = icalcomponent_isa(sub) == ICAL_XSTANDARD_COMPONENT;
+		int64_t until;
+
+		if (!rr)
+			continue;
+		r = icalproperty_get_rrule(rr);
+		assert_false(icaltime_is_null_time(r.until));
+		assert_true(icaltime_is_utc(r.until));
+		until = icaltime_as_timet_with_zone(r.until, icaltimezone_get_utc_timezone());
+		if (until < wall[i] || until >= next[i]) {
+			fprintf(stderr, "%s UNTIL %lld: want [%lld, %lld)\n", i ? "STANDARD" : "DAYLIGHT",
+				(long long)until, (long long)wall[i], (long long)next[i]);
+			fail();
+		}
+		rules++;
+	}
+	assert_int_equal(rules, 2);
+	icalcomponent_free(vtz);
+	tz_free(tz);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_vtimezone_until_read_alike),
 		cmocka_unit_test(test_civil_known_values),
 		cmocka_unit_test(test_civil_round_trip),
 		cmocka_unit_test(test_civil_negative_seconds),
