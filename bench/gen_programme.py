@@ -4,8 +4,8 @@
 usage: gen_programme.py N OUTDIR [--seed S]
 
 Writes, in OUTDIR:
-  agendad.conf    configuration (SPEC section 2) pointing at "programme"
-  programme       the programme in libconfig syntax (SPEC section 3)
+  agendad.conf    configuration (doc/reference.md §2) pointing at "programme"
+  programme       the programme in libconfig syntax (doc/reference.md §3)
   programme.json  the same programme as JSON, for the ical-generator peer
 
 The programme has N sessions, about 0.75*N speakers, max(5, N/200) tracks,

@@ -1,4 +1,4 @@
-/* agendad.conf: the daemon's configuration (SPEC 2). */
+/* agendad.conf: the daemon's configuration (doc/reference.md §2). */
 #ifndef AGENDAD_CONF_H
 #define AGENDAD_CONF_H
 

@@ -1,5 +1,5 @@
 /* The set of published feeds of one programme snapshot: every session
- * rendered once, every feed a list of those pieces (SPEC 4, 5). */
+ * rendered once, every feed a list of those pieces (doc/reference.md §4, §5). */
 #ifndef AGENDAD_FEEDS_H
 #define AGENDAD_FEEDS_H
 

@@ -1,5 +1,5 @@
 /* The HTTP server (libmicrohttpd): serves the published catalogue, the
- * health check and the metrics (SPEC 4).  Request threads only read. */
+ * health check and the metrics (doc/reference.md §4).  Request threads only read. */
 #ifndef AGENDAD_HTTP_H
 #define AGENDAD_HTTP_H
 

@@ -1,5 +1,5 @@
 /* Reading a programme in any format agendad knows: its own libconfig
- * programme (SPEC 3), a C3VOC/frab/pretalx schedule.json, or a
+ * programme (doc/reference.md §3), a C3VOC/frab/pretalx schedule.json, or a
  * frab/pentabarf schedule.xml.  The format is recognised from the
  * content, not the file name. */
 #ifndef AGENDAD_IMPORT_H

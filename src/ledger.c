@@ -43,7 +43,7 @@ int ledger_open(const char *state_dir, struct ledger **out)
 	}
 	sqlite3_busy_timeout(lg->db, 10000);
 	/* FULL: an outcome recorded as sent survives a power loss, so it is
-	 * never sent again (SPEC 6). */
+	 * never sent again (doc/reference.md §6). */
 	if (exec(lg, "PRAGMA journal_mode = WAL") || exec(lg, "PRAGMA synchronous = FULL") ||
 	    sqlite3_prepare_v2(lg->db,
 			       "UPDATE deliveries SET attempts = attempts + 1, in_flight = 1,"

@@ -1,4 +1,4 @@
-/* The reminder ledger (SPEC 6): every delivery ever planned and what
+/* The reminder ledger (doc/reference.md §6): every delivery ever planned and what
  * became of it, in the state directory's SQLite database.  An attempt is
  * recorded before it is made and its outcome right after, with
  * synchronous=FULL, so that a crash loses nothing and repeats at most

@@ -1,4 +1,4 @@
-/* Reminder e-mails (SPEC 6): one RFC 5322 message per recipient, a
+/* Reminder e-mails (doc/reference.md §6): one RFC 5322 message per recipient, a
  * multipart/mixed holding the text/plain body and the session as
  * text/calendar; method=PUBLISH, built with libcurl's MIME API
  * and sent over smtp:// or smtps://. */

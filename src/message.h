@@ -27,7 +27,7 @@ struct message {
 
 /* "session.reminder", "session.changed", "session.cancelled". */
 const char *message_type_name(enum message_type t);
-/* The data.session object of SPEC 6: id, title, start, end, timezone,
+/* The data.session object of doc/reference.md §6: id, title, start, end, timezone,
  * room, track, people [{id, name, role}], url.  New reference. */
 json_t *message_session_json(const struct programme *p, const struct conf *c,
 			     const struct prog_session *s);

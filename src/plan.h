@@ -1,4 +1,4 @@
-/* The reminder plan of a snapshot (SPEC 6): for each session that is not
+/* The reminder plan of a snapshot (doc/reference.md §6): for each session that is not
  * a skipped kind nor cancelled, each offset of reminders.before, each
  * channel whose filters match and each recipient, one reminder due at
  * start - offset. */

@@ -1,4 +1,4 @@
-/* The programme: an immutable snapshot of the conference (SPEC 3), loaded
+/* The programme: an immutable snapshot of the conference (doc/reference.md §3), loaded
  * and validated from a libconfig file.  Everything it holds lives in its
  * arena; one prog_free releases it. */
 #ifndef AGENDAD_PROGRAMME_H

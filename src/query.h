@@ -1,4 +1,4 @@
-/* A feed request's query string (SPEC 4): filters on /calendar.ics and
+/* A feed request's query string (doc/reference.md §4): filters on /calendar.ics and
  * alarm= on every feed, checked against the programme and put in one
  * canonical form, so that equal requests share one rendering and ETag. */
 #ifndef AGENDAD_QUERY_H

@@ -1,7 +1,7 @@
 /* The reminder scheduler: keeps the plan of the published snapshot in the
  * ledger, starts each delivery when it is due (on the daemon's clock,
  * real or simulated), retries with backoff until the session starts, and
- * records every attempt and outcome (SPEC 6). */
+ * records every attempt and outcome (doc/reference.md §6). */
 #ifndef AGENDAD_REMIND_H
 #define AGENDAD_REMIND_H
 

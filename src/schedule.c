@@ -86,7 +86,7 @@ static int is_json_tz_name(const char *s)
 	return 1;
 }
 
-/* The event id under ^[a-z0-9_-][a-z0-9_]{3,}: SPEC 3 ids are [a-z0-9-]
+/* The event id under ^[a-z0-9_-][a-z0-9_]{3,}: doc/reference.md §3 ids are [a-z0-9-]
  * and never hold '_', so mapping '-' to '_' can be undone; padding with
  * '_' covers ids shorter than four characters. */
 static void make_acronym(const char *id, char out[65])

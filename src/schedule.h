@@ -1,4 +1,4 @@
-/* The programme in the shapes conference apps read (SPEC 4): the C3VOC
+/* The programme in the shapes conference apps read (doc/reference.md §4): the C3VOC
  * schedule.json (valid against c3voc-schedule.schema.json) and the
  * frab/pentabarf schedule.xml (valid against c3voc-schedule.xml.xsd).
  * Neither ever holds an e-mail address. */

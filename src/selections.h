@@ -1,4 +1,4 @@
-/* Personal selections (SPEC 4, POST /my): lists of session ids stored
+/* Personal selections (doc/reference.md §4, POST /my): lists of session ids stored
  * under unguessable tokens in their own SQLite file in the state
  * directory, so that a burst of selections never waits behind a reload's
  * writes to the main state.  Safe to use from many threads. */

@@ -1,7 +1,7 @@
 /* Durable state in the state directory's SQLite database: what each
  * session looked like when last published, so that SEQUENCE and
  * LAST-MODIFIED follow real changes and removed sessions live on as
- * cancelled tombstones (SPEC 5). */
+ * cancelled tombstones (doc/reference.md §5). */
 #ifndef AGENDAD_STATE_H
 #define AGENDAD_STATE_H
 
@@ -32,7 +32,7 @@ struct tombstone {
 	struct stamp stamp;
 };
 
-/* A change that subscribers and speakers should hear of (SPEC 7): the
+/* A change that subscribers and speakers should hear of (doc/reference.md §7): the
  * session's time, room, title or status changed, or it was removed. */
 struct change {
 	struct tombstone before; /* as last published (stamp: the new one) */

@@ -1,5 +1,5 @@
 /* Feeds that are not in the catalogue: the whole programme filtered, any
- * feed with the subscriber's own alarms, a personal selection (SPEC 4).
+ * feed with the subscriber's own alarms, a personal selection (doc/reference.md §4).
  * They are assembled on demand from the catalogue's rendered pieces and
  * kept in a cache bounded in entries and bytes, so memory stays flat
  * however many different queries arrive. */

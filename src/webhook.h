@@ -1,4 +1,4 @@
-/* Webhook requests in the formats of SPEC 6: standard (Standard Webhooks
+/* Webhook requests in the formats of doc/reference.md §6: standard (Standard Webhooks
  * v1, signed), slack, mattermost, discord, teams, ntfy. */
 #ifndef AGENDAD_WEBHOOK_H
 #define AGENDAD_WEBHOOK_H

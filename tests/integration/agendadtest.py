@@ -3,14 +3,48 @@ running the real binary."""
 import os
 import pathlib
 import subprocess
+import sys
 import tempfile
 
 HERE = pathlib.Path(__file__).resolve().parent
 SRCDIR = pathlib.Path(os.environ.get("AGENDAD_TOP_SRCDIR", HERE.parent.parent))
 BUILDDIR = pathlib.Path(os.environ.get("AGENDAD_TOP_BUILDDIR", SRCDIR))
 AGENDAD = pathlib.Path(os.environ.get("AGENDAD", BUILDDIR / "src" / "agendad"))
-# resolve(): configure gives paths such as build-asan/.., which .parent would not climb.
-SHARED = pathlib.Path(os.environ.get("AGENDAD_TEST_SUPPORT") or SRCDIR).resolve().parent / "shared"
+# The npm test tools (tests/js with its node_modules): make distcheck's
+# read-only tarball tree has none, so configure may point elsewhere.
+JSDIR = pathlib.Path(os.environ.get("AGENDAD_JS_TOOLS") or SRCDIR / "tests" / "js")
+# Our own small import fixtures, written for the tests (tests/data/README.md).
+FIXTURES = SRCDIR / "tests" / "data"
+
+# External reference material that is not ours to ship: real schedules, the
+# official C3VOC schema and XSD, the seed text.  AGENDAD_TEST_DATA names a
+# folder holding data/real/ (or real/) and seed/; see tests/data/README.md.
+TEST_DATA = os.environ.get("AGENDAD_TEST_DATA") or None
+SKIP = 77  # automake's exit status for "skipped"
+
+
+def test_data(*parts):
+    """The path parts name inside AGENDAD_TEST_DATA (data/real/... is also
+    found as real/...), or None when the variable is unset.  A variable that
+    names a folder without the thing is a mistake: AssertionError."""
+    if TEST_DATA is None:
+        return None
+    top = pathlib.Path(TEST_DATA).resolve()
+    for base in ((top / "data", top) if parts[0] == "real" else (top,)):
+        path = base.joinpath(*parts)
+        if path.exists():
+            return path
+    raise AssertionError(f"AGENDAD_TEST_DATA={TEST_DATA} has no {'/'.join(parts)}")
+
+
+def need_test_data(what):
+    """Exits with automake's SKIP status and a one-line reason when
+    AGENDAD_TEST_DATA is unset: what needs external material never fails
+    for its absence, and never passes without it."""
+    if TEST_DATA is None:
+        print(f"SKIP: {what} needs AGENDAD_TEST_DATA (a folder with data/real/ and seed/; "
+              "see tests/data/README.md)")
+        sys.exit(SKIP)
 
 
 def run(*args, check=None, timeout=120, env=None):
@@ -63,5 +97,4 @@ def real_data(name):
     """The path of an external real programme (FOSDEM, 39C3, ...), or None
     when the test data are not on this machine: tests that need one skip
     (exit 77) with the reason."""
-    path = SHARED / "data" / "real" / name
-    return path if path.is_file() else None
+    return test_data("real", name) if TEST_DATA else None

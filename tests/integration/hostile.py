@@ -3,7 +3,7 @@
 
     hostile.py OUTDIR
 
-creates OUTDIR/agendad.conf, OUTDIR/hostile.programme (libconfig, SPEC 2
+creates OUTDIR/agendad.conf, OUTDIR/hostile.programme (libconfig, doc/reference.md §2
 and 3) and OUTDIR/expected.json.  The programme is built to break feeds:
 non-ASCII text in every field (accents, CJK, emoji outside the BMP, RTL
 scripts, combining marks, ZWJ sequences), the characters iCalendar TEXT

@@ -3,15 +3,12 @@
 icalendar gem (check_ical.rb, start and end only).  Each prints, per .ics
 file of a folder, what it read as JSON."""
 import json
-import os
 import pathlib
 import shutil
 import subprocess
 import urllib.request
 
-from agendadtest import SRCDIR
-
-JSDIR = pathlib.Path(os.environ.get("AGENDAD_TEST_SUPPORT") or SRCDIR) / "tests" / "js"
+from agendadtest import JSDIR, SRCDIR  # noqa: F401 (JSDIR is imported from here)
 
 
 def js_tool(name):
@@ -22,6 +19,8 @@ def js_tool(name):
     if (own / "node_modules").is_dir() or own.resolve() == JSDIR.resolve():
         return own / name, own
     return JSDIR / name, JSDIR
+
+
 PY_CHECKER = SRCDIR / "tests" / "integration" / "check_ical.py"
 RB_CHECKER = SRCDIR / "tests" / "integration" / "check_ical.rb"
 

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Conformance of agendad's exported iCalendar feeds (SPEC 1, 3, 5).
+"""Conformance of agendad's exported iCalendar feeds (doc/reference.md §1, §3, §5).
 
     /usr/bin/python3 tests/integration/test_feeds.py [-v] [unittest args]
 
@@ -8,7 +8,7 @@ Environment:
     AGENDAD_TOP_SRCDIR  the source tree (default: two levels above this file)
     AGENDAD_KEEP_TMP    if set, keep the temporary directories and print them
 
-Needs node (on PATH) with <srcdir>/tests/js/node_modules (ical.js), a
+Needs node (on PATH) with tests/js/node_modules (ical.js; AGENDAD_JS_TOOLS), a
 Python with python-icalendar for check_ical.py (/usr/bin/python3 on Debian),
 and Ruby with the icalendar gem for check_ical.rb (Debian: ruby-icalendar).
 
@@ -44,10 +44,12 @@ from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import agendadtest  # noqa: E402
+
 SRCDIR = os.path.abspath(os.environ.get("AGENDAD_TOP_SRCDIR") or os.path.join(HERE, "..", ".."))
 AGENDAD = os.path.abspath(os.environ.get("AGENDAD") or os.path.join(SRCDIR, "src", "agendad"))
-# make distcheck points AGENDAD_TEST_SUPPORT at the tree that has the npm packages.
-JSDIR = os.path.join(os.environ.get("AGENDAD_TEST_SUPPORT") or SRCDIR, "tests", "js")
+JSDIR = str(agendadtest.JSDIR)
 JS_CHECKER = os.path.join(JSDIR, "check_ical.mjs")
 PY_CHECKER = os.path.join(SRCDIR, "tests", "integration", "check_ical.py")
 RB_CHECKER = os.path.join(SRCDIR, "tests", "integration", "check_ical.rb")

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Filtered feeds and alarm= (SPEC 4) against the real daemon: each
+"""Filtered feeds and alarm= (doc/reference.md §4) against the real daemon: each
 filter alone and combined, canonical queries sharing one rendering and
 ETag, 400 for unknown keys and values, subscriber alarms, a bounded
 cache, and both independent parsers reading every derived feed."""

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""The daemon's HTTP interface and live reloads (SPEC 1, 4, 5, 7, 8),
+"""The daemon's HTTP interface and live reloads (doc/reference.md §1, §4, §5, §7, §8),
 checked against the real binary with real HTTP requests.
 
     /usr/bin/python3 tests/integration/test_http.py [-v] [unittest args]

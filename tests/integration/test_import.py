@@ -1,5 +1,7 @@
 #!/usr/bin/python3
-"""Importing real schedule.json and schedule.xml files (../shared/data/real).
+"""Importing schedule.json and schedule.xml files: our own fixtures in
+tests/data/ (pretalx and frab JSON, frab and pentabarf XML).
+test_real_data.py runs the same checks on real schedules.
 
     /usr/bin/python3 tests/integration/test_import.py [-v]
 
@@ -24,12 +26,18 @@ from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from agendadtest import SHARED, SRCDIR, TempDir, run  # noqa: E402
+from agendadtest import FIXTURES, JSDIR, SRCDIR, TempDir, run  # noqa: E402
 
-REAL = SHARED / "data" / "real"
-FILES = sorted(list(REAL.glob("*.schedule.json")) + list(REAL.glob("*.schedule.xml"))) \
-    if REAL.is_dir() else []
-JSDIR = pathlib.Path(os.environ.get("AGENDAD_TEST_SUPPORT") or SRCDIR) / "tests" / "js"
+
+def schedules(folder):
+    return sorted(list(folder.glob("*.schedule.json")) + list(folder.glob("*.schedule.xml")))
+
+
+FILES = schedules(FIXTURES)
+# The documents the re-exports are validated against: our own structural
+# ones here, the official C3VOC files in test_real_data.py.
+SCHEMA = FIXTURES / "schedule.schema.json"
+XSD = FIXTURES / "schedule.xsd"
 PY_CHECKER = SRCDIR / "tests" / "integration" / "check_ical.py"
 SUMMARY = re.compile(r"(\d+) sessions, (\d+) speakers, (\d+) days, (\d+) tracks, (\d+) rooms, "
                      r"(\d+) warnings")
@@ -121,17 +129,13 @@ def counts(path):
 
 # ------------------------------------------------------------ tests
 
-def need_real(tc):
-    if not FILES:
-        tc.fail("no real schedules in %s (the shared data folder is absent)" % REAL)
-
-
 class CheckMode(unittest.TestCase):
     """agendad -t: exit 0 and the same counts as Python's."""
+    FILES = FILES
 
-    def test_every_real_file(self):
-        need_real(self)
-        for path in FILES:
+    def test_every_file(self):
+        self.assertTrue(self.FILES, "no schedules to import")
+        for path in self.FILES:
             with self.subTest(file=path.name), TempDir() as d:
                 proc = run("-t", "-c", write_conf(d, path))
                 self.assertEqual(proc.returncode, 0, proc.stderr[-3000:])
@@ -150,18 +154,15 @@ class CheckMode(unittest.TestCase):
                         self.assertRegex(line, r"^%s: warning: (day \d{4}-\d\d-\d\d|no time_zone"
                                                r"|time_zone_name)" % re.escape(str(path)))
 
-    def test_json_and_xml_of_39c3_agree(self):
-        """The same programme in both formats gives the same model."""
-        need_real(self)
-        a, b = REAL / "39c3-everything.schedule.json", REAL / "39c3-everything.schedule.xml"
-        if not (a.exists() and b.exists()):
-            self.skipTest("no 39c3 pair")
-        outs = []
-        for path in (a, b):
-            with TempDir() as d:
-                proc = run("-t", "-c", write_conf(d, path), check=0)
-                outs.append(SUMMARY.search(proc.stdout).groups())
-        self.assertEqual(outs[0], outs[1])
+
+def same_model(tc, a, b):
+    """The same programme in two formats gives the same counts."""
+    outs = []
+    for path in (a, b):
+        with TempDir() as d:
+            proc = run("-t", "-c", write_conf(d, path), check=0)
+            outs.append(SUMMARY.search(proc.stdout).groups())
+    tc.assertEqual(outs[0], outs[1])
 
 
 def sample(export, folder):
@@ -177,28 +178,28 @@ def sample(export, folder):
 
 class Export(unittest.TestCase):
     """agendad --export, then both iCalendar readers, and the re-exported
-    schedule.json and schedule.xml against the C3VOC schema and XSD (even
-    where the imported document itself did not pass them)."""
+    schedule.json and schedule.xml against a schema and an XSD (even where
+    the imported document itself would not pass them)."""
+    FILES, SCHEMA, XSD = FILES, SCHEMA, XSD
 
     def assert_valid_schedules(self, out):
-        real = REAL
         ajv = subprocess.run([str(JSDIR / "node_modules" / ".bin" / "ajv"), "validate",
                               "--spec=draft7", "--strict=false", "-c", "ajv-formats",
-                              "-s", str(real / "c3voc-schedule.schema.json"),
+                              "-s", str(self.SCHEMA),
                               "-d", str(out / "schedule.json")],
                              capture_output=True, text=True, timeout=300, cwd=JSDIR)
         self.assertEqual(ajv.returncode, 0, ajv.stdout[-3000:] + ajv.stderr[-3000:])
         xsd = subprocess.run(["xmllint", "--noout", "--schema",
-                              str(real / "c3voc-schedule.xml.xsd"), str(out / "schedule.xml")],
+                              str(self.XSD), str(out / "schedule.xml")],
                              capture_output=True, text=True, timeout=300)
         self.assertEqual(xsd.returncode, 0, xsd.stderr[-3000:])
 
-    def test_feeds_of_every_real_file(self):
-        need_real(self)
+    def test_feeds_of_every_file(self):
+        self.assertTrue(self.FILES, "no schedules to import")
         node = shutil.which("node")
         if node is None or not (JSDIR / "node_modules" / "ical.js").is_dir():
             self.fail("node and ical.js (tests/js/node_modules) are needed")
-        for path in FILES:
+        for path in self.FILES:
             with self.subTest(file=path.name), TempDir() as d:
                 out = d / "out"
                 run("--export", out, "-c", write_conf(d, path), "--state-dir", d / "state",
@@ -224,6 +225,54 @@ class Export(unittest.TestCase):
                                       sorted(jsj[feed]["events"], key=key)):
                         for field in ("uid", "summary", "dtstart_utc", "dtend_utc"):
                             self.assertEqual(ep.get(field), ej.get(field), (feed, field))
+
+
+class Oddities(unittest.TestCase):
+    """What our fixtures carry on purpose, seen in the feeds."""
+
+    def export(self, d, name):
+        out = d / "out"
+        run("--export", out, "-c", write_conf(d, FIXTURES / name), "--state-dir", d / "state",
+            check=0)
+        return out
+
+    def description(self, out, guid):
+        from agendadtest import events
+        (ev,) = events(out / "sessions" / f"{guid}.ics").values()
+        return str(ev["DESCRIPTION"])
+
+    def test_html_becomes_text_and_links_become_documents(self):
+        with TempDir() as d:
+            out = self.export(d, "pretalx.schedule.json")
+            text = self.description(out, "2b0e4c0e-7d7a-5b8e-8f61-1a2b3c4d5e01")
+            self.assertIn("What the week holds & where the coffee is.", text)
+            self.assertIn("Rooms <and> maps", text)
+            self.assertNotIn("<p>", text)
+            self.assertNotIn("&amp;", text)
+            self.assertIn("https://harbour.example.org/map", text)
+            self.assertIn("Slides", text)
+
+    def test_escaped_html_in_xml(self):
+        with TempDir() as d:
+            out = self.export(d, "pentabarf.schedule.xml")
+            text = self.description(out, "3e8d1a22-6b7c-5d8e-9f0a-1b2c3d4e5f01")
+            self.assertIn("Colouring graphs with crayons.", text)
+            self.assertIn("& an ampersand", text)
+            self.assertNotIn("<em>", text)
+            self.assertIn("regalloc.pdf", text)
+
+    def test_repeated_ids_are_two_sessions(self):
+        """frab reuses an integer id on another day; the guids tell them apart."""
+        with TempDir() as d:
+            out = self.export(d, "frab.schedule.json")
+            for guid in ("c4f1a8e2-3b5d-4e6f-9a0b-1c2d3e4f5a07",
+                         "c4f1a8e2-3b5d-4e6f-9a0b-1c2d3e4f5a17"):
+                self.assertTrue((out / "sessions" / f"{guid}.ics").exists(), guid)
+
+    def test_same_person_with_and_without_guid_once(self):
+        with TempDir() as d:
+            proc = run("-t", "-c", write_conf(d, FIXTURES / "frab.schedule.xml"), check=0)
+            self.assertIn("4 sessions, 3 speakers,", proc.stdout)
 
 
 class Broken(unittest.TestCase):

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Personal selections (SPEC 4: POST /my, /my/TOKEN, /my/TOKEN.ics)
+"""Personal selections (doc/reference.md §4: POST /my, /my/TOKEN, /my/TOKEN.ics)
 against the real daemon: the 303, the page (links, QR code, how-to), the
 feed and its alarms, a reload that moves and removes chosen sessions, a
 restart, unknown tokens, and the limits (400, 405, 413, 415, 429)."""

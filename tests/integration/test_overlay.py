@@ -7,9 +7,10 @@ import json
 import pathlib
 import unittest
 
-from agendadtest import SHARED, TempDir, run
+from agendadtest import FIXTURES, TempDir, run
 
-FRAB = SHARED / "data" / "real" / "frab-camp2019.schedule.json"
+# Our frab fixture: persons with an integer id only, as frab writes them.
+FRAB = FIXTURES / "frab.schedule.json"
 
 
 def person_ids():

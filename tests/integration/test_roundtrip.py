@@ -19,7 +19,7 @@ short event id and a zone the schema's time_zone_name refuses):
 4. every file of A and of B compared byte for byte (*.ics, index.html,
    schedule.json and schedule.xml), after one normalisation: the
    values of DTSTAMP and LAST-MODIFIED.  They are the time the fresh state
-   first saw each session (SPEC: feeds are a function of programme and
+   first saw each session (doc/reference.md §5: feeds are a function of programme and
    state), i.e. "now" at each export; two exports are not guaranteed to
    run in the same second, so they are compared as "a time", no more;
 5. B again with a copy of A's state: now the stamps must match too, with

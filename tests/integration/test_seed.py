@@ -22,7 +22,10 @@ Environment:
   AGENDAD_TOP_SRCDIR    source tree (default: this file's repository)
   AGENDAD_TOP_BUILDDIR  build tree  (default: AGENDAD_TOP_SRCDIR)
   AGENDAD               the binary  (default: $AGENDAD_TOP_BUILDDIR/src/agendad)
-  AGENDAD_SEED          the seed text (default: searched, see SEED_CANDIDATES)
+  AGENDAD_TEST_DATA     a folder with seed/idm-2014-south-south-programme.txt
+                        (see tests/data/README.md); without it (and without
+                        AGENDAD_SEED) this test is skipped (exit 77)
+  AGENDAD_SEED          the seed text itself, instead
 """
 
 import gzip
@@ -57,14 +60,9 @@ PROGRAMME = os.path.join(TOP_SRCDIR, "etc", "idm-2014-south-south.programme")
 CONF = os.path.join(TOP_SRCDIR, "etc", "agendad.conf")
 
 SEED_NAME = "idm-2014-south-south-programme.txt"
-SEED_CANDIDATES = [
-    os.environ.get("AGENDAD_SEED"),
-    os.path.join(TOP_SRCDIR, "seed", SEED_NAME),
-    os.path.join(TOP_SRCDIR, "tests", "integration", SEED_NAME),
-    os.path.join(TOP_SRCDIR, "..", "shared", "seed", SEED_NAME),
-    os.path.join(os.environ.get("AGENDAD_TEST_SUPPORT") or TOP_SRCDIR, "..", "shared", "seed",
-                 SEED_NAME),
-]
+
+sys.path.insert(0, HERE)
+import agendadtest  # noqa: E402
 
 TZ_NAME = "Europe/Zurich"
 EVENT_ID = "idm2014-south-south"
@@ -101,11 +99,12 @@ class SeedError(Exception):
 
 
 def find_seed():
-    for path in SEED_CANDIDATES:
-        if path and os.path.isfile(path):
-            return path
-    raise SeedError("seed text %s not found; set AGENDAD_SEED or put it at one of: %s"
-                    % (SEED_NAME, ", ".join(p for p in SEED_CANDIDATES[1:])))
+    """The seed text: external material, named by AGENDAD_SEED or found in
+    AGENDAD_TEST_DATA (main() skips the test when neither is set)."""
+    path = os.environ.get("AGENDAD_SEED") or agendadtest.test_data("seed", SEED_NAME)
+    if path is None or not os.path.isfile(path):
+        raise SeedError("seed text %s not found (AGENDAD_SEED, AGENDAD_TEST_DATA)" % SEED_NAME)
+    return str(path)
 
 
 def parse_person(text):
@@ -528,4 +527,6 @@ class FeedTest(unittest.TestCase):
 
 
 if __name__ == "__main__":
+    if not os.environ.get("AGENDAD_SEED"):
+        agendadtest.need_test_data("test_seed.py (the seed text the shipped programme was written from)")
     unittest.main(verbosity=2)

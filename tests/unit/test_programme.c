@@ -719,18 +719,18 @@ static void test_session_without_id_leaves_nothing(void **state)
 	char *path;
 	struct programme *p = load(text, &td, &path);
 	size_t missing = tu_diag_count(&td, path, 4, "'id' is required");
-	size_t warnings = td.d.warnings, errors = td.d.errors;
+	size_t n_warnings = td.d.warnings, n_errors = td.d.errors;
 
 	(void)state;
-	if (missing != 1 || warnings != 0 || errors != 1)
+	if (missing != 1 || n_warnings != 0 || n_errors != 1)
 		tu_diag_dump(&td, "expected one error and no warning");
 	prog_free(p);
 	tu_diag_free(&td);
 	tu_unlink_free(path);
 	assert_null(p);
 	assert_int_equal(missing, 1);
-	assert_int_equal(errors, 1);
-	assert_int_equal(warnings, 0);
+	assert_int_equal(n_errors, 1);
+	assert_int_equal(n_warnings, 0);
 }
 
 /* Errors and warnings of one file are counted in the caller's diag on
