@@ -22,6 +22,8 @@ def utc(value)
 end
 
 top = ARGV[0] or abort "usage: check_ical.rb EXPORTDIR"
+# An export folder is a link to its generation: Find does not follow links.
+top = File.realpath(top)
 out = {}
 status = 0
 files = []
