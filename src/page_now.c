@@ -8,22 +8,9 @@
 #include "page_site.h"
 #include "page_util.h"
 
-/* Pages built per request see only the programme's sessions: removed
- * ones would need the time zone, whose rules are for one thread. */
-static void light_site(struct site *st, const struct feedset *fs, const struct conf *c)
-{
-	const struct programme *p = fs->prog;
-
-	memset(st, 0, sizeof(*st));
-	st->fs = fs;
-	st->c = c;
-	st->p = p;
-	st->day0 = 1;
-	st->track0 = st->day0 + p->n_days;
-	st->room0 = st->track0 + p->n_tracks;
-	st->speaker0 = st->room0 + p->n_rooms;
-	st->session0 = st->speaker0 + p->n_speakers;
-}
+/* Pages built per request see only the programme's sessions (site_number,
+ * not site_open): removed ones would need the time zone, whose rules are
+ * for one thread. */
 
 /* The event's local time at utc: the offset of the session that starts
  * nearest to it (the zone's rules are for one thread only). */
@@ -88,7 +75,7 @@ char *page_now_html(const struct feedset *fs, const struct conf *c, int64_t now,
 
 	if (!cur || !next)
 		abort();
-	light_site(&st, fs, c);
+	site_number(&st, fs, c);
 	now_next(p, now, cur, next);
 	local_time(p, now, &lt);
 	h.description = "What is on now and what starts next in each room.";
@@ -189,7 +176,7 @@ char *page_now_json(const struct feedset *fs, const struct conf *c, int64_t now,
 
 	if (!cur || !next || !root || !rooms)
 		abort();
-	light_site(&st, fs, c);
+	site_number(&st, fs, c);
 	now_next(p, now, cur, next);
 	seconds_to_civil(now, &u);
 	local_time(p, now, &lt);
@@ -297,7 +284,7 @@ char *page_search(const struct feedset *fs, const struct conf *c, const char *q,
 	snprintf(copy, sizeof(copy), "%s", q ? q : "");
 	for (w = strtok_r(copy, " \t", &save); w && n < MAX_WORDS; w = strtok_r(NULL, " \t", &save))
 		words[n++] = w;
-	light_site(&st, fs, c);
+	site_number(&st, fs, c);
 	page_start(&b, c, &p->event, &h);
 	page_nav(&b, p, 0, q);
 	buf_adds(&b, "<header><h1>Search</h1><form method=\"get\" action=\"search.html\" "

@@ -16,6 +16,9 @@ struct site {
 	size_t day0, track0, room0, speaker0, session0;
 };
 
+/* The site without removed sessions (no tombs): only the feeds' numbering,
+ * which needs no time zone and so may run on a request thread. */
+void site_number(struct site *st, const struct feedset *fs, const struct conf *c);
 void site_open(struct site *st, const struct feedset *fs, const struct conf *c);
 void site_close(struct site *st);
 /* Piece i (a session, or a removed one) as a session. */

@@ -78,7 +78,7 @@ const size_t page_style_len = sizeof(page_style) - 1;
 
 /* --- the site ---------------------------------------------------------------------- */
 
-void site_open(struct site *st, const struct feedset *fs, const struct conf *c)
+void site_number(struct site *st, const struct feedset *fs, const struct conf *c)
 {
 	const struct programme *p = fs->prog;
 
@@ -91,6 +91,13 @@ void site_open(struct site *st, const struct feedset *fs, const struct conf *c)
 	st->room0 = st->track0 + p->n_tracks;
 	st->speaker0 = st->room0 + p->n_rooms;
 	st->session0 = st->speaker0 + p->n_speakers;
+}
+
+void site_open(struct site *st, const struct feedset *fs, const struct conf *c)
+{
+	const struct programme *p = fs->prog;
+
+	site_number(st, fs, c);
 	/* The time zone is not for threads: localize here, once. */
 	st->tombs = calloc(fs->n_tombs + 1, sizeof(*st->tombs));
 	if (!st->tombs)

@@ -253,3 +253,22 @@ void fuzz_render(const struct programme *p)
 	render_feeds(p, c);
 	render_schedules(p, c);
 }
+
+int fuzz_import(const uint8_t *data, size_t size, fuzz_importer importer, const char *what)
+{
+	char *text = fuzz_string(data, size);
+	struct diag d;
+	struct programme *p;
+
+	fuzz_diag(&d);
+	p = importer(what, text, size, &d);
+	if (p && d.errors)
+		fuzz_fail("a programme came back with %zu errors", d.errors);
+	if (!p && !d.errors)
+		fuzz_fail("a document was refused without an error");
+	if (p)
+		fuzz_render(p);
+	prog_free(p);
+	free(text);
+	return 0;
+}

@@ -25,11 +25,18 @@ char *fuzz_string(const uint8_t *data, size_t size);
 struct programme *fuzz_sample_programme(void);
 
 /* Everything agendad publishes from an accepted programme, as an export
- * makes it: every feed (with a fresh state database), the index page,
+ * makes it: every feed (with a fresh state database), every page,
  * schedule.json and schedule.xml.  Aborts when an invariant fails: a
  * document that its own parser rejects, a feed whose bytes differ from
  * its announced size. */
 void fuzz_render(const struct programme *p);
+
+/* One importer (import_json or import_xml) on the input, then everything
+ * published from what it accepted; aborts when it accepts a document with
+ * errors or refuses one without saying why. */
+typedef struct programme *(*fuzz_importer)(const char *what, const char *text, size_t len,
+					   struct diag *d);
+int fuzz_import(const uint8_t *data, size_t size, fuzz_importer importer, const char *what);
 
 /* Aborts with a message: an invariant of agendad's own output failed. */
 void fuzz_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));

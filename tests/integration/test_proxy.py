@@ -119,11 +119,9 @@ class ThroughNginx(unittest.TestCase):
         cls.daemon.__exit__(None, None, None)
         cls.tmp_ctx.__exit__(None, None, None)
 
-    @classmethod
-    def get(cls, path, headers=None, method="GET", body=None, source="127.0.0.1"):
-        """One request to nginx from the address source; (status, headers, body)."""
-        c = http.client.HTTPSConnection("127.0.0.1", cls.nginx_port, context=cls.tls,
-                                        timeout=30, source_address=(source, 0))
+    @staticmethod
+    def exchange(c, method, path, headers, body):
+        """One request on connection c; (status, headers, body)."""
         try:
             c.request(method, path, body=body, headers=headers or {})
             r = c.getresponse()
@@ -131,16 +129,18 @@ class ThroughNginx(unittest.TestCase):
         finally:
             c.close()
 
+    @classmethod
+    def get(cls, path, headers=None, method="GET", body=None, source="127.0.0.1"):
+        """One request to nginx from the address source."""
+        c = http.client.HTTPSConnection("127.0.0.1", cls.nginx_port, context=cls.tls,
+                                        timeout=30, source_address=(source, 0))
+        return cls.exchange(c, method, path, headers, body)
+
     def direct(self, path, headers=None, method="GET", body=None, source="127.0.0.2"):
         """One request straight to agendad, bypassing nginx, from source."""
         c = http.client.HTTPConnection("127.0.0.1", self.daemon.port, timeout=30,
                                        source_address=(source, 0))
-        try:
-            c.request(method, path, body=body, headers=headers or {})
-            r = c.getresponse()
-            return r.status, {k.lower(): v for k, v in r.getheaders()}, r.read()
-        finally:
-            c.close()
+        return self.exchange(c, method, path, headers, body)
 
     def check_links(self, page_path, body):
         """Every link of a page resolves through the proxy; webcal links
