@@ -1,9 +1,10 @@
 #!/usr/bin/python3
 """The attendee's pages at real conference size: FOSDEM 2026 (883
-sessions, 70 tracks, 30 rooms), an external file (real_data).  Every page
-is valid HTML with nothing unsafe in it; the index and every day and
-track page stay under 100 KB gzip; now.json on a simulated clock lists
-what runs in each room."""
+sessions, 70 tracks, 30 rooms, schedule.xml) and 39C3 (schedule.json),
+external files (real_data).  Every page is valid HTML with nothing unsafe
+in it and every link resolves; on FOSDEM the index and every day and track
+page stay under 100 KB gzip, and now.json on a simulated clock lists what
+runs in each room."""
 import json
 import pathlib
 import sys
@@ -15,6 +16,7 @@ from pagecheck import broken_links, gzip_size, problems
 from parsers import fetch
 
 FOSDEM = real_data("fosdem-2026.schedule.xml")
+CCC = real_data("39c3-everything.schedule.json")
 BUDGET = 100_000  # bytes of gzip, for the index and any day or track page
 
 
@@ -25,12 +27,15 @@ def conf_for(folder, programme):
     return conf
 
 
-class Fosdem(unittest.TestCase):
+class Exported(unittest.TestCase):
+    """A real programme exported once; subclasses name it."""
+    PROGRAMME = None
+
     @classmethod
     def setUpClass(cls):
         cls.tmp = TempDir()
         cls.dir = cls.tmp.__enter__()
-        cls.conf = conf_for(cls.dir, FOSDEM)
+        cls.conf = conf_for(cls.dir, cls.PROGRAMME)
         proc = run("--export", cls.dir / "www", "-c", cls.conf, "--state-dir", cls.dir / "xstate")
         assert proc.returncode == 0, proc.stderr[-3000:]
         cls.out = cls.dir / "www"
@@ -39,14 +44,21 @@ class Fosdem(unittest.TestCase):
     def tearDownClass(cls):
         cls.tmp.__exit__(None, None, None)
 
-    def test_every_page_is_valid_and_safe(self):
+    def every_page_is_valid_and_safe(self, at_least):
         pages = sorted(self.out.rglob("*.html"))
-        self.assertGreater(len(pages), 883 + 70 + 30)
+        self.assertGreater(len(pages), at_least)
         bad = []
         for page in pages:
             bad += problems(page.read_bytes(), str(page.relative_to(self.out)))
         self.assertEqual(bad[:20], [])
         self.assertEqual(broken_links(self.out, pages)[:20], [])
+
+
+class Fosdem(Exported):
+    PROGRAMME = FOSDEM
+
+    def test_every_page_is_valid_and_safe(self):
+        self.every_page_is_valid_and_safe(883 + 70 + 30)
 
     def test_budgets(self):
         sizes = {"index.html": gzip_size((self.out / "index.html").read_bytes())}
@@ -76,8 +88,18 @@ class Fosdem(unittest.TestCase):
             self.assertIn(running[0]["now"]["title"].encode(), page.replace(b"&#39;", b"'"))
 
 
+class ChaosCommunicationCongress(Exported):
+    PROGRAMME = CCC
+
+    def test_every_page_is_valid_and_safe(self):
+        sessions = sum(1 for _ in (self.out / "sessions").glob("*.html"))
+        self.assertGreater(sessions, 100)
+        self.every_page_is_valid_and_safe(sessions)
+
+
 if __name__ == "__main__":
-    if FOSDEM is None:
-        print("SKIP: fosdem-2026.schedule.xml is not among the external test data", file=sys.stderr)
+    if FOSDEM is None or CCC is None:
+        print("SKIP: fosdem-2026.schedule.xml and 39c3-everything.schedule.json need "
+              "AGENDAD_TEST_DATA", file=sys.stderr)
         sys.exit(77)
     unittest.main(verbosity=2)
