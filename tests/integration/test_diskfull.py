@@ -127,8 +127,10 @@ class FullDisk(unittest.TestCase):
             filler.unlink()
             wait_for(lambda: b"20140325T174000" in (mirror / "sessions/d2-closing.ics").read_bytes(),
                      30, "the retry to write the mirror")
-            self.assertIn(b"20140325T174000", daemon_get(daemon, "/sessions/d2-closing.ics"))
-            self.assertIn("writing works again", daemon.stderr())
+            # The loader writes the mirror, then the loop publishes: a moment apart.
+            wait_for(lambda: b"20140325T174000" in daemon_get(daemon, "/sessions/d2-closing.ics"),
+                     10, "the retried programme served")
+            wait_for(lambda: "writing works again" in daemon.stderr(), 10, "the log of the retry")
             self.assertEqual(sorted(p.name for p in self.disk.iterdir() if p.name.startswith(".")),
                              [os.readlink(mirror), ".mirror.lock"])
 

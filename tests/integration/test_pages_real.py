@@ -10,7 +10,7 @@ import pathlib
 import sys
 import unittest
 
-from agendadtest import TempDir, real_data, run
+from agendadtest import TempDir, need_test_data, real_data, run
 from daemon import Daemon
 from pagecheck import broken_links, gzip_size, problems
 from parsers import fetch
@@ -98,8 +98,5 @@ class ChaosCommunicationCongress(Exported):
 
 
 if __name__ == "__main__":
-    if FOSDEM is None or CCC is None:
-        print("SKIP: fosdem-2026.schedule.xml and 39c3-everything.schedule.json need "
-              "AGENDAD_TEST_DATA", file=sys.stderr)
-        sys.exit(77)
+    need_test_data("test_pages_real.py (FOSDEM 2026 and 39C3, real schedules)")
     unittest.main(verbosity=2)
