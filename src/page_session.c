@@ -119,11 +119,9 @@ static void people(struct buf *b, const struct site *st, const struct prog_sessi
 		const struct prog_person *pp = &s->people[j];
 		const char *aff = prog_person_affiliation(p, pp);
 
-		buf_adds(b, "<li><a href=\"../");
-		page_path(b, st->fs->feeds[st->speaker0 + pp->speaker].path);
-		buf_adds(b, "\">");
-		page_esc(b, p->speakers[pp->speaker].name);
-		buf_adds(b, "</a>");
+		buf_adds(b, "<li>");
+		site_anchor(b, 1, st->fs->feeds[st->speaker0 + pp->speaker].path,
+			    p->speakers[pp->speaker].name);
 		if (pp->role) {
 			buf_adds(b, " <span class=\"role\">(");
 			page_esc(b, pp->role);
@@ -189,18 +187,15 @@ static void facts(struct buf *b, const struct site *st, uint32_t i, const struct
 	page_esc(b, p->event.timezone);
 	buf_printf(b, ", %lld minutes)</span></dd>", (long long)((s->end - s->start) / 60));
 	if (s->room != PROG_NONE) {
-		buf_adds(b, "<dt>Room</dt><dd><a href=\"../");
-		page_path(b, st->fs->feeds[st->room0 + s->room].path);
-		buf_adds(b, "\">");
-		page_esc(b, p->rooms[s->room].title);
-		buf_adds(b, "</a></dd>");
+		buf_adds(b, "<dt>Room</dt><dd>");
+		site_anchor(b, 1, st->fs->feeds[st->room0 + s->room].path, p->rooms[s->room].title);
+		buf_adds(b, "</dd>");
 	}
 	if (s->track != PROG_NONE) {
-		buf_adds(b, "<dt>Track</dt><dd><a href=\"../");
-		page_path(b, st->fs->feeds[st->track0 + s->track].path);
-		buf_adds(b, "\">");
-		page_esc(b, p->tracks[s->track].title);
-		buf_adds(b, "</a></dd>");
+		buf_adds(b, "<dt>Track</dt><dd>");
+		site_anchor(b, 1, st->fs->feeds[st->track0 + s->track].path,
+			    p->tracks[s->track].title);
+		buf_adds(b, "</dd>");
 	}
 	if (s->kind) {
 		buf_adds(b, "<dt>Kind</dt><dd>");

@@ -19,6 +19,8 @@ struct site {
 /* The site without removed sessions (no tombs): only the feeds' numbering,
  * which needs no time zone and so may run on a request thread. */
 void site_number(struct site *st, const struct feedset *fs, const struct conf *c);
+/* <a href="(../ depth times)PAGE">text</a>, PAGE the page of feed_path. */
+void site_anchor(struct buf *b, int depth, const char *feed_path, const char *text);
 void site_open(struct site *st, const struct feedset *fs, const struct conf *c);
 void site_close(struct site *st);
 /* Piece i (a session, or a removed one) as a session. */

@@ -129,6 +129,15 @@ static void link_to(struct buf *b, int depth, const char *feed_path)
 	buf_adds(b, "\"");
 }
 
+void site_anchor(struct buf *b, int depth, const char *feed_path, const char *text)
+{
+	buf_adds(b, "<a ");
+	link_to(b, depth, feed_path);
+	buf_adds(b, ">");
+	page_esc(b, text);
+	buf_adds(b, "</a>");
+}
+
 void site_card(struct buf *b, const struct site *st, uint32_t i, int depth, const char *tag,
 	       const char *style, int flags)
 {
