@@ -1,5 +1,6 @@
 """Shared helpers of agendad's integration tests: where things are, and
 running the real binary."""
+import hashlib
 import os
 import pathlib
 import subprocess
@@ -98,3 +99,15 @@ def real_data(name):
     when the test data are not on this machine: tests that need one skip
     (exit 77) with the reason."""
     return test_data("real", name) if TEST_DATA else None
+
+
+def snapshot(folder):
+    """Every file below folder (through an export's link), by relative
+    path: the SHA-256 of its bytes."""
+    out = {}
+    for root, _, files in os.walk(folder):
+        for name in files:
+            p = os.path.join(root, name)
+            with open(p, "rb") as f:
+                out[os.path.relpath(p, folder)] = hashlib.sha256(f.read()).hexdigest()
+    return out

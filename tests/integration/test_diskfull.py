@@ -6,14 +6,13 @@ good programme and tries again on its own once there is space.
 The disk is a small tmpfs mounted for the test (root only): without one
 the test is skipped (exit 77)."""
 import errno
-import hashlib
 import os
 import subprocess
 import sys
 import time
 import unittest
 
-from agendadtest import TempDir, run
+from agendadtest import TempDir, run, snapshot
 from daemon import Daemon, copy_shipped
 
 SIZE = "4m"
@@ -53,16 +52,6 @@ def fill(folder):
                         raise
                     break
     return path
-
-
-def snapshot(folder):
-    out = {}
-    for root, _, files in os.walk(folder):
-        for name in files:
-            p = os.path.join(root, name)
-            with open(p, "rb") as f:
-                out[os.path.relpath(p, folder)] = hashlib.sha256(f.read()).hexdigest()
-    return out
 
 
 def wait_for(cond, seconds, what):

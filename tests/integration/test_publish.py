@@ -5,7 +5,6 @@ rename(2).  A run killed half-way leaves DIR showing the previous
 programme, and the next run removes what it left; a plain folder (from an
 older version, or made by hand) becomes a link and keeps its other files."""
 import fcntl
-import hashlib
 import os
 import signal
 import subprocess
@@ -13,21 +12,10 @@ import sys
 import time
 import unittest
 
-from agendadtest import AGENDAD, SRCDIR, TempDir, run, write_programme
+from agendadtest import AGENDAD, SRCDIR, TempDir, run, snapshot, write_programme
 
 GEN = SRCDIR / "bench" / "gen_programme.py"
 SESSIONS = 5000
-
-
-def snapshot(folder):
-    """Every file below folder (through the link), by relative path: its hash."""
-    out = {}
-    for root, _, files in os.walk(folder):
-        for f in files:
-            p = os.path.join(root, f)
-            with open(p, "rb") as fh:
-                out[os.path.relpath(p, folder)] = hashlib.sha256(fh.read()).hexdigest()
-    return out
 
 
 def leftovers(parent, name="out"):
