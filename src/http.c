@@ -734,28 +734,34 @@ static enum rl_result rate_limit(struct http *h, struct MHD_Connection *conn, in
 	return rc;
 }
 
-/* 429 when this client made too many, 503 when too many clients did. */
-static enum MHD_Result rate_limited(struct MHD_Connection *conn, enum rl_result rc, int64_t wait)
+/* A refusal that passes with time: status, the reason, Retry-After. */
+static enum MHD_Result retry_later(struct MHD_Connection *conn, unsigned status, const char *why,
+				   int64_t wait)
 {
-	char why[160], after[32];
-	struct MHD_Response *r;
+	struct MHD_Response *r =
+		MHD_create_response_from_buffer(strlen(why), (void *)why, MHD_RESPMEM_MUST_COPY);
+	char after[32];
 
-	if (rc == RL_LIMITED)
-		snprintf(why, sizeof(why), "too many new selections from your address: try again "
-			 "in %lld minutes\n", (long long)(wait + 59) / 60);
-	else
-		snprintf(why, sizeof(why), "too many addresses made selections recently: try again "
-			 "in %lld minutes\n", (long long)(wait + 59) / 60);
-	r = MHD_create_response_from_buffer(strlen(why), why, MHD_RESPMEM_MUST_COPY);
 	if (!r)
 		return MHD_NO;
 	snprintf(after, sizeof(after), "%lld", (long long)wait);
 	MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, after);
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-	return queue(conn, rc == RL_LIMITED ? MHD_HTTP_TOO_MANY_REQUESTS
-					    : MHD_HTTP_SERVICE_UNAVAILABLE,
-		     r, strlen(why));
+	return queue(conn, status, r, strlen(why));
+}
+
+/* 429 when this client made too many, 503 when too many clients did. */
+static enum MHD_Result rate_limited(struct MHD_Connection *conn, enum rl_result rc, int64_t wait)
+{
+	char why[160];
+
+	snprintf(why, sizeof(why), "%s: try again in %lld minutes\n",
+		 rc == RL_LIMITED ? "too many new selections from your address"
+				  : "too many addresses made selections recently",
+		 (long long)(wait + 59) / 60);
+	return retry_later(conn, rc == RL_LIMITED ? MHD_HTTP_TOO_MANY_REQUESTS
+						  : MHD_HTTP_SERVICE_UNAVAILABLE, why, wait);
 }
 
 static enum MHD_Result post_field(void *cls, enum MHD_ValueKind kind, const char *key,
@@ -862,17 +868,12 @@ static enum MHD_Result post_end(struct http *h, struct MHD_Connection *conn, str
 	else if ((rl = rate_limit(h, conn, now, &wait)) != RL_OK)
 		ret = rate_limited(conn, rl, wait);
 	else if ((stored = selections_create(h->selections, (const char *const *)p->ids, p->n,
-					       now, token)) == -ENOSPC) {
+					       now, token)) == -ENOSPC)
 		/* http.selections_max: room comes back as unused ones expire. */
-		static const char full[] = "this server stores as many personal selections as it "
-					   "may; try again later\n";
-
-		r = MHD_create_response_from_buffer(strlen(full), (void *)full,
-						    MHD_RESPMEM_PERSISTENT);
-		MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, "3600");
-		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
-		ret = queue(conn, MHD_HTTP_SERVICE_UNAVAILABLE, r, strlen(full));
-	} else if (stored < 0)
+		ret = retry_later(conn, MHD_HTTP_SERVICE_UNAVAILABLE,
+				  "this server stores as many personal selections as it may; try "
+				  "again later\n", 3600);
+	else if (stored < 0)
 		ret = text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain",
 			   "cannot store the selection\n");
 	else {
