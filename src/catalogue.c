@@ -25,6 +25,16 @@
  * programme, not in the sum of all feeds. */
 static const unsigned char gzip_magic[10] = { 0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3 };
 
+/* A gzip member's last 8 bytes (RFC 1952 2.3.1): CRC-32 and the plain
+ * length modulo 2^32, both little-endian. */
+static void gz_trailer(unsigned char out[8], uint32_t crc, uint64_t plain_len)
+{
+	for (int k = 0; k < 4; k++) {
+		out[k] = (unsigned char)(crc >> (8 * k));
+		out[4 + k] = (unsigned char)((uint32_t)plain_len >> (8 * k));
+	}
+}
+
 static void deflate_chunk(z_stream *z, const void *data, size_t len, int flush,
 			  struct gz_chunk *out)
 {
@@ -174,10 +184,7 @@ void catalogue_assemble(const struct catalogue *cat, const char *name_text, size
 	}
 	add_iov(&e->plain, RENDER_END_CALENDAR, sizeof(RENDER_END_CALENDAR) - 1);
 	add_gz(&e->gzip, &cat->gz[GZ_FOOT], &crc, &plain);
-	for (int k = 0; k < 4; k++) {
-		trailer[k] = (unsigned char)(crc >> (8 * k));
-		trailer[4 + k] = (unsigned char)(plain >> (8 * k));
-	}
+	gz_trailer(trailer, crc, plain);
 	add_iov(&e->gzip, trailer, 8);
 	hash = hash_bytes(hash, fs->head, fs->head_len);
 	hash = hash_bytes(hash, fs->vtimezone, fs->vtimezone_len);
@@ -221,10 +228,7 @@ static void gzip_whole(const void *data, size_t len, struct gz_chunk *out)
 		abort();
 	memcpy(p, gzip_magic, sizeof(gzip_magic));
 	memcpy(p + sizeof(gzip_magic), run.data, run.len);
-	for (int k = 0; k < 4; k++) {
-		p[sizeof(gzip_magic) + run.len + k] = (unsigned char)(run.crc >> (8 * k));
-		p[sizeof(gzip_magic) + run.len + 4 + k] = (unsigned char)((uint32_t)len >> (8 * k));
-	}
+	gz_trailer(p + sizeof(gzip_magic) + run.len, run.crc, len);
 	free(run.data);
 	*out = (struct gz_chunk){ p, sizeof(gzip_magic) + run.len + 8, run.crc, len };
 }
@@ -374,10 +378,7 @@ static void join_blocks(struct cat_entry *e, struct gz_block *b, size_t n)
 		crc = (uint32_t)crc32_combine(crc, b[k].out.crc, (z_off_t)b[k].out.plain_len);
 		free(b[k].out.data);
 	}
-	for (int k = 0; k < 4; k++) {
-		p[at + k] = (unsigned char)(crc >> (8 * k));
-		p[at + 4 + k] = (unsigned char)((uint32_t)e->plain.len >> (8 * k));
-	}
+	gz_trailer(p + at, crc, e->plain.len);
 	e->flat_gz = (char *)p;
 	e->gzip.iov[0] = (struct iovec){ p, len };
 	e->gzip.n_iov = 1;
