@@ -537,11 +537,13 @@ static void page_range(void *ctx, size_t begin, size_t end)
 		__atomic_store_n(&pj->failed, rc, __ATOMIC_RELAXED);
 }
 
-static int write_all(struct export *ex, const struct feedset *fs)
+/* pages: the feedset's pages when the caller built them already (the
+ * daemon's catalogue has), else NULL and they are built here. */
+static int write_all(struct export *ex, const struct feedset *fs, const struct pageset *pages)
 {
 	struct export_job job = { fs, &ex->gen, 0 };
-	struct pageset pages = { 0 };
-	struct pages_job pj = { &ex->gen, &pages, 0 };
+	struct pageset own = { 0 };
+	struct pages_job pj = { &ex->gen, pages ? pages : &own, 0 };
 	int rc = make_folders(&ex->gen), docs_rc;
 
 	if (rc == 0) {
@@ -552,24 +554,25 @@ static int write_all(struct export *ex, const struct feedset *fs)
 	 * written after what it links to, though readers see the generation
 	 * only once it is whole. */
 	if (rc == 0) {
-		pages_build(fs, ex->c, &pages);
-		parallel_for(pages.n - 1, 64, page_range, &pj);
+		if (!pages)
+			pages_build(fs, ex->c, &own);
+		parallel_for(pj.ps->n - 1, 64, page_range, &pj);
 		rc = pj.failed;
 	}
 	if (rc == 0)
-		rc = put_bytes(&ex->gen, "index.html", pages.pages[0].data, pages.pages[0].len);
+		rc = put_bytes(&ex->gen, "index.html", pj.ps->pages[0].data, pj.ps->pages[0].len);
 	docs_rc = join_documents(ex);
 	if (rc == 0)
 		rc = docs_rc;
 	if (rc == 0)
 		rc = publish_carry_over(ex->pub, not_carried, NULL);
-	pages_free(&pages);
+	pages_free(&own);
 	return rc;
 }
 
-int export_finish(struct export *ex, const struct feedset *fs)
+int export_finish(struct export *ex, const struct feedset *fs, const struct pageset *pages)
 {
-	int rc = fs ? write_all(ex, fs) : (join_documents(ex), -ECANCELED);
+	int rc = fs ? write_all(ex, fs, pages) : (join_documents(ex), -ECANCELED);
 
 	rc = publish_end(ex->pub, rc);
 	log_debug("%s: %zu files written, %zu unchanged", ex->gen.dir, ex->tally.written,
@@ -578,9 +581,10 @@ int export_finish(struct export *ex, const struct feedset *fs)
 	return rc;
 }
 
-int export_feeds(const struct feedset *fs, const struct conf *c, const char *dir)
+int export_feeds(const struct feedset *fs, const struct conf *c, const char *dir,
+		 const struct pageset *pages)
 {
 	struct export *ex = export_start(fs->prog, c, dir);
 
-	return ex ? export_finish(ex, fs) : -EIO;
+	return ex ? export_finish(ex, fs, pages) : -EIO;
 }

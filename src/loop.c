@@ -175,12 +175,13 @@ static struct catalogue *prepare(struct loop *l, struct conf *c, struct programm
 		conf_free(c);
 		return NULL;
 	}
-	if (c->export_dir && export_feeds(fs, c, c->export_dir) < 0) {
+	cat = catalogue_new(c, p, fs, now);
+	/* The mirror writes the pages the catalogue has just built. */
+	if (c->export_dir && export_feeds(fs, c, c->export_dir, &cat->pages) < 0) {
 		log_warn("the mirror in %s still shows the last programme it could write, whole",
 			 c->export_dir);
 		l->write_failed = 1;
 	}
-	cat = catalogue_new(c, p, fs, now);
 	if (catalogue_stamp(cat, l->state, now) < 0) {
 		log_warn("Last-Modified dates are those of the sessions only");
 		l->write_failed = 1;

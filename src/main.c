@@ -169,7 +169,7 @@ static int run_export(const struct conf *c, const struct programme *p, const cha
 	ex = export_start(p, c, dir); /* the schedule documents, while feeds render */
 	if (ex)
 		feedset_build(p, c, st, clock_real(), &fs); /* fs stays NULL when it fails */
-	rc = ex ? export_finish(ex, fs) : -1;
+	rc = ex ? export_finish(ex, fs, NULL) : -1;
 	log_debug("wrote %s in %.3f s", dir, clock_elapsed() - t0);
 	if (rc == 0 && fs)
 		log_info("exported %zu feeds (%zu sessions, %zu cancelled and removed) to %s",
