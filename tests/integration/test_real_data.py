@@ -5,7 +5,7 @@ files (pretalx, frab, pentabarf, C3VOC), and the official C3VOC JSON
 schema and XSD.  They come from AGENDAD_TEST_DATA (tests/data/README.md);
 without it the test is skipped (exit 77), never failed.
 
-    AGENDAD_TEST_DATA=../shared /usr/bin/python3 tests/integration/test_real_data.py [-v]
+    AGENDAD_TEST_DATA=DIR /usr/bin/python3 tests/integration/test_real_data.py [-v]
 """
 import os
 import sys
