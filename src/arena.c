@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "memory.h"
+
 #define ARENA_CHUNK (256 * 1024)
 
 struct chunk {
@@ -19,17 +21,6 @@ struct chunk {
 struct arena {
 	struct chunk *head;
 };
-
-static void *xcalloc(size_t n, size_t size)
-{
-	void *p = calloc(n, size);
-
-	if (!p) {
-		fputs("agendad: out of memory\n", stderr);
-		abort();
-	}
-	return p;
-}
 
 struct arena *arena_new(void)
 {

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "memory.h"
+
 void buf_reserve(struct buf *b, size_t extra)
 {
 	size_t need = b->len + extra + 1;
@@ -17,11 +19,7 @@ void buf_reserve(struct buf *b, size_t extra)
 		b->cap = 256;
 	while (b->cap < need)
 		b->cap *= 2;
-	b->data = realloc(b->data, b->cap);
-	if (!b->data) {
-		fputs("agendad: out of memory\n", stderr);
-		abort();
-	}
+	b->data = xreallocarray(b->data, b->cap, 1);
 }
 
 void buf_adds(struct buf *b, const char *s)

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "memory.h"
+
 struct slot {
 	const char *key;
 	size_t len;
@@ -30,17 +32,6 @@ uint64_t hash_bytes(uint64_t h, const void *data, size_t len)
 		h *= 0x100000001b3ULL;
 	}
 	return h;
-}
-
-static void *xcalloc(size_t n, size_t size)
-{
-	void *p = calloc(n, size);
-
-	if (!p) {
-		fputs("agendad: out of memory\n", stderr);
-		abort();
-	}
-	return p;
 }
 
 struct strmap *strmap_new(size_t expected)
