@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "buf.h"
-#include "lcfg.h"
+#include "duration.h"
 #include "plan.h"
 
 static char *iso(int64_t t)
