@@ -529,7 +529,7 @@ static int key_index(const char *const *known, const char *name, int hint)
 	return -1;
 }
 
-static void unknown(struct lcfg *lc, const config_setting_t *s, const char *what)
+void lcfg_unknown(struct lcfg *lc, const config_setting_t *s, const char *what)
 {
 	diag_error(lc->d, lcfg_file(lc, s), lcfg_line(s), "unknown setting '%s' in %s",
 		   config_setting_name(s), what);
@@ -544,7 +544,7 @@ void lcfg_check_keys(struct lcfg *lc, const config_setting_t *group, const char 
 		const config_setting_t *s = config_setting_get_elem(group, (unsigned)i);
 
 		if (key_index(known, config_setting_name(s), 0) < 0)
-			unknown(lc, s, what);
+			lcfg_unknown(lc, s, what);
 	}
 }
 
@@ -561,7 +561,7 @@ void lcfg_group(struct lcfg *lc, const config_setting_t *group, const char *what
 		int k = key_index(keys, config_setting_name(s), next);
 
 		if (k < 0) {
-			unknown(lc, s, what);
+			lcfg_unknown(lc, s, what);
 			continue;
 		}
 		if (k >= LCFG_MAX_KEYS)

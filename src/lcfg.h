@@ -68,6 +68,8 @@ size_t lcfg_durations(struct lcfg *lc, const config_setting_t *group, const char
 /* A member that must be a list (or be absent: NULL). */
 const config_setting_t *lcfg_list(struct lcfg *lc, const config_setting_t *group,
 				  const char *name);
+/* Reports s as a setting unknown in what ("the configuration"). */
+void lcfg_unknown(struct lcfg *lc, const config_setting_t *s, const char *what);
 /* Reports every member of group whose name is not in known (NULL-ended). */
 void lcfg_check_keys(struct lcfg *lc, const config_setting_t *group, const char *what,
 		     const char *const *known);
