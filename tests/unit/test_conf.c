@@ -760,6 +760,50 @@ static void test_channel_errors(void **state)
 	CHECK_ERRORS(text, ex);
 }
 
+/* Rules of the table beyond one key: max_in_flight's default by type, a
+ * timeout below a second raised to one, keys of the other type known in
+ * any channel, format as an enum and its name, and a header name in any
+ * case. */
+static void test_channel_rules(void **state)
+{
+	const char *text = "programme = \"p\";\n"
+			   "http = { proxy_header = \"forwarded\"; };\n"
+			   "channels = (\n"
+			   "  { name = \"m\"; type = \"email\"; smtp_url = \"smtp://x.example.org\";\n"
+			   "    from = \"a@example.org\"; timeout = \"0s\"; url = \"https://y/\"; },\n"
+			   "  { name = \"w\"; type = \"webhook\"; url = \"https://y/\"; from = \"a@b\"; },\n"
+			   "  { name = \"t\"; type = \"webhook\"; url = \"https://y/\"; format = \"teams\";\n"
+			   "    max_in_flight = 7; timeout = \"2m\"; }\n"
+			   ");\n";
+	struct loaded L;
+
+	(void)state;
+	load(&L, text);
+	if (!L.c)
+		tu_diag_dump(&L.td, "the channels do not load");
+	assert_non_null(L.c);
+	assert_diag_counts(&L.td, 0, 0);
+	assert_int_equal(L.c->proxy_header, PROXY_FORWARDED);
+	assert_int_equal(L.c->n_channels, 3);
+	assert_int_equal(L.c->channels[0].max_in_flight, 4);
+	assert_int_equal(L.c->channels[0].timeout, 1);
+	assert_null(L.c->channels[0].url);
+	assert_null(L.c->channels[0].format);
+	assert_int_equal(L.c->channels[1].max_in_flight, 32);
+	assert_int_equal(L.c->channels[1].timeout, 30);
+	assert_null(L.c->channels[1].from);
+	assert_int_equal(L.c->channels[1].webhook_format, WEBHOOK_STANDARD);
+	assert_string_equal(L.c->channels[1].format, "standard");
+	assert_int_equal(L.c->channels[2].max_in_flight, 7);
+	assert_int_equal(L.c->channels[2].timeout, 120);
+	assert_int_equal(L.c->channels[2].webhook_format, WEBHOOK_TEAMS);
+	assert_string_equal(L.c->channels[2].format, "teams");
+	for (int f = 0; f < WEBHOOK_N_FORMATS; f++)
+		assert_non_null(conf_webhook_formats[f]);
+	assert_null(conf_webhook_formats[WEBHOOK_N_FORMATS]);
+	unload(&L);
+}
+
 /* The keys agendad.conf(5) documents: each ".TP" entry's ".B key" or
  * ".B group.key" in CONFIGURATION (tp), and the ".B"/".BR" words of the
  * channels entry (channel), which lists a channel's keys in prose. */
@@ -938,6 +982,7 @@ int main(void)
 		cmocka_unit_test(test_top_level_errors),
 		cmocka_unit_test(test_bad_durations),
 		cmocka_unit_test(test_channel_errors),
+		cmocka_unit_test(test_channel_rules),
 		cmocka_unit_test(test_man_page_keys),
 	};
 
