@@ -72,6 +72,12 @@ struct key {
 	const char *required_unless; /* required when this key is absent */
 };
 
+/* KT_CHOICE and KT_BOOL store an int into the field. */
+_Static_assert(sizeof(enum conf_tls) == sizeof(int) && sizeof(enum proxy_header) == sizeof(int) &&
+		       sizeof(enum conf_channel_type) == sizeof(int) &&
+		       sizeof(enum conf_webhook_format) == sizeof(int),
+	       "an enum of the table is not an int");
+
 #define C(f) offsetof(struct conf, f)
 #define CH(f) offsetof(struct conf_channel, f)
 #define K(n, g, t, off) .name = (n), .group = (g), .type = (t), .offset = (off)
