@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lcfg.h"
+#include "duration.h"
 
 void plan_utc(int64_t t, char *out, size_t size)
 {

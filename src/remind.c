@@ -15,7 +15,7 @@
 
 #include "clock.h"
 #include "deliver.h"
-#include "lcfg.h"
+#include "duration.h"
 #include "ledger.h"
 #include "log.h"
 #include "mail.h"

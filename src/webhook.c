@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "buf.h"
-#include "lcfg.h"
+#include "duration.h"
 #include "plan.h"
 
 static char *iso(int64_t t)
@@ -229,28 +229,28 @@ static int ntfy(const struct message *m, struct webhook_request *r)
 int webhook_build(const struct message *m, const char *id, const char *secret,
 		  struct webhook_request *out)
 {
-	const char *format = m->channel->format ? m->channel->format : "standard";
+	enum conf_webhook_format format = m->channel->webhook_format;
 	struct webhook_request r = { 0 };
 	char *text = NULL;
 	int rc;
 
-	r.url = strcmp(format, "discord") == 0 ? discord_url(m->channel->url) : strdup(m->channel->url);
+	r.url = format == WEBHOOK_DISCORD ? discord_url(m->channel->url) : strdup(m->channel->url);
 	if (!r.url)
 		return -ENOMEM;
-	if (strcmp(format, "slack") == 0) {
+	if (format == WEBHOOK_SLACK) {
 		text = slack_escape(chat_text(m));
 		rc = set_json(&r, json_pack("{s:s}", "text", text));
-	} else if (strcmp(format, "mattermost") == 0) {
+	} else if (format == WEBHOOK_MATTERMOST) {
 		text = chat_text(m);
 		rc = set_json(&r, json_pack("{s:s}", "text", text));
-	} else if (strcmp(format, "discord") == 0) {
+	} else if (format == WEBHOOK_DISCORD) {
 		/* "@everyone" in a session title must not ping anybody. */
 		text = chat_text(m);
 		rc = set_json(&r, json_pack("{s:s, s:{s:[]}}", "content", text, "allowed_mentions",
 					    "parse"));
-	} else if (strcmp(format, "teams") == 0)
+	} else if (format == WEBHOOK_TEAMS)
 		rc = set_json(&r, teams_body(m));
-	else if (strcmp(format, "ntfy") == 0)
+	else if (format == WEBHOOK_NTFY)
 		rc = ntfy(m, &r);
 	else
 		rc = standard(m, id, secret, &r);
