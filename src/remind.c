@@ -375,7 +375,7 @@ static void schedule_pending(struct remind *r)
 	struct ledger_row *rows = NULL;
 	size_t n = 0;
 
-	if (ledger_rows(r->ledger, r->cat->prog->event.id, "pending", &rows, &n) < 0)
+	if (ledger_rows(r->ledger, r->cat->prog->event.id, DELIVERY_PENDING, &rows, &n) < 0)
 		return;
 	for (size_t i = 0; i < n; i++)
 		if (!flying(r, rows[i].key))
@@ -601,7 +601,7 @@ static const char *kind_word(const struct job *j)
 }
 
 /* One line per outcome: key, channel, recipient, result, timing. */
-static void record(struct remind *r, struct job *j, const char *state, const char *error)
+static void record(struct remind *r, struct job *j, enum delivery_state state, const char *error)
 {
 	int64_t real = clock_real();
 	char target[256];
@@ -610,13 +610,14 @@ static void record(struct remind *r, struct job *j, const char *state, const cha
 		before_write(r);
 		ledger_outcome(r->ledger, j->key, state, j->next, error, real);
 	}
-	metrics_reminder(j->channel_name, state);
+	metrics_reminder(j->channel_name, delivery_state_name(state));
 	redacted_target(j, r->cat, target, sizeof(target));
-	if (strcmp(state, "sent") == 0)
+	if (state == DELIVERY_SENT)
 		log_info("%s %s via %s to %s: sent (attempt %d, %.3f s)", kind_word(j), j->key, j->channel_name,
 			 target, j->attempts, (double)(clock_now_ms() - j->started_ms) / 1000.0);
 	else
-		log_warn("%s %s via %s to %s: %s%s%s", kind_word(j), j->key, j->channel_name, target, state,
+		log_warn("%s %s via %s to %s: %s%s%s", kind_word(j), j->key, j->channel_name, target,
+			 delivery_state_name(state),
 			 error ? ": " : "", error ? error : "");
 }
 
@@ -698,7 +699,7 @@ static void start(struct remind *r, struct job *j)
 
 	if (channel_index(r, j->channel_name, &j->channel) < 0 ||
 	    !(s = session_for(r, j, &scratch, &piece))) {
-		record(r, j, "dropped", "its channel or session is gone");
+		record(r, j, DELIVERY_DROPPED, "its channel or session is gone");
 		job_free(j);
 		return;
 	}
@@ -712,7 +713,7 @@ static void start(struct remind *r, struct job *j)
 	json_decref(m.before);
 	json_decref(m.after);
 	if (rc < 0) {
-		record(r, j, "failed", "the message could not be built");
+		record(r, j, DELIVERY_FAILED, "the message could not be built");
 		job_free(j);
 		return;
 	}
@@ -733,7 +734,7 @@ static void start(struct remind *r, struct job *j)
 	if ((ch->type == CHANNEL_EMAIL ? deliver_start_thread : deliver_start)(r->deliver, j->easy, j) <
 	    0) {
 		j->next = clock_now() + RETRY_FIRST;
-		record(r, j, "pending", "could not start the transfer");
+		record(r, j, DELIVERY_PENDING, "could not start the transfer");
 		job_release_request(j);
 		heap_push(r, j);
 		return;
@@ -765,7 +766,7 @@ static void make_ready(struct remind *r, struct job *j)
 	struct channel_state *cs;
 
 	if (channel_index(r, j->channel_name, &ci) < 0) {
-		record(r, j, "dropped", "its channel is no longer configured");
+		record(r, j, DELIVERY_DROPPED, "its channel is no longer configured");
 		job_free(j);
 		return;
 	}
@@ -789,10 +790,10 @@ static void tick(struct remind *r)
 		struct job *j = heap_pop(r);
 
 		if (now_ms >= j->deadline * 1000) {
-			record(r, j, j->attempts ? "failed" : "missed", "the session has started");
+			record(r, j, j->attempts ? DELIVERY_FAILED : DELIVERY_MISSED, "the session has started");
 			job_free(j);
 		} else if (j->attempts == 0 && now_ms - j->due * 1000 > catch_up_ms) {
-			record(r, j, "missed", "it was due too long ago (reminders.catch_up)");
+			record(r, j, DELIVERY_MISSED, "it was due too long ago (reminders.catch_up)");
 			job_free(j);
 		} else {
 			make_ready(r, j);
@@ -847,7 +848,7 @@ static void on_done(void *ctx, void *job, const struct deliver_result *res)
 		r->channels[ci].in_flight--;
 	job_release_request(j);
 	if (ok) {
-		record(r, j, "sent", NULL);
+		record(r, j, DELIVERY_SENT, NULL);
 		job_free(j);
 		return;
 	}
@@ -859,7 +860,7 @@ static void on_done(void *ctx, void *job, const struct deliver_result *res)
 		snprintf(why, sizeof(why), "%s %ld: %.200s", email ? "SMTP" : "HTTP", res->status,
 			 res->error);
 	if (!retryable(res, email)) {
-		record(r, j, "failed", why);
+		record(r, j, DELIVERY_FAILED, why);
 		job_free(j);
 		return;
 	}
@@ -867,11 +868,11 @@ static void on_done(void *ctx, void *job, const struct deliver_result *res)
 	 * it, exponential backoff. */
 	j->next = clock_now() + (res->retry_after >= 0 ? res->retry_after : backoff(j->attempts));
 	if (j->next >= j->deadline) {
-		record(r, j, "failed", why);
+		record(r, j, DELIVERY_FAILED, why);
 		job_free(j);
 		return;
 	}
-	record(r, j, "pending", why);
+	record(r, j, DELIVERY_PENDING, why);
 	heap_push(r, j);
 }
 
