@@ -320,46 +320,27 @@ static void add_row(struct remind *r, struct catalogue *cat, const struct ledger
 		log_err("a change notification could not be recorded");
 }
 
-static void add_change(struct remind *r, struct catalogue *cat, const struct conf_channel *chan,
-		       const struct change *ch, const struct prog_session *s, int cancelled,
-		       char *payload, int64_t now)
+/* The notices of the snapshot's changes (plan_changes), due now. */
+static void add_changes(struct remind *r, struct catalogue *cat)
 {
-	const struct programme *p = cat->prog;
-	char key[512];
-	struct ledger_row row = { .kind = cancelled ? LEDGER_CANCELLED : LEDGER_CHANGED,
-				  .session = ch->before.id,
-				  .channel = (char *)chan->name,
-				  .due = now,
-				  /* worth telling until a day after it would have ended */
-				  .deadline = (s ? s->end : ch->before.end) + 86400,
-				  .next_attempt = now,
-				  .payload = payload };
+	struct change_plan *cp = plan_changes(cat->prog, cat->conf, &cat->fs->history);
+	int64_t now = clock_now();
 
-	if (!chan->notify_changes)
-		return;
-	if (chan->type == CHANNEL_WEBHOOK) {
-		snprintf(key, sizeof(key), "change|%s|%lld|%s|hook", ch->before.id,
-			 (long long)ch->before.stamp.sequence, chan->name);
-		row.key = key;
-		row.recipient = (char *)"hook";
-		add_row(r, cat, &row);
-		return;
-	}
-	/* Speakers of the session now, or of the one removed. */
-	char *ids = strdup(ch->before.speakers), *save = NULL;
+	for (size_t i = 0; i < cp->n; i++) {
+		const struct change_notice *cn = &cp->items[i];
+		struct ledger_row row = { .key = (char *)cn->key,
+					  .kind = cn->cancelled ? LEDGER_CANCELLED : LEDGER_CHANGED,
+					  .session = (char *)cn->session,
+					  .channel = (char *)cn->channel_name,
+					  .recipient = (char *)cn->recipient,
+					  .due = now,
+					  .deadline = cn->deadline,
+					  .next_attempt = now,
+					  .payload = (char *)cn->payload };
 
-	for (char *id = strtok_r(ids, " ", &save); id; id = strtok_r(NULL, " ", &save)) {
-		uint32_t who;
-
-		if (strmap_get(p->speaker_ids, id, &who) != 0 || !p->speakers[who].email)
-			continue;
-		snprintf(key, sizeof(key), "change|%s|%lld|%s|%s", ch->before.id,
-			 (long long)ch->before.stamp.sequence, chan->name, id);
-		row.key = key;
-		row.recipient = id;
 		add_row(r, cat, &row);
 	}
-	free(ids);
+	change_plan_free(cp);
 }
 
 static int flying(const struct remind *r, const char *key)
@@ -389,78 +370,6 @@ size_t remind_pending(const struct remind *r)
 	return r ? r->n_heap : 0;
 }
 
-/* The session as it was published, for a change's "before". */
-static json_t *before_json(const struct programme *p, const struct change *ch)
-{
-	char start[32], end[32];
-	uint32_t room, track;
-	const char *status[] = { "confirmed", "tentative", "cancelled" };
-
-	plan_utc(ch->before.start, start, sizeof(start));
-	plan_utc(ch->before.end, end, sizeof(end));
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s?, s:s?, s:s}", "id", ch->before.id, "title",
-			 ch->before.title, "start", start, "end", end, "timezone", p->event.timezone,
-			 "room",
-			 strmap_get(p->room_ids, ch->before.room, &room) == 0 ? p->rooms[room].title
-			 : *ch->before.room ? ch->before.room : NULL,
-			 "track",
-			 strmap_get(p->track_ids, ch->before.track, &track) == 0 ? p->tracks[track].title
-										: NULL,
-			 "status", status[ch->status_before % 3]);
-}
-
-/* What changed, in words for people: "time, room, status". */
-static char *change_words(const struct programme *p, const struct change *ch)
-{
-	const struct prog_session *s = ch->removed ? NULL : &p->sessions[ch->session];
-	const char *room = s && s->room != PROG_NONE ? p->rooms[s->room].id : "";
-	char buf[128] = "";
-
-	if (!s)
-		return strdup("removed from the programme");
-	if (s->start != ch->before.start || s->end != ch->before.end)
-		strcat(buf, "time, ");
-	if (strcmp(room, ch->before.room) != 0)
-		strcat(buf, "room, ");
-	if (strcmp(s->title, ch->before.title) != 0)
-		strcat(buf, "title, ");
-	if ((int)s->status != ch->status_before)
-		strcat(buf, s->status == PROG_CANCELLED ? "cancelled, " : "status, ");
-	if (*buf)
-		buf[strlen(buf) - 2] = '\0';
-	return strdup(buf);
-}
-
-/* One notification per change, channel with notify_changes and recipient;
- * keyed by the new SEQUENCE, so each change is sent once, also across
- * restarts. */
-static void plan_changes(struct remind *r, struct catalogue *cat)
-{
-	const struct programme *p = cat->prog;
-	const struct conf *c = cat->conf;
-	const struct reconcile *h = &cat->fs->history;
-	int64_t now = clock_now();
-
-	for (size_t i = 0; i < h->n_changes; i++) {
-		const struct change *ch = &h->changes[i];
-		const struct prog_session *s = ch->removed ? NULL : &p->sessions[ch->session];
-		int cancelled = !s || s->status == PROG_CANCELLED;
-		json_t *payload = json_object();
-		char *words = change_words(p, ch), *text;
-
-		json_object_set_new(payload, "before", before_json(p, ch));
-		json_object_set_new(payload, "after",
-				    s ? message_session_json(p, c, s) : json_null());
-		json_object_set_new(payload, "changes", json_string(words));
-		text = json_dumps(payload, JSON_COMPACT | JSON_SORT_KEYS);
-		for (uint32_t k = 0; k < c->n_channels; k++)
-			add_change(r, cat, &c->channels[k], ch, s, cancelled, text, now);
-		free(text);
-		free(words);
-		json_decref(payload);
-	}
-}
-
 void remind_publish(struct remind *r, struct catalogue *cat)
 {
 	struct plan *pl = plan_build(cat->prog, cat->conf);
@@ -473,7 +382,7 @@ void remind_publish(struct remind *r, struct catalogue *cat)
 	r->cat = cat;
 	if (!r->dry_run && ledger_sync(r->ledger, cat->prog->event.id, pl, cat->prog) < 0)
 		log_err("the reminder plan could not be recorded; reminders wait for the next load");
-	plan_changes(r, cat);
+	add_changes(r, cat);
 	if (r->dry_run) {
 		/* Nothing is recorded: the plan itself is what is scheduled. */
 		for (size_t i = 0; i < pl->n; i++) {
