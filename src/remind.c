@@ -19,6 +19,7 @@
 #include "ledger.h"
 #include "log.h"
 #include "mail.h"
+#include "memory.h"
 #include "message.h"
 #include "metrics.h"
 #include "plan.h"
@@ -28,7 +29,6 @@
 /* Retries back off from this, doubling, with jitter, up to the cap. */
 #define RETRY_FIRST 10
 #define RETRY_CAP 600
-#define CONNECT_TIMEOUT 10L
 
 struct job {
 	char *key, *session_id, *channel_name, *recipient, *payload;
@@ -115,12 +115,7 @@ static void heap_down(struct remind *r, size_t i)
 
 static void heap_push(struct remind *r, struct job *j)
 {
-	if (r->n_heap == r->cap_heap) {
-		r->cap_heap = r->cap_heap ? r->cap_heap * 2 : 256;
-		r->heap = realloc(r->heap, r->cap_heap * sizeof(*r->heap));
-		if (!r->heap)
-			abort();
-	}
+	XGROW(r->heap, r->cap_heap, r->n_heap + 1);
 	j->heap = r->n_heap;
 	r->heap[r->n_heap++] = j;
 	heap_up(r, j->heap);
@@ -170,15 +165,13 @@ static void job_free(struct job *j)
 
 static struct job *job_from_row(const struct ledger_row *row)
 {
-	struct job *j = calloc(1, sizeof(*j));
+	struct job *j = xcalloc(1, sizeof(*j));
 
-	if (!j)
-		abort();
-	j->key = strdup(row->key);
-	j->session_id = strdup(row->session);
-	j->channel_name = strdup(row->channel);
-	j->recipient = strdup(row->recipient);
-	j->payload = row->payload ? strdup(row->payload) : NULL;
+	j->key = xstrdup(row->key);
+	j->session_id = xstrdup(row->session);
+	j->channel_name = xstrdup(row->channel);
+	j->recipient = xstrdup(row->recipient);
+	j->payload = row->payload ? xstrdup(row->payload) : NULL;
 	j->kind = row->kind;
 	j->due = row->due;
 	j->deadline = row->deadline;
@@ -219,27 +212,7 @@ static void key_digest(const char *key, char out[33])
 		snprintf(out + 2 * i, 3, "%02x", md[i]);
 }
 
-/* --- secrets --------------------------------------------------------- */
-
-static char *read_secret(const char *path)
-{
-	char buf[4096];
-	FILE *f;
-	size_t n;
-
-	if (!path)
-		return NULL;
-	f = fopen(path, "re");
-	if (!f) {
-		log_err("cannot read %s: %s", path, strerror(errno));
-		return NULL;
-	}
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	buf[strcspn(buf, "\r\n")] = '\0'; /* the first line, as editors leave it */
-	return strdup(buf);
-}
+/* --- channels ------------------------------------------------------- */
 
 static void free_channels(struct remind *r)
 {
@@ -268,16 +241,14 @@ static int channel_index(const struct remind *r, const char *name, uint32_t *out
 static void load_channels(struct remind *r, struct catalogue *cat)
 {
 	const struct conf *c = cat->conf;
-	struct channel_state *cs = calloc(c->n_channels + 1, sizeof(*cs));
+	struct channel_state *cs = xcalloc(c->n_channels + 1, sizeof(*cs));
 
-	if (!cs)
-		abort();
 	for (size_t i = 0; i < c->n_channels; i++) {
 		const struct conf_channel *ch = &c->channels[i];
 		uint32_t old;
 
-		cs[i].secret = read_secret(ch->secret_file);
-		cs[i].password = read_secret(ch->password_file);
+		cs[i].secret = message_read_secret(ch->secret_file);
+		cs[i].password = message_read_secret(ch->password_file);
 		if (r->cat && channel_index(r, ch->name, &old) == 0)
 			cs[i].in_flight = r->channels[old].in_flight;
 	}
@@ -414,67 +385,31 @@ static const struct prog_session *find_session(const struct catalogue *cat, cons
 								   : NULL;
 }
 
-static void common_options(CURL *easy, const struct conf_channel *ch)
+/* The request of a webhook channel's job (webhook.c). */
+static int job_webhook(struct job *j, const struct message *m, const struct channel_state *cs)
 {
-	curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT,
-			 ch->timeout < CONNECT_TIMEOUT ? (long)ch->timeout : CONNECT_TIMEOUT);
-	curl_easy_setopt(easy, CURLOPT_TIMEOUT, (long)ch->timeout);
-	/* A 3xx is a failure: following it could send the payload elsewhere. */
-	curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);
-	if (ch->ca_file)
-		curl_easy_setopt(easy, CURLOPT_CAINFO, ch->ca_file);
-}
-
-static int setup_webhook(struct remind *r, struct job *j, const struct message *m,
-			 const struct channel_state *cs)
-{
-	char digest[33], id[40];
+	char digest[33];
 
 	key_digest(j->key, digest);
-	snprintf(id, sizeof(id), "msg_%s", digest);
-	if (webhook_build(m, id, cs->secret, &j->wr) < 0)
-		return -EINVAL;
-	common_options(j->easy, m->channel);
-	curl_easy_setopt(j->easy, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(j->easy, CURLOPT_URL, j->wr.url);
-	curl_easy_setopt(j->easy, CURLOPT_POSTFIELDS, j->wr.body);
-	curl_easy_setopt(j->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)j->wr.len);
-	curl_easy_setopt(j->easy, CURLOPT_HTTPHEADER, j->wr.headers);
-	return 0;
+	return webhook_setup(j->easy, m, digest, cs->secret, &j->wr);
 }
 
-static int setup_email(struct remind *r, struct job *j, const struct message *m,
-		       const struct channel_state *cs, uint32_t session)
+/* The e-mail of an e-mail channel's job (mail.c): to the speaker of its
+ * key, with the session's rendered VEVENT. */
+static int job_email(struct job *j, const struct message *m, const struct channel_state *cs,
+		     uint32_t session)
 {
-	const struct conf_channel *ch = m->channel;
 	const struct programme *p = m->prog;
 	const struct piece *pc = &j->cat->fs->pieces[session];
-	char digest[33], msgid[128], *from = mail_address(ch->from);
-	const char *domain = from && strchr(from, '@') ? strchr(from, '@') + 1 : "agendad.invalid";
+	char digest[33];
 	uint32_t who;
 
-	if (strmap_get(p->speaker_ids, j->recipient, &who) != 0 || !p->speakers[who].email) {
-		free(from);
+	if (strmap_get(p->speaker_ids, j->recipient, &who) != 0 || !p->speakers[who].email)
 		return -ENOENT;
-	}
 	key_digest(j->key, digest);
-	snprintf(msgid, sizeof(msgid), "<%s@%s>", digest, domain);
-	free(from);
-	j->vevent = strndup(pc->text, pc->len);
-	if (!j->vevent ||
-	    mail_build(j->easy, m, &p->speakers[who], msgid, j->vevent, pc->len, &j->mr) < 0)
-		return -EINVAL;
-	common_options(j->easy, ch);
-	curl_easy_setopt(j->easy, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
-	curl_easy_setopt(j->easy, CURLOPT_URL, ch->smtp_send_url);
-	/* STARTTLS that fails must not fall back to clear text. */
-	if (ch->tls != TLS_NONE)
-		curl_easy_setopt(j->easy, CURLOPT_USE_SSL, (long)CURLUSESSL_ALL);
-	if (ch->username)
-		curl_easy_setopt(j->easy, CURLOPT_USERNAME, ch->username);
-	if (cs->password)
-		curl_easy_setopt(j->easy, CURLOPT_PASSWORD, cs->password);
-	return 0;
+	j->vevent = xstrndup(pc->text, pc->len);
+	return mail_setup(j->easy, m, &p->speakers[who], digest, j->vevent, pc->len, cs->password,
+			  &j->mr);
 }
 
 static void redacted_target(const struct job *j, const struct catalogue *cat, char *out,
@@ -597,7 +532,7 @@ static void fill_message(struct remind *r, struct job *j, const struct prog_sess
 }
 
 /* Builds the request and starts it; the attempt is in the ledger first. */
-static void start(struct remind *r, struct job *j)
+static void start_job(struct remind *r, struct job *j)
 {
 	const struct conf_channel *ch;
 	const struct prog_session *s;
@@ -617,8 +552,8 @@ static void start(struct remind *r, struct job *j)
 	j->easy = curl_easy_init();
 	fill_message(r, j, s, &m);
 	rc = !j->easy ? -ENOMEM
-	     : ch->type == CHANNEL_WEBHOOK ? setup_webhook(r, j, &m, &r->channels[j->channel])
-					  : setup_email(r, j, &m, &r->channels[j->channel], piece);
+	     : ch->type == CHANNEL_WEBHOOK ? job_webhook(j, &m, &r->channels[j->channel])
+					  : job_email(j, &m, &r->channels[j->channel], piece);
 	json_decref(m.before);
 	json_decref(m.after);
 	if (rc < 0) {
@@ -664,7 +599,7 @@ static void pump(struct remind *r)
 			cs->ready_head = j->next_ready;
 			if (!cs->ready_head)
 				cs->ready_tail = NULL;
-			start(r, j);
+			start_job(r, j);
 		}
 	}
 }
