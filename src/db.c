@@ -64,7 +64,8 @@ int db_open(struct db *d, const char *dir, const char *name, const struct db_opt
 		return -EIO;
 	}
 	sqlite3_busy_timeout(d->h, o->busy_ms);
-	snprintf(sync, sizeof(sync), "PRAGMA synchronous = %s", o->synchronous ? o->synchronous : "");
+	if (o->synchronous)
+		snprintf(sync, sizeof(sync), "PRAGMA synchronous = %s", o->synchronous);
 	if (db_exec(d, "PRAGMA journal_mode = WAL") < 0 ||
 	    (o->synchronous && db_exec(d, sync) < 0)) {
 		db_close(d);
