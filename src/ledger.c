@@ -56,16 +56,6 @@ static const char *const migrations[] = {
 static const struct db_schema schema = { "ledger", migrations,
 					 (int)(sizeof(migrations) / sizeof(migrations[0])) };
 
-static int fail(struct ledger *lg)
-{
-	return db_fail(&lg->db);
-}
-
-static int exec(struct ledger *lg, const char *sql)
-{
-	return db_exec(&lg->db, sql);
-}
-
 int ledger_open(const char *state_dir, struct ledger **out)
 {
 	/* FULL: an outcome recorded as sent survives a power loss, so it is
@@ -95,7 +85,7 @@ int ledger_open(const char *state_dir, struct ledger **out)
 			       " in_flight = 0, done_real = CASE WHEN ?2 = 'pending' THEN NULL ELSE ?5 END"
 			       " WHERE key = ?1",
 			       -1, &lg->outcome, NULL) != SQLITE_OK) {
-		fail(lg);
+		db_fail(&lg->db);
 		ledger_close(lg);
 		return -EIO;
 	}
@@ -115,12 +105,12 @@ void ledger_close(struct ledger *lg)
 
 int ledger_begin(struct ledger *lg)
 {
-	return exec(lg, "BEGIN IMMEDIATE");
+	return db_exec(&lg->db, "BEGIN IMMEDIATE");
 }
 
 int ledger_commit(struct ledger *lg)
 {
-	return exec(lg, "COMMIT");
+	return db_exec(&lg->db, "COMMIT");
 }
 
 static int step_done(struct ledger *lg, sqlite3_stmt *q)
@@ -128,7 +118,7 @@ static int step_done(struct ledger *lg, sqlite3_stmt *q)
 	int rc = sqlite3_step(q);
 
 	sqlite3_reset(q);
-	return rc == SQLITE_DONE ? 0 : fail(lg);
+	return rc == SQLITE_DONE ? 0 : db_fail(&lg->db);
 }
 
 int ledger_add(struct ledger *lg, const char *event, const struct ledger_row *r)
@@ -140,7 +130,7 @@ int ledger_add(struct ledger *lg, const char *event, const struct ledger_row *r)
 	int rc;
 
 	if (sqlite3_prepare_v2(lg->db.h, sql, -1, &q, NULL) != SQLITE_OK)
-		return fail(lg);
+		return db_fail(&lg->db);
 	sqlite3_bind_text(q, 1, r->key, -1, SQLITE_STATIC);
 	sqlite3_bind_text(q, 2, event, -1, SQLITE_STATIC);
 	sqlite3_bind_int(q, 3, r->kind);
@@ -203,7 +193,7 @@ int ledger_sync(struct ledger *lg, const char *event, const struct plan *pl,
 		rc = drop_unplanned(lg, event, pl);
 	if (rc == 0)
 		return ledger_commit(lg);
-	exec(lg, "ROLLBACK");
+	db_exec(&lg->db, "ROLLBACK");
 	return rc;
 }
 
@@ -228,7 +218,7 @@ int ledger_rows(struct ledger *lg, const char *event, enum delivery_state state,
 	int rc;
 
 	if (sqlite3_prepare_v2(lg->db.h, sql, -1, &q, NULL) != SQLITE_OK)
-		return fail(lg);
+		return db_fail(&lg->db);
 	if (event)
 		sqlite3_bind_text(q, 1, event, -1, SQLITE_STATIC);
 	if (state != DELIVERY_ANY)
@@ -258,7 +248,7 @@ int ledger_rows(struct ledger *lg, const char *event, enum delivery_state state,
 	sqlite3_finalize(q);
 	if (rc != SQLITE_DONE) {
 		ledger_rows_free(rows, count);
-		return fail(lg);
+		return db_fail(&lg->db);
 	}
 	*out = rows;
 	*n = count;

@@ -44,11 +44,6 @@ int state_mkdirs(const char *dir)
 	return db_mkdirs(dir);
 }
 
-static int exec(struct state *st, const char *sql)
-{
-	return db_exec(&st->db, sql);
-}
-
 int state_open(const char *dir, struct state **out)
 {
 	static const struct db_options opts = { .flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
@@ -109,7 +104,7 @@ static int load_rows(struct state *st, const char *event, struct row **out, size
 	int rc;
 
 	if (sqlite3_prepare_v2(st->db.h, sql, -1, &q, NULL) != SQLITE_OK)
-		return exec(st, sql);
+		return db_fail(&st->db);
 	sqlite3_bind_text(q, 1, event, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
 		struct row *r;
@@ -241,7 +236,7 @@ static int update_present(struct state *st, const struct programme *p, const uin
 	int rc = 0;
 
 	if (sqlite3_prepare_v2(st->db.h, sql, -1, &up, NULL) != SQLITE_OK)
-		return exec(st, sql);
+		return db_fail(&st->db);
 	for (size_t i = 0; i < p->n_sessions && rc == 0; i++) {
 		const struct prog_session *s = &p->sessions[i];
 		struct row *r = NULL;
@@ -284,7 +279,7 @@ static int bury(struct state *st, const char *event, struct row *r, int64_t now,
 			r->stamp.modified = now > r->stamp.modified ? now : r->stamp.modified + 1;
 		}
 		if (sqlite3_prepare_v2(st->db.h, sql, -1, &q, NULL) != SQLITE_OK)
-			return exec(st, sql);
+			return db_fail(&st->db);
 		sqlite3_bind_text(q, 1, event, -1, SQLITE_STATIC);
 		sqlite3_bind_text(q, 2, r->id, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(q, 3, r->stamp.modified);
@@ -321,16 +316,16 @@ int state_reconcile(struct state *st, const struct programme *p, const uint64_t 
 	out->stamps = xcalloc(p->n_sessions + 1, sizeof(*out->stamps));
 	out->tombs = xcalloc(n + 1, sizeof(*out->tombs));
 	out->changes = xcalloc(n + 1, sizeof(*out->changes));
-	rc = exec(st, "BEGIN IMMEDIATE");
+	rc = db_exec(&st->db, "BEGIN IMMEDIATE");
 	if (rc == 0)
 		rc = update_present(st, p, hashes, now, rows, index, out);
 	for (size_t i = 0; i < n && rc == 0; i++)
 		if (!rows[i].seen)
 			rc = bury(st, p->event.id, &rows[i], now, out);
 	if (rc == 0)
-		rc = exec(st, "COMMIT");
+		rc = db_exec(&st->db, "COMMIT");
 	else
-		exec(st, "ROLLBACK");
+		db_exec(&st->db, "ROLLBACK");
 	strmap_free(index);
 	for (size_t i = 0; i < n; i++)
 		row_free(&rows[i]);
@@ -376,7 +371,7 @@ int state_stamp_paths(struct state *st, const char *event, size_t n, const char 
 	static const char put_sql[] =
 		"INSERT OR REPLACE INTO paths (event, path, hash, modified) VALUES (?, ?, ?, ?)";
 	sqlite3_stmt *get = NULL, *put = NULL;
-	int rc = exec(st, "BEGIN IMMEDIATE");
+	int rc = db_exec(&st->db, "BEGIN IMMEDIATE");
 
 	if (rc == 0 && (sqlite3_prepare_v2(st->db.h, get_sql, -1, &get, NULL) != SQLITE_OK ||
 			sqlite3_prepare_v2(st->db.h, put_sql, -1, &put, NULL) != SQLITE_OK))
@@ -410,8 +405,8 @@ int state_stamp_paths(struct state *st, const char *event, size_t n, const char 
 	sqlite3_finalize(get);
 	sqlite3_finalize(put);
 	if (rc == 0)
-		rc = exec(st, "COMMIT");
+		rc = db_exec(&st->db, "COMMIT");
 	else
-		exec(st, "ROLLBACK");
+		db_exec(&st->db, "ROLLBACK");
 	return rc;
 }
