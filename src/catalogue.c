@@ -449,6 +449,12 @@ static struct cat_live *build_live(struct catalogue *cat, int which, int64_t min
 	return l;
 }
 
+struct cat_live *catalogue_live_ref(struct cat_live *l)
+{
+	ref_get(&l->refs);
+	return l;
+}
+
 struct cat_live *catalogue_live(struct catalogue *cat, int which, int64_t now_ms)
 {
 	int64_t minute = now_ms >= 0 ? now_ms / 60000 : (now_ms - 59999) / 60000;

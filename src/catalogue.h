@@ -110,6 +110,7 @@ const struct cat_entry *catalogue_find(struct catalogue *cat, const char *path);
  * reference; release it with catalogue_live_unref. */
 enum { CAT_NOW_HTML, CAT_NOW_JSON };
 struct cat_live *catalogue_live(struct catalogue *cat, int which, int64_t now_ms);
+struct cat_live *catalogue_live_ref(struct cat_live *l);
 void catalogue_live_unref(struct cat_live *l);
 struct catalogue *catalogue_ref(struct catalogue *cat);
 /* Frees the catalogue with the last reference; accepts NULL. */

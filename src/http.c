@@ -23,6 +23,7 @@
 #include "http_headers.h"
 #include "pages.h"
 #include "log.h"
+#include "memory.h"
 #include "metrics.h"
 #include "query.h"
 #include "ratelimit.h"
@@ -413,12 +414,10 @@ static void free_reader(void *cls)
 
 static struct MHD_Response *reader_response(const struct cat_body *body, const struct holder *hold)
 {
-	struct body_reader *r = calloc(1, sizeof(*r));
+	struct body_reader *r = xcalloc(1, sizeof(*r));
 	struct MHD_Response *resp;
 	size_t block = body->len < READ_BLOCK ? body->len : READ_BLOCK;
 
-	if (!r)
-		return NULL;
 	r->body = body;
 	r->held = *hold;
 	r->held.obj = hold->ref(hold->obj);
@@ -431,10 +430,8 @@ static struct MHD_Response *reader_response(const struct cat_body *body, const s
 static struct MHD_Response *copy_response(const struct cat_body *body)
 {
 	struct MHD_Response *r;
-	char *copy = malloc(body->len ? body->len : 1), *p = copy;
+	char *copy = xmalloc(body->len ? body->len : 1), *p = copy;
 
-	if (!copy)
-		return NULL;
 	for (size_t i = 0; i < body->n_iov; i++) {
 		memcpy(p, body->iov[i].iov_base, body->iov[i].iov_len);
 		p += body->iov[i].iov_len;
@@ -551,8 +548,6 @@ static enum MHD_Result serve_view(struct MHD_Connection *conn, struct catalogue 
 	const struct holder hold = { ref_view, free_view_ref, v };
 	enum MHD_Result ret;
 
-	if (!v)
-		return text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain", "out of memory\n");
 	ret = serve_held(conn, cat, &v->entry, head, &hold);
 	view_unref(v);
 	return ret;
@@ -575,10 +570,8 @@ static enum MHD_Result serve_feed(struct http *h, struct MHD_Connection *conn,
 		query_free(&q);
 		return serve_entry(conn, cat, e, head);
 	}
-	if (asprintf(&key, "%s?%s", e->path, q.canon) < 0)
-		key = NULL;
-	ret = key ? serve_view(conn, cat, view_feed(h->views, cat, e->feed, &q, key), head)
-		  : MHD_NO;
+	key = xasprintf("%s?%s", e->path, q.canon);
+	ret = serve_view(conn, cat, view_feed(h->views, cat, e->feed, &q, key), head);
 	free(key);
 	query_free(&q);
 	return ret;
@@ -628,12 +621,9 @@ static enum MHD_Result serve_my(struct http *h, struct MHD_Connection *conn, str
 		free(ids);
 		return ret;
 	}
-	if (asprintf(&key, "my/%s.ics?%s", token, q.canon) < 0)
-		key = NULL;
-	ret = key ? serve_view(conn, cat,
-			       view_selection(h->views, cat, (const char *const *)ids, n, &q, key),
-			       head)
-		  : MHD_NO;
+	key = xasprintf("my/%s.ics?%s", token, q.canon);
+	ret = serve_view(conn, cat,
+			 view_selection(h->views, cat, (const char *const *)ids, n, &q, key), head);
 	free(key);
 	free(ids);
 	query_free(&q);
@@ -794,13 +784,10 @@ static enum MHD_Result post_begin(struct http *h, struct MHD_Connection *conn, v
 {
 	const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 						     MHD_HTTP_HEADER_CONTENT_LENGTH);
-	struct post *p = calloc(1, sizeof(*p));
+	struct post *p = xcalloc(1, sizeof(*p));
 	char why[128];
 
-	if (!p || !(p->ids = calloc(h->max_sessions + 1, sizeof(char *)))) {
-		free(p);
-		return MHD_NO;
-	}
+	p->ids = xcalloc(h->max_sessions + 1, sizeof(char *));
 	p->cap = h->max_sessions;
 	p->max_bytes = (size_t)h->max_sessions * (MAX_ID / 4 + 10) + 4096;
 	*req_cls = p;
@@ -881,9 +868,13 @@ static enum MHD_Result post_end(struct http *h, struct MHD_Connection *conn, str
 		/* Relative to /my, so that it holds behind a proxy's path prefix. */
 		snprintf(where, sizeof(where), "my/%s", token);
 		r = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
-		MHD_add_response_header(r, MHD_HTTP_HEADER_LOCATION, where);
-		MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-		ret = queue(conn, MHD_HTTP_SEE_OTHER, r, 0);
+		if (r) {
+			MHD_add_response_header(r, MHD_HTTP_HEADER_LOCATION, where);
+			MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+			ret = queue(conn, MHD_HTTP_SEE_OTHER, r, 0);
+		} else {
+			ret = MHD_NO; /* the selection is stored: closing loses only its address */
+		}
 	}
 	catalogue_unref(cat);
 	return ret;
@@ -922,10 +913,11 @@ static char *form_value(struct MHD_Connection *conn, const char *key, int *bad)
 
 	if (!raw)
 		return NULL;
-	if (strlen(raw) > 3 * PAGE_QUERY_MAX || !(plus = strdup(raw))) {
+	if (strlen(raw) > 3 * PAGE_QUERY_MAX) {
 		*bad = 1;
 		return NULL;
 	}
+	plus = xstrdup(raw);
 	for (char *p = plus; *p; p++)
 		if (*p == '+')
 			*p = ' ';
@@ -941,8 +933,7 @@ static char *form_value(struct MHD_Connection *conn, const char *key, int *bad)
 
 static void *ref_live(void *l)
 {
-	__atomic_add_fetch(&((struct cat_live *)l)->refs, 1, __ATOMIC_RELAXED);
-	return l;
+	return catalogue_live_ref(l);
 }
 
 static void free_live_ref(void *l)
@@ -1100,11 +1091,9 @@ static struct guard *start_guard(const struct http *h, const struct http_options
 
 int http_start(const struct http_options *o, struct http **out)
 {
-	struct http *h = calloc(1, sizeof(*h));
+	struct http *h = xcalloc(1, sizeof(*h));
 	int rc = 0;
 
-	if (!h)
-		return -ENOMEM;
 	pthread_mutex_init(&h->lock, NULL);
 	pthread_mutex_init(&h->rate_lock, NULL);
 	h->max_sessions = o->selection_max_sessions ? o->selection_max_sessions : 500;
@@ -1112,11 +1101,8 @@ int http_start(const struct http_options *o, struct http **out)
 	h->rates = ratelimit_new(o->selections_per_hour ? o->selections_per_hour : 30, 3600,
 				 o->rate_limit_clients ? o->rate_limit_clients : 65536);
 	if (o->trusted_proxies && o->trusted_proxies->n) {
-		h->proxies.ranges = malloc(o->trusted_proxies->n * sizeof(struct proxy_range));
-		if (!h->proxies.ranges) {
-			http_stop(h);
-			return -ENOMEM;
-		}
+		h->proxies.ranges =
+			xreallocarray(NULL, o->trusted_proxies->n, sizeof(struct proxy_range));
 		memcpy(h->proxies.ranges, o->trusted_proxies->ranges,
 		       o->trusted_proxies->n * sizeof(struct proxy_range));
 		h->proxies.n = o->trusted_proxies->n;
@@ -1124,9 +1110,10 @@ int http_start(const struct http_options *o, struct http **out)
 	h->proxy_kind = o->proxy_header;
 	h->proxy_header = h->proxy_kind == PROXY_FORWARDED ? "Forwarded" : "X-Forwarded-For";
 	h->guard = start_guard(h, o);
-	if (!h->views || !h->rates || !h->guard) {
+	/* OpenSSL could not key a table, or the watchdog did not start. */
+	if (!h->rates || !h->guard) {
 		http_stop(h);
-		return -ENOMEM;
+		return -EIO;
 	}
 	if (o->state_dir && (rc = selections_open(o->state_dir, &h->selections)) < 0) {
 		http_stop(h);
