@@ -689,25 +689,18 @@ int http_client_addr(const struct http *h, struct MHD_Connection *conn, const st
 	return 1;
 }
 
+/* The client as ratelimit.h keys it, from proxy.c's one reading of a
+ * socket address (IPv4-mapped IPv6 is the IPv4 client). */
 static void addr_of(const struct sockaddr *sa, struct client_addr *out)
 {
-	memset(out, 0, sizeof(*out));
-	if (sa && sa->sa_family == AF_INET) {
-		out->family = AF_INET;
-		memcpy(out->b, &((const struct sockaddr_in *)sa)->sin_addr, 4);
-	} else if (sa && sa->sa_family == AF_INET6) {
-		const struct in6_addr *a6 = &((const struct sockaddr_in6 *)sa)->sin6_addr;
+	unsigned char a[16];
 
-		if (IN6_IS_ADDR_V4MAPPED(a6)) {
-			out->family = AF_INET;
-			memcpy(out->b, a6->s6_addr + 12, 4);
-		} else {
-			out->family = AF_INET6;
-			memcpy(out->b, a6->s6_addr, 16);
-		}
-	} else {
-		out->family = AF_UNSPEC;
-	}
+	memset(out, 0, sizeof(*out));
+	out->family = proxy_addr_bytes(sa, a);
+	if (out->family == AF_INET)
+		memcpy(out->b, a + 12, 4);
+	else if (out->family == AF_INET6)
+		memcpy(out->b, a, 16);
 }
 
 /* Counts a new selection of this client: RL_OK, or how long to wait. */
