@@ -12,6 +12,7 @@
 
 #include "conf.h"
 #include "feeds.h"
+#include "gzip.h"
 #include "pages.h"
 #include "programme.h"
 
@@ -36,14 +37,6 @@ struct cat_entry {
 	char last_modified[32]; /* IMF-fixdate */
 	int64_t modified;
 	const char *cache_control; /* NULL: the catalogue's */
-};
-
-/* A run of raw deflate output: see catalogue.c for how runs concatenate. */
-struct gz_chunk {
-	unsigned char *data;
-	size_t len;
-	uint32_t crc;
-	size_t plain_len;
 };
 
 /* A page built once per minute of the daemon's clock (now.html,
@@ -84,8 +77,8 @@ struct catalogue {
 	int refs;
 };
 
-/* Takes ownership of c, p and fs (also on failure).  Returns NULL only
- * when memory runs out. */
+/* Takes ownership of c, p and fs.  Never fails: running out of memory
+ * ends the process (memory.h). */
 struct catalogue *catalogue_new(struct conf *c, struct programme *p, struct feedset *fs,
 				int64_t now);
 /* Sets each entry's Last-Modified from the state, which remembers when
@@ -105,7 +98,8 @@ void catalogue_assemble(const struct catalogue *cat, const char *name_text, size
  * e's iovec arrays). */
 void catalogue_document(struct cat_entry *e, const char *path, const char *type, const char *data,
 			size_t len, struct gz_chunk *gz, int64_t modified);
-/* The deflated run of a feed's name lines, for catalogue_assemble. */
+/* The deflated run of a feed's name lines, for catalogue_assemble
+ * (gz_run: a sync-flushed run, see gzip.h). */
 void catalogue_name_chunk(const char *text, size_t len, struct gz_chunk *out);
 /* NULL when the path is not published.  schedule.json and schedule.xml
  * are built on the first request for them: conference apps fetch them,
@@ -116,11 +110,10 @@ const struct cat_entry *catalogue_find(struct catalogue *cat, const char *path);
  * reference; release it with catalogue_live_unref. */
 enum { CAT_NOW_HTML, CAT_NOW_JSON };
 struct cat_live *catalogue_live(struct catalogue *cat, int which, int64_t now_ms);
+struct cat_live *catalogue_live_ref(struct cat_live *l);
 void catalogue_live_unref(struct cat_live *l);
 struct catalogue *catalogue_ref(struct catalogue *cat);
 /* Frees the catalogue with the last reference; accepts NULL. */
 void catalogue_unref(struct catalogue *cat);
-/* Writes an HTTP date (IMF-fixdate) of t into out (at least 30 bytes). */
-void http_date(int64_t t, char *out, size_t size);
 
 #endif

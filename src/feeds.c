@@ -4,6 +4,7 @@
 
 #include "clock.h"
 #include "log.h"
+#include "memory.h"
 #include "parallel.h"
 
 #include <stdlib.h>
@@ -267,9 +268,9 @@ static void time_range(const struct feedset *fs, int64_t *from, int64_t *to)
 int feedset_build(const struct programme *p, const struct conf *c, struct state *st, int64_t now,
 		  struct feedset **out)
 {
-	struct feedset *fs = calloc(1, sizeof(*fs));
-	struct piece *bodies = calloc(p->n_sessions + 1, sizeof(*bodies));
-	uint64_t *hashes = calloc(p->n_sessions + 1, sizeof(*hashes));
+	struct feedset *fs = xcalloc(1, sizeof(*fs));
+	struct piece *bodies = xcalloc(p->n_sessions + 1, sizeof(*bodies));
+	uint64_t *hashes = xcalloc(p->n_sessions + 1, sizeof(*hashes));
 	struct feed_member *members = NULL;
 	struct alarm_heads alarms;
 	int64_t from, to;
@@ -277,8 +278,6 @@ int feedset_build(const struct programme *p, const struct conf *c, struct state 
 	struct render_job job;
 	int rc;
 
-	if (!fs || !bodies || !hashes)
-		abort();
 	fs->prog = p;
 	fs->arena = arena_new();
 	t0 = clock_elapsed();
@@ -299,10 +298,8 @@ int feedset_build(const struct programme *p, const struct conf *c, struct state 
 	}
 	fs->n_tombs = fs->history.n_tombs;
 	fs->n_pieces = p->n_sessions + fs->n_tombs;
-	fs->pieces = calloc(fs->n_pieces + 1, sizeof(*fs->pieces));
-	members = calloc(fs->n_pieces + 1, sizeof(*members));
-	if (!fs->pieces || !members)
-		abort();
+	fs->pieces = xcalloc(fs->n_pieces + 1, sizeof(*fs->pieces));
+	members = xcalloc(fs->n_pieces + 1, sizeof(*members));
 	render_all(fs, c, &alarms, bodies, members);
 	alarm_heads_free(&alarms);
 	free(bodies);

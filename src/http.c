@@ -24,6 +24,7 @@
 #include "http_headers.h"
 #include "pages.h"
 #include "log.h"
+#include "memory.h"
 #include "metrics.h"
 #include "query.h"
 #include "ratelimit.h"
@@ -414,12 +415,10 @@ static void free_reader(void *cls)
 
 static struct MHD_Response *reader_response(const struct cat_body *body, const struct holder *hold)
 {
-	struct body_reader *r = calloc(1, sizeof(*r));
+	struct body_reader *r = xcalloc(1, sizeof(*r));
 	struct MHD_Response *resp;
 	size_t block = body->len < READ_BLOCK ? body->len : READ_BLOCK;
 
-	if (!r)
-		return NULL;
 	r->body = body;
 	r->held = *hold;
 	r->held.obj = hold->ref(hold->obj);
@@ -432,10 +431,8 @@ static struct MHD_Response *reader_response(const struct cat_body *body, const s
 static struct MHD_Response *copy_response(const struct cat_body *body)
 {
 	struct MHD_Response *r;
-	char *copy = malloc(body->len ? body->len : 1), *p = copy;
+	char *copy = xmalloc(body->len ? body->len : 1), *p = copy;
 
-	if (!copy)
-		return NULL;
 	for (size_t i = 0; i < body->n_iov; i++) {
 		memcpy(p, body->iov[i].iov_base, body->iov[i].iov_len);
 		p += body->iov[i].iov_len;
@@ -552,8 +549,6 @@ static enum MHD_Result serve_view(struct MHD_Connection *conn, struct catalogue 
 	const struct holder hold = { ref_view, free_view_ref, v };
 	enum MHD_Result ret;
 
-	if (!v)
-		return text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain", "out of memory\n");
 	ret = serve_held(conn, cat, &v->entry, head, &hold);
 	view_unref(v);
 	return ret;
@@ -576,10 +571,8 @@ static enum MHD_Result serve_feed(struct http *h, struct MHD_Connection *conn,
 		query_free(&q);
 		return serve_entry(conn, cat, e, head);
 	}
-	if (asprintf(&key, "%s?%s", e->path, q.canon) < 0)
-		key = NULL;
-	ret = key ? serve_view(conn, cat, view_feed(h->views, cat, e->feed, &q, key), head)
-		  : MHD_NO;
+	key = xasprintf("%s?%s", e->path, q.canon);
+	ret = serve_view(conn, cat, view_feed(h->views, cat, e->feed, &q, key), head);
 	free(key);
 	query_free(&q);
 	return ret;
@@ -629,12 +622,9 @@ static enum MHD_Result serve_my(struct http *h, struct MHD_Connection *conn, str
 		free(ids);
 		return ret;
 	}
-	if (asprintf(&key, "my/%s.ics?%s", token, q.canon) < 0)
-		key = NULL;
-	ret = key ? serve_view(conn, cat,
-			       view_selection(h->views, cat, (const char *const *)ids, n, &q, key),
-			       head)
-		  : MHD_NO;
+	key = xasprintf("my/%s.ics?%s", token, q.canon);
+	ret = serve_view(conn, cat,
+			 view_selection(h->views, cat, (const char *const *)ids, n, &q, key), head);
 	free(key);
 	free(ids);
 	query_free(&q);
@@ -700,25 +690,18 @@ int http_client_addr(const struct http *h, struct MHD_Connection *conn, const st
 	return 1;
 }
 
+/* The client as ratelimit.h keys it, from proxy.c's one reading of a
+ * socket address (IPv4-mapped IPv6 is the IPv4 client). */
 static void addr_of(const struct sockaddr *sa, struct client_addr *out)
 {
-	memset(out, 0, sizeof(*out));
-	if (sa && sa->sa_family == AF_INET) {
-		out->family = AF_INET;
-		memcpy(out->b, &((const struct sockaddr_in *)sa)->sin_addr, 4);
-	} else if (sa && sa->sa_family == AF_INET6) {
-		const struct in6_addr *a6 = &((const struct sockaddr_in6 *)sa)->sin6_addr;
+	unsigned char a[16];
 
-		if (IN6_IS_ADDR_V4MAPPED(a6)) {
-			out->family = AF_INET;
-			memcpy(out->b, a6->s6_addr + 12, 4);
-		} else {
-			out->family = AF_INET6;
-			memcpy(out->b, a6->s6_addr, 16);
-		}
-	} else {
-		out->family = AF_UNSPEC;
-	}
+	memset(out, 0, sizeof(*out));
+	out->family = proxy_addr_bytes(sa, a);
+	if (out->family == AF_INET)
+		memcpy(out->b, a + 12, 4);
+	else if (out->family == AF_INET6)
+		memcpy(out->b, a, 16);
 }
 
 /* Counts a new selection of this client: RL_OK, or how long to wait. */
@@ -795,13 +778,10 @@ static enum MHD_Result post_begin(struct http *h, struct MHD_Connection *conn, v
 {
 	const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 						     MHD_HTTP_HEADER_CONTENT_LENGTH);
-	struct post *p = calloc(1, sizeof(*p));
+	struct post *p = xcalloc(1, sizeof(*p));
 	char why[128];
 
-	if (!p || !(p->ids = calloc(h->max_sessions + 1, sizeof(char *)))) {
-		free(p);
-		return MHD_NO;
-	}
+	p->ids = xcalloc(h->max_sessions + 1, sizeof(char *));
 	p->cap = h->max_sessions;
 	p->max_bytes = (size_t)h->max_sessions * (MAX_ID / 4 + 10) + 4096;
 	*req_cls = p;
@@ -882,9 +862,13 @@ static enum MHD_Result post_end(struct http *h, struct MHD_Connection *conn, str
 		/* Relative to /my, so that it holds behind a proxy's path prefix. */
 		snprintf(where, sizeof(where), "my/%s", token);
 		r = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
-		MHD_add_response_header(r, MHD_HTTP_HEADER_LOCATION, where);
-		MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-		ret = queue(conn, MHD_HTTP_SEE_OTHER, r, 0);
+		if (r) {
+			MHD_add_response_header(r, MHD_HTTP_HEADER_LOCATION, where);
+			MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+			ret = queue(conn, MHD_HTTP_SEE_OTHER, r, 0);
+		} else {
+			ret = MHD_NO; /* the selection is stored: closing loses only its address */
+		}
 	}
 	catalogue_unref(cat);
 	return ret;
@@ -923,10 +907,11 @@ static char *form_value(struct MHD_Connection *conn, const char *key, int *bad)
 
 	if (!raw)
 		return NULL;
-	if (strlen(raw) > 3 * PAGE_QUERY_MAX || !(plus = strdup(raw))) {
+	if (strlen(raw) > 3 * PAGE_QUERY_MAX) {
 		*bad = 1;
 		return NULL;
 	}
+	plus = xstrdup(raw);
 	for (char *p = plus; *p; p++)
 		if (*p == '+')
 			*p = ' ';
@@ -942,8 +927,7 @@ static char *form_value(struct MHD_Connection *conn, const char *key, int *bad)
 
 static void *ref_live(void *l)
 {
-	__atomic_add_fetch(&((struct cat_live *)l)->refs, 1, __ATOMIC_RELAXED);
-	return l;
+	return catalogue_live_ref(l);
 }
 
 static void free_live_ref(void *l)
@@ -1102,11 +1086,9 @@ static struct guard *start_guard(const struct http *h, const struct http_options
 
 int http_start(const struct http_options *o, struct http **out)
 {
-	struct http *h = calloc(1, sizeof(*h));
+	struct http *h = xcalloc(1, sizeof(*h));
 	int rc = 0;
 
-	if (!h)
-		return -ENOMEM;
 	pthread_mutex_init(&h->lock, NULL);
 	pthread_mutex_init(&h->rate_lock, NULL);
 	h->max_sessions = o->selection_max_sessions ? o->selection_max_sessions
@@ -1118,11 +1100,8 @@ int http_start(const struct http_options *o, struct http **out)
 				 3600,
 				 o->rate_limit_clients ? o->rate_limit_clients : CONF_RATE_LIMIT_CLIENTS);
 	if (o->trusted_proxies && o->trusted_proxies->n) {
-		h->proxies.ranges = malloc(o->trusted_proxies->n * sizeof(struct proxy_range));
-		if (!h->proxies.ranges) {
-			http_stop(h);
-			return -ENOMEM;
-		}
+		h->proxies.ranges =
+			xreallocarray(NULL, o->trusted_proxies->n, sizeof(struct proxy_range));
 		memcpy(h->proxies.ranges, o->trusted_proxies->ranges,
 		       o->trusted_proxies->n * sizeof(struct proxy_range));
 		h->proxies.n = o->trusted_proxies->n;
@@ -1130,9 +1109,10 @@ int http_start(const struct http_options *o, struct http **out)
 	h->proxy_kind = o->proxy_header;
 	h->proxy_header = h->proxy_kind == PROXY_FORWARDED ? "Forwarded" : "X-Forwarded-For";
 	h->guard = start_guard(h, o);
-	if (!h->views || !h->rates || !h->guard) {
+	/* OpenSSL could not key a table, or the watchdog did not start. */
+	if (!h->rates || !h->guard) {
 		http_stop(h);
-		return -ENOMEM;
+		return -EIO;
 	}
 	if (o->state_dir && (rc = selections_open(o->state_dir, &h->selections)) < 0) {
 		http_stop(h);

@@ -8,6 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
+
+#include "memory.h"
 
 int hdr_next_member(const char **p, char *out, size_t size, const char **params)
 {
@@ -62,6 +65,15 @@ int hdr_wants_gzip(const char *h)
 	return 0;
 }
 
+void http_date(int64_t t, char *out, size_t size)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	gmtime_r(&tt, &tm);
+	strftime(out, size, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+}
+
 /* RFC 9110 13.1.2 (weak comparison) and 13.1.3: If-None-Match wins over
  * If-Modified-Since, which curl_getdate reads. */
 const char *hdr_not_modified(const char *inm, const char *ims, const char *etag,
@@ -105,11 +117,7 @@ unsigned form_session_field(char **ids, size_t *n, size_t cap, const char *key, 
 			snprintf(why, why_size, "a selection holds at most %zu sessions", cap);
 			return MHD_HTTP_CONTENT_TOO_LARGE;
 		}
-		if (!(ids[*n] = calloc(1, FORM_MAX_ID + 1))) {
-			snprintf(why, why_size, "out of memory");
-			return MHD_HTTP_INTERNAL_SERVER_ERROR;
-		}
-		(*n)++;
+		ids[(*n)++] = xcalloc(1, FORM_MAX_ID + 1);
 	} else if (*n == 0) {
 		/* A continuation with no start: the post processor never does
 		 * this, but nothing here may depend on it. */

@@ -73,26 +73,26 @@ static int trusted_addr(const struct proxy_list *l, const unsigned char a[16])
 	return 0;
 }
 
-/* The 16-byte form of a socket address; -1 for other families. */
-static int sockaddr_bytes(const struct sockaddr *sa, unsigned char out[16])
+int proxy_addr_bytes(const struct sockaddr *sa, unsigned char out[16])
 {
 	if (sa && sa->sa_family == AF_INET) {
 		memcpy(out, v4_mapped, 12);
 		memcpy(out + 12, &((const struct sockaddr_in *)sa)->sin_addr, 4);
-		return 0;
+		return AF_INET;
 	}
 	if (sa && sa->sa_family == AF_INET6) {
 		memcpy(out, &((const struct sockaddr_in6 *)sa)->sin6_addr, 16);
-		return 0;
+		return memcmp(out, v4_mapped, 12) == 0 ? AF_INET : AF_INET6;
 	}
-	return -1;
+	memset(out, 0, 16);
+	return AF_UNSPEC;
 }
 
 int proxy_trusted(const struct proxy_list *l, const struct sockaddr *sa)
 {
 	unsigned char a[16];
 
-	return sockaddr_bytes(sa, a) == 0 && trusted_addr(l, a);
+	return proxy_addr_bytes(sa, a) != AF_UNSPEC && trusted_addr(l, a);
 }
 
 /* One hop as the headers write it: "192.0.2.1", "192.0.2.1:4711",

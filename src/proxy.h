@@ -36,6 +36,12 @@ struct proxy_list {
  * 0, or -1 when spec is not such a range. */
 int proxy_range_parse(const char *spec, struct proxy_range *r);
 
+/* The one reading of a socket address: its 16-byte form into out (IPv4
+ * as IPv4-mapped IPv6, as proxy_range keeps it) and its family: AF_INET
+ * for IPv4 and IPv4-mapped IPv6, AF_INET6, or AF_UNSPEC for NULL or any
+ * other family (out zeroed). */
+int proxy_addr_bytes(const struct sockaddr *sa, unsigned char out[16]);
+
 /* Whether sa (AF_INET or AF_INET6) is in one of l's ranges.  An empty
  * or NULL list trusts nobody. */
 int proxy_trusted(const struct proxy_list *l, const struct sockaddr *sa);

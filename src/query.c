@@ -9,6 +9,7 @@
 
 #include "buf.h"
 #include "duration.h"
+#include "memory.h"
 
 static const char *const key_names[QUERY_FILTERS] = { "track", "room", "day", "speaker", "kind" };
 
@@ -51,8 +52,8 @@ static int add_filter(const struct programme *p, struct query *q, enum query_key
 			 QUERY_MAX_VALUES);
 		return -1;
 	}
-	if (!q->sel[k] && !(q->sel[k] = calloc(QUERY_MAX_VALUES, sizeof(uint32_t))))
-		return snprintf(why, size, "out of memory"), -1;
+	if (!q->sel[k])
+		q->sel[k] = xcalloc(QUERY_MAX_VALUES, sizeof(uint32_t));
 	q->sel[k][q->n_sel[k]++] = index;
 	return 0;
 }

@@ -17,6 +17,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "memory.h"
+
 /* What a table counts by: IPv4 addresses one by one, IPv6 ones by /64
  * (one household or host holds a whole /64).  k[0] is the family. */
 #define KEY_LEN 9
@@ -77,13 +79,13 @@ static int table_init(struct table *t, size_t max_n)
 
 	while (size < 2 * max_n)
 		size <<= 1;
-	t->slots = calloc(size, sizeof(*t->slots));
+	t->slots = xcalloc(size, sizeof(*t->slots));
 	t->mask = size - 1;
 	t->n = 0;
 	t->max_n = max_n;
 	/* Without a secret key, anyone could pick addresses that share a run
 	 * and make every look-up walk it. */
-	if (!t->slots || RAND_bytes(t->key, sizeof(t->key)) != 1) {
+	if (RAND_bytes(t->key, sizeof(t->key)) != 1) {
 		free(t->slots);
 		return -1;
 	}
@@ -204,9 +206,9 @@ struct ratelimit {
 
 struct ratelimit *ratelimit_new(unsigned per_window, int64_t window, size_t max_clients)
 {
-	struct ratelimit *rl = calloc(1, sizeof(*rl));
+	struct ratelimit *rl = xcalloc(1, sizeof(*rl));
 
-	if (!rl || table_init(&rl->t, max_clients ? max_clients : 1) < 0) {
+	if (table_init(&rl->t, max_clients ? max_clients : 1) < 0) {
 		free(rl);
 		return NULL;
 	}
@@ -293,9 +295,9 @@ struct connlimit {
 
 struct connlimit *connlimit_new(unsigned per_client, size_t max_open)
 {
-	struct connlimit *cl = calloc(1, sizeof(*cl));
+	struct connlimit *cl = xcalloc(1, sizeof(*cl));
 
-	if (!cl || table_init(&cl->t, max_open ? max_open : 1) < 0) {
+	if (table_init(&cl->t, max_open ? max_open : 1) < 0) {
 		free(cl);
 		return NULL;
 	}

@@ -32,7 +32,8 @@ enum rl_result {
 
 /* per_window takes per client in each window of window seconds (counted
  * from its first take); at most max_clients clients are remembered.
- * NULL when memory runs out. */
+ * NULL when OpenSSL cannot key its table (running out of memory ends the
+ * process, memory.h). */
 struct ratelimit *ratelimit_new(unsigned per_window, int64_t window, size_t max_clients);
 void ratelimit_free(struct ratelimit *rl);
 /* Counts one take of a at now (seconds); on RL_LIMITED and RL_FULL,
@@ -45,7 +46,8 @@ enum rl_result ratelimit_take(struct ratelimit *rl, const struct client_addr *a,
 struct connlimit;
 
 /* per_client connections per address; the table has room for
- * max_open addresses (one per connection the server allows). */
+ * max_open addresses (one per connection the server allows).  NULL when
+ * OpenSSL cannot key its table. */
 struct connlimit *connlimit_new(unsigned per_client, size_t max_open);
 void connlimit_free(struct connlimit *cl);
 /* Whether a's next connection would be within its limit (no change). */

@@ -7,7 +7,9 @@
 #include <string.h>
 
 #include "buf.h"
+#include "memory.h"
 #include "metrics.h"
+#include "ref.h"
 #include "render.h"
 
 struct view_cache {
@@ -19,12 +21,9 @@ struct view_cache {
 
 struct view_cache *view_cache_new(size_t max_entries, size_t max_bytes)
 {
-	struct view_cache *vc = calloc(1, sizeof(*vc));
+	struct view_cache *vc = xcalloc(1, sizeof(*vc));
 
-	if (!vc || !(vc->slots = calloc(max_entries + 1, sizeof(*vc->slots)))) {
-		free(vc);
-		return NULL;
-	}
+	vc->slots = xcalloc(max_entries + 1, sizeof(*vc->slots));
 	pthread_mutex_init(&vc->lock, NULL);
 	vc->max_entries = max_entries;
 	vc->max_bytes = max_bytes;
@@ -33,13 +32,13 @@ struct view_cache *view_cache_new(size_t max_entries, size_t max_bytes)
 
 struct view *view_ref(struct view *v)
 {
-	__atomic_add_fetch(&v->refs, 1, __ATOMIC_RELAXED);
+	ref_get(&v->refs);
 	return v;
 }
 
 void view_unref(struct view *v)
 {
-	if (!v || __atomic_sub_fetch(&v->refs, 1, __ATOMIC_ACQ_REL) != 0)
+	if (!v || !ref_put(&v->refs))
 		return;
 	free(v->entry.plain.iov);
 	free(v->entry.gzip.iov);
@@ -181,13 +180,10 @@ static void own_document(struct view *v, const uint32_t *items, size_t n, const 
 static struct view *make(struct catalogue *cat, const char *key, const char *name,
 			 const uint32_t *items, size_t n, const struct query *q)
 {
-	struct view *v = calloc(1, sizeof(*v));
+	struct view *v = xcalloc(1, sizeof(*v));
 
-	if (!v || !(v->key = strdup(key))) {
-		free(v);
-		return NULL;
-	}
-	v->refs = 1;
+	v->key = xstrdup(key);
+	ref_init(&v->refs);
 	v->cat = catalogue_ref(cat);
 	v->generation = cat->generation;
 	v->name_text = render_calendar_name(name, &v->name_len);
@@ -195,10 +191,8 @@ static struct view *make(struct catalogue *cat, const char *key, const char *nam
 	if (q->has_alarm) {
 		own_document(v, items, n, q);
 	} else {
-		v->entry.plain.iov = malloc((n + 4) * sizeof(struct iovec));
-		v->entry.gzip.iov = malloc((n + 8) * sizeof(struct iovec));
-		if (!v->entry.plain.iov || !v->entry.gzip.iov)
-			abort();
+		v->entry.plain.iov = xreallocarray(NULL, n + 4, sizeof(struct iovec));
+		v->entry.gzip.iov = xreallocarray(NULL, n + 8, sizeof(struct iovec));
 		catalogue_name_chunk(v->name_text, v->name_len, &v->name_gz);
 		catalogue_assemble(cat, v->name_text, v->name_len, &v->name_gz, items, n, &v->entry,
 				   v->trailer);
@@ -210,8 +204,7 @@ static struct view *make(struct catalogue *cat, const char *key, const char *nam
 
 static struct view *finish(struct view_cache *vc, struct view *v)
 {
-	if (v)
-		insert(vc, v);
+	insert(vc, v);
 	return v;
 }
 
@@ -222,7 +215,7 @@ static char *feed_name(const struct catalogue *cat, const struct feed *base, con
 	struct buf b = { 0 };
 
 	if (!query_has_filters(q))
-		return strdup(base->name);
+		return xstrdup(base->name);
 	label = query_label(q, cat->fs);
 	buf_printf(&b, "%s — %s", e->short_title ? e->short_title : e->title, label);
 	free(label);
@@ -241,13 +234,8 @@ struct view *view_feed(struct view_cache *vc, struct catalogue *cat, const struc
 
 	if (v)
 		return v;
-	items = malloc((base->n_items + 1) * sizeof(uint32_t));
+	items = xreallocarray(NULL, base->n_items + 1, sizeof(uint32_t));
 	name = feed_name(cat, base, q);
-	if (!items || !name) {
-		free(items);
-		free(name);
-		return NULL;
-	}
 	for (size_t k = 0; k < base->n_items; k++)
 		if (query_matches(q, &fs->members[base->items[k]]))
 			items[n++] = base->items[k];
@@ -291,8 +279,7 @@ struct view *view_selection(struct view_cache *vc, struct catalogue *cat, const 
 
 	if (v)
 		return v;
-	if (!(items = malloc((n_ids + 1) * sizeof(uint32_t))))
-		return NULL;
+	items = xreallocarray(NULL, n_ids + 1, sizeof(uint32_t));
 	for (size_t i = 0; i < n_ids; i++)
 		if (piece_of(cat->fs, ids[i], &items[n]) == 0)
 			n++;
@@ -306,10 +293,8 @@ struct view *view_selection(struct view_cache *vc, struct catalogue *cat, const 
 	v = make(cat, key, name.data, items, n, q);
 	buf_free(&name);
 	free(items);
-	if (v) {
-		snprintf(v->cache_control, sizeof(v->cache_control), "private, max-age=%lld",
-			 (long long)cat->conf->refresh);
-		v->entry.cache_control = v->cache_control;
-	}
+	snprintf(v->cache_control, sizeof(v->cache_control), "private, max-age=%lld",
+		 (long long)cat->conf->refresh);
+	v->entry.cache_control = v->cache_control;
 	return finish(vc, v);
 }

@@ -28,12 +28,13 @@ struct view {
 
 struct view_cache;
 
+/* Never NULL: running out of memory ends the process (memory.h). */
 struct view_cache *view_cache_new(size_t max_entries, size_t max_bytes);
 void view_cache_free(struct view_cache *vc);
 
 /* The feed base of cat (filters need the whole programme's feed) as q
  * asks.  key is what tells views apart ("calendar.ics?track=x").
- * Returns a new reference, or NULL when memory runs out. */
+ * Returns a new reference (release it with view_unref); never NULL. */
 struct view *view_feed(struct view_cache *vc, struct catalogue *cat, const struct feed *base,
 		       const struct query *q, const char *key);
 /* The pieces whose session id is in ids (removed sessions as cancelled

@@ -120,6 +120,70 @@ static void test_form(void **state)
 	assert_int_equal(f.n, 0);
 }
 
+/* More Accept-Encoding lists (RFC 9110 12.5.3): q-values other than 0,
+ * parameters other than q, whitespace and empty members. */
+static void test_gzip_lists(void **state)
+{
+	assert_true(hdr_wants_gzip("gzip;q=1.0"));
+	assert_true(hdr_wants_gzip("identity, gzip;q=0.2"));
+	assert_true(hdr_wants_gzip("deflate;q=0, gzip"));
+	assert_true(hdr_wants_gzip("gzip;level=1"));
+	assert_true(hdr_wants_gzip(",, \tgzip\t ,"));
+	assert_true(hdr_wants_gzip("br;q=1, *;q=0.1"));
+	assert_false(hdr_wants_gzip("x-gzip;q=0"));
+	assert_false(hdr_wants_gzip("gzip;q=0.0"));
+	assert_false(hdr_wants_gzip("gzip;q=-1"));
+	assert_false(hdr_wants_gzip("identity"));
+	assert_false(hdr_wants_gzip("gzipx, xgzip"));
+}
+
+/* If-None-Match lists: weak and strong members, spaces, and tags that
+ * only look like ours. */
+static void test_if_none_match_lists(void **state)
+{
+	const char *e = "\"abc\"", *egz = "\"abc-gz\"";
+	const int64_t t = 784111777;
+
+	assert_ptr_equal(hdr_not_modified("W/\"x\", W/\"abc\"", NULL, e, egz, t, 1), e);
+	assert_ptr_equal(hdr_not_modified(" \"x\" ,\t\"abc-gz\" ", NULL, e, egz, t, 0), egz);
+	assert_ptr_equal(hdr_not_modified("\"abc\", \"abc-gz\"", NULL, e, egz, t, 1), e);
+	assert_null(hdr_not_modified("abc", NULL, e, egz, t, 0));   /* unquoted */
+	assert_null(hdr_not_modified("\"ABC\"", NULL, e, egz, t, 0)); /* case matters */
+	assert_null(hdr_not_modified("w/\"abc\"", NULL, e, egz, t, 0)); /* "W/" is upper case */
+	assert_null(hdr_not_modified("", NULL, e, egz, t, 0));
+	assert_null(hdr_not_modified(" , ", NULL, e, egz, t, 0));
+	/* A list that matches nothing is not rescued by a date. */
+	assert_null(hdr_not_modified("\"x\", \"y\"", "Sun, 06 Nov 2044 08:49:37 GMT", e, egz, t, 0));
+}
+
+/* If-Modified-Since in the three formats RFC 9110 5.6.7 reads. */
+static void test_if_modified_since_formats(void **state)
+{
+	const char *e = "\"abc\"", *egz = "\"abc-gz\"";
+	const int64_t t = 784111777; /* Sun, 06 Nov 1994 08:49:37 GMT */
+
+	assert_ptr_equal(hdr_not_modified(NULL, "Sunday, 06-Nov-94 08:49:37 GMT", e, egz, t, 0), e);
+	assert_ptr_equal(hdr_not_modified(NULL, "Sun Nov  6 08:49:37 1994", e, egz, t, 1), egz);
+	assert_null(hdr_not_modified(NULL, "Sun Nov  6 08:49:36 1994", e, egz, t, 0));
+	assert_ptr_equal(hdr_not_modified(NULL, "Sun, 06 Nov 2044 08:49:37 GMT", e, egz, t, 0), e);
+	assert_null(hdr_not_modified(NULL, "", e, egz, t, 0));
+}
+
+/* Last-Modified as written, and read back by the conditional GET. */
+static void test_http_date(void **state)
+{
+	char d[32];
+
+	http_date(784111777, d, sizeof(d));
+	assert_string_equal(d, "Sun, 06 Nov 1994 08:49:37 GMT");
+	http_date(0, d, sizeof(d));
+	assert_string_equal(d, "Thu, 01 Jan 1970 00:00:00 GMT");
+	http_date(1709251199, d, sizeof(d)); /* a leap day's last second */
+	assert_string_equal(d, "Thu, 29 Feb 2024 23:59:59 GMT");
+	assert_ptr_equal(hdr_not_modified(NULL, d, "\"a\"", "\"a-gz\"", 1709251199, 0), "\"a\"");
+	assert_null(hdr_not_modified(NULL, d, "\"a\"", "\"a-gz\"", 1709251200, 0));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -127,6 +191,10 @@ int main(void)
 		cmocka_unit_test(test_gzip),
 		cmocka_unit_test(test_not_modified),
 		cmocka_unit_test(test_form),
+		cmocka_unit_test(test_gzip_lists),
+		cmocka_unit_test(test_if_none_match_lists),
+		cmocka_unit_test(test_if_modified_since_formats),
+		cmocka_unit_test(test_http_date),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
