@@ -2,6 +2,7 @@
 talking HTTP to it: the one free_port and the one Daemon of the suite
 (bench/run-* take their ports from here too)."""
 import http.client
+import os
 import pathlib
 import shutil
 import signal
@@ -99,12 +100,12 @@ class Response:
 class Daemon:
     """`agendad -f -c conf` listening on host:port (a free port unless
     given), its stdout and stderr in log (conf's folder/agendad.log unless
-    given; a restart appends).  start() returns once /healthz answers 200;
-    a context manager too.  programme is only remembered, for tests that
-    edit the file."""
+    given; a restart appends), env added to the environment.  start()
+    returns once /healthz answers 200; a context manager too.  programme is
+    only remembered, for tests that edit the file."""
 
     def __init__(self, conf, port=None, extra=(), host="127.0.0.1", log=None, programme=None,
-                 start_timeout=20):
+                 start_timeout=20, env=None):
         self.conf = pathlib.Path(conf)
         self.host = host
         self.given_port = port
@@ -113,6 +114,7 @@ class Daemon:
         self.logfile = pathlib.Path(log) if log else self.conf.parent / "agendad.log"
         self.programme = programme
         self.start_timeout = start_timeout
+        self.env = {**os.environ, **env} if env else None
         self.proc = None
 
     @property
@@ -130,7 +132,8 @@ class Daemon:
             with open(self.logfile, "ab" if self.proc else "wb") as log:
                 self.proc = subprocess.Popen(
                     [str(AGENDAD), "-f", "-c", str(self.conf), "--listen", self.listen,
-                     *self.extra], stdin=subprocess.DEVNULL, stdout=log, stderr=log)
+                     *self.extra], stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                    env=self.env)
             if self._healthy():
                 return self
             if self.proc.poll() == 3 and "in use" in self.log() and not self.given_port:
