@@ -73,16 +73,20 @@ class TempDir:
         self._tmp.cleanup()
 
 
+def write_conf(folder, programme, extra="", base_url="http://feeds.example.org"):
+    """Writes folder/agendad.conf naming programme (a path, or a name in
+    folder) and base_url, then extra; returns the configuration's path."""
+    conf = pathlib.Path(folder) / "agendad.conf"
+    conf.write_text(f'programme = "{programme}";\nbase_url = "{base_url}";\n' + extra,
+                    encoding="utf-8")
+    return conf
+
+
 def write_programme(folder, programme, conf_extra=""):
     """Writes folder/agendad.conf naming folder/test.programme; returns the
     configuration's path."""
-    folder = pathlib.Path(folder)
-    (folder / "test.programme").write_text(programme, encoding="utf-8")
-    conf = folder / "agendad.conf"
-    conf.write_text('programme = "test.programme";\n'
-                    'base_url = "http://feeds.example.org";\n' + conf_extra,
-                    encoding="utf-8")
-    return conf
+    (pathlib.Path(folder) / "test.programme").write_text(programme, encoding="utf-8")
+    return write_conf(folder, "test.programme", conf_extra)
 
 
 def events(path):

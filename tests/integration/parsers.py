@@ -3,10 +3,8 @@
 icalendar gem (check_ical.rb, start and end only).  Each prints, per .ics
 file of a folder, what it read as JSON."""
 import json
-import pathlib
 import shutil
 import subprocess
-import urllib.request
 
 from agendadtest import JSDIR, SRCDIR  # noqa: F401 (JSDIR is imported from here)
 
@@ -23,16 +21,6 @@ def js_tool(name):
 
 PY_CHECKER = SRCDIR / "tests" / "integration" / "check_ical.py"
 RB_CHECKER = SRCDIR / "tests" / "integration" / "check_ical.rb"
-
-
-def fetch(url, headers=None, method="GET", data=None):
-    """(status, headers, body) of one request; errors are answers too."""
-    req = urllib.request.Request(url, headers=headers or {}, method=method, data=data)
-    try:
-        with urllib.request.urlopen(req, timeout=30) as r:
-            return r.status, r.headers, r.read()
-    except urllib.error.HTTPError as e:
-        return e.code, e.headers, e.read()
 
 
 def read_both(testcase, folder):

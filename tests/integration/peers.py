@@ -6,7 +6,6 @@ import collections
 import hashlib
 import hmac
 import http.server
-import socket
 import ssl
 import subprocess
 import threading
@@ -14,6 +13,8 @@ import time
 
 from aiosmtpd.controller import Controller  # Debian's python3-aiosmtpd
 from aiosmtpd.smtp import AuthResult
+
+from daemon import free_port
 
 
 def self_signed(folder):
@@ -38,12 +39,6 @@ def password_check(user, password):
         ok = (auth_data.login == user.encode() and auth_data.password == password.encode())
         return AuthResult(success=ok)
     return authenticator
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def verify_standard(secret, headers, body):

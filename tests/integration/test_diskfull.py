@@ -9,11 +9,10 @@ import errno
 import os
 import subprocess
 import sys
-import time
 import unittest
 
 from agendadtest import TempDir, run, snapshot
-from daemon import Daemon, copy_shipped
+from daemon import Daemon, copy_shipped, wait_for as poll_until
 
 SIZE = "4m"
 MOVED = ('start = "2014-03-25 17:30"; end = "2014-03-25 18:00"',
@@ -55,12 +54,7 @@ def fill(folder):
 
 
 def wait_for(cond, seconds, what):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if cond():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
+    poll_until(cond, seconds, what, interval=0.1)
 
 
 class FullDisk(unittest.TestCase):

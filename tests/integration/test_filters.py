@@ -9,8 +9,8 @@ import unittest
 import urllib.parse
 
 from agendadtest import TempDir, write_programme
-from daemon import Daemon
-from parsers import fetch, read_both
+from daemon import Daemon, fetch
+from parsers import read_both
 
 TRACKS = {"alpha": "Alpha", "beta": "Beta", "gamma": "Gamma"}
 ROOMS = {"r1": "Room One", "r2": "Room Two"}

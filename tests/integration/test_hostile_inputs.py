@@ -7,15 +7,12 @@ durations that overflow, ids too long to be a file name, and titles with
 spaces at their ends.  Each case was accepted (or took minutes) before."""
 import http.server
 import json
-import os
-import pathlib
 import re
-import subprocess
 import threading
 import time
 import unittest
 
-from agendadtest import TempDir, run, write_programme
+from agendadtest import TempDir, run
 
 HEAD = 'event = { id = "h"; title = "H"; timezone = "Europe/Berlin"; };\n'
 TIMES = 'start = "2025-06-02 09:00"; end = "2025-06-02 10:00";'

@@ -48,7 +48,8 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 
-from agendadtest import AGENDAD, SRCDIR, TempDir, run, write_programme
+from agendadtest import SRCDIR, TempDir, run, write_programme
+from daemon import Daemon, copy_shipped, free_port, wait_for
 
 SHIPPED_DIR = SRCDIR / "etc"
 CONF_NAME = "agendad.conf"
@@ -61,12 +62,6 @@ START_TIMEOUT = 10
 
 # --------------------------------------------------------------- helpers
 
-def free_port(family=socket.AF_INET, host="127.0.0.1"):
-    with socket.socket(family, socket.SOCK_STREAM) as s:
-        s.bind((host, 0))
-        return s.getsockname()[1]
-
-
 def ipv6_usable():
     try:
         with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as s:
@@ -74,17 +69,6 @@ def ipv6_usable():
         return True
     except OSError:
         return False
-
-
-def wait_for(predicate, timeout=5.0, what="condition", interval=0.02):
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        last = predicate()
-        if last:
-            return last
-        time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what} (last: {last!r})")
 
 
 def alive(pid):
@@ -141,147 +125,6 @@ def replace_once(text, old, new):
     return text.replace(old, new)
 
 
-def raw_request(host, port, data, timeout=5.0):
-    """Sends data as is on a new connection and returns everything the
-    server sends until it closes (the daemon answers Connection: close)."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    with socket.socket(family, socket.SOCK_STREAM) as s:
-        s.settimeout(timeout)
-        s.connect((host, port))
-        s.sendall(data)
-        out = b""
-        while True:
-            try:
-                chunk = s.recv(65536)
-            except socket.timeout:
-                break
-            if not chunk:
-                break
-            out += chunk
-    return out
-
-
-class Response:
-    def __init__(self, status, headers, body):
-        self.status = status
-        self.headers = headers          # lower-case name -> value
-        self.body = body
-
-    def header(self, name):
-        return self.headers.get(name.lower())
-
-    def __repr__(self):
-        return f"<Response {self.status} {self.headers} {self.body[:80]!r}>"
-
-
-class Daemon:
-    """One `agendad -f` process on a free port, with a copy of the shipped
-    configuration and programme in folder/etc and its state in
-    folder/state."""
-
-    def __init__(self, folder, host="127.0.0.1", copy_shipped=True):
-        self.folder = folder
-        self.etc = folder / "etc"
-        self.state = folder / "state"
-        self.etc.mkdir(exist_ok=True)
-        self.state.mkdir(exist_ok=True)
-        self.conf = self.etc / CONF_NAME
-        self.programme = self.etc / PROG_NAME
-        self.logfile = folder / "agendad.stderr"
-        self.host = host
-        self.port = None
-        self.proc = None
-        if copy_shipped:
-            shutil.copyfile(SHIPPED_DIR / PROG_NAME, self.programme)
-            conf = (SHIPPED_DIR / CONF_NAME).read_text(encoding="utf-8")
-            conf = replace_once(conf, 'state_dir = "/var/lib/agendad";',
-                                f'state_dir = "{self.state}";')
-            self.conf.write_text(conf, encoding="utf-8")
-
-    @property
-    def listen(self):
-        return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
-
-    def start(self):
-        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
-        for _ in range(5):
-            self.port = free_port(family, self.host)
-            with open(self.logfile, "ab") as log:
-                self.proc = subprocess.Popen(
-                    [str(AGENDAD), "-f", "-c", str(self.conf), "--state-dir", str(self.state),
-                     "--listen", self.listen],
-                    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log)
-            deadline = time.monotonic() + START_TIMEOUT
-            while time.monotonic() < deadline:
-                if self.proc.poll() is not None:
-                    break
-                try:
-                    if self.get("/healthz", timeout=1).status == 200:
-                        return self
-                except OSError:
-                    pass
-                time.sleep(0.02)
-            if self.proc.poll() == 3 and "in use" in self.log():
-                continue                # somebody took the port meanwhile: retry
-            self.kill()
-            raise AssertionError(f"agendad did not become healthy on {self.listen} "
-                                 f"(exit {self.proc.returncode}):\n{self.log()}")
-        raise AssertionError(f"no free port found:\n{self.log()}")
-
-    def log(self):
-        try:
-            return self.logfile.read_text(encoding="utf-8", errors="replace")
-        except FileNotFoundError:
-            return ""
-
-    def request(self, method, path, headers=None, timeout=10):
-        conn = http.client.HTTPConnection(self.host, self.port, timeout=timeout)
-        try:
-            conn.request(method, path, headers=headers or {})
-            resp = conn.getresponse()
-            body = resp.read()
-            return Response(resp.status, {k.lower(): v for k, v in resp.getheaders()}, body)
-        finally:
-            conn.close()
-
-    def get(self, path, headers=None, timeout=10):
-        return self.request("GET", path, headers, timeout)
-
-    def raw(self, data):
-        return raw_request(self.host, self.port, data)
-
-    def metrics(self):
-        resp = self.get("/metrics")
-        if resp.status != 200:
-            raise AssertionError(f"/metrics answered {resp.status}")
-        out = {}
-        for line in resp.body.decode("utf-8").splitlines():
-            if not line or line.startswith("#"):
-                continue
-            key, value = line.rsplit(" ", 1)
-            out[key] = float(value)
-        return out
-
-    def signal(self, sig):
-        self.proc.send_signal(sig)
-
-    def stop(self, timeout=5):
-        """SIGTERM; returns the exit status (None if it had to be killed)."""
-        if self.proc is None or self.proc.poll() is not None:
-            return None if self.proc is None else self.proc.returncode
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            return self.proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.kill()
-            return None
-
-    def kill(self):
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait(5)
-
-
 OK_RELOADS = 'agendad_reloads_total{result="ok"}'
 FAILED_RELOADS = 'agendad_reloads_total{result="failed"}'
 
@@ -299,10 +142,16 @@ class DaemonTestCase(unittest.TestCase):
             d.stop(timeout=5)       # kills -9 if SIGTERM is not enough
         self._tmp.__exit__(None, None, None)
 
-    def start_daemon(self, name="a", **kw):
+    def start_daemon(self, name="a", host="127.0.0.1"):
+        """A daemon on a copy of the shipped configuration and programme in
+        folder/etc, its state in folder/state (also named by --state-dir,
+        which Process.pids_of looks for)."""
         folder = self.dir / name
-        folder.mkdir()
-        d = Daemon(folder, **kw)
+        state = folder / "state"
+        state.mkdir(parents=True)
+        conf = copy_shipped(folder / "etc", state=state)
+        d = Daemon(conf, host=host, extra=["--state-dir", state], log=folder / "agendad.stderr",
+                   programme=conf.parent / PROG_NAME, start_timeout=START_TIMEOUT)
         self.daemons.append(d)
         return d.start()
 

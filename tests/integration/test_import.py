@@ -15,18 +15,17 @@ both read, agreeing on every event.  Broken JSON and XML are rejected
 """
 import json
 import os
-import pathlib
 import re
 import shutil
 import subprocess
 import sys
 import unittest
 import xml.etree.ElementTree as ET
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from agendadtest import FIXTURES, JSDIR, SRCDIR, TempDir, run  # noqa: E402
+from agendadtest import FIXTURES, JSDIR, SRCDIR, TempDir, run, write_conf  # noqa: E402
 
 
 def schedules(folder):
@@ -41,13 +40,6 @@ XSD = FIXTURES / "schedule.xsd"
 PY_CHECKER = SRCDIR / "tests" / "integration" / "check_ical.py"
 SUMMARY = re.compile(r"(\d+) sessions, (\d+) speakers, (\d+) days, (\d+) tracks, (\d+) rooms, "
                      r"(\d+) warnings")
-
-
-def write_conf(folder, programme):
-    conf = pathlib.Path(folder) / "agendad.conf"
-    conf.write_text('programme = "%s";\nbase_url = "http://feeds.example.org";\n' % programme,
-                    encoding="utf-8")
-    return conf
 
 
 # ------------------------------------------------------------ counting in Python

@@ -6,17 +6,15 @@ go to tests/out/ for a person to look at."""
 import html.parser
 import json
 import re
-import os
-import pathlib
 import shutil
 import subprocess
 import unittest
 
 import html5lib  # Debian's python3-html5lib: a conforming HTML5 parser
 
-from agendadtest import BUILDDIR, SRCDIR, TempDir
-from daemon import Daemon, copy_shipped, free_port
-from parsers import fetch, js_tool
+from agendadtest import BUILDDIR, TempDir
+from daemon import Daemon, copy_shipped, fetch, free_port
+from parsers import js_tool
 from subscriber import Vdirsyncer
 
 OUT = BUILDDIR / "tests" / "out"

@@ -8,13 +8,12 @@ import pathlib
 import re
 import select
 import socket
-import time
 import unittest
 import urllib.parse
 
 from agendadtest import TempDir, write_programme
-from daemon import Daemon
-from parsers import fetch, read_both
+from daemon import Daemon, fetch
+from parsers import read_both
 
 BASE = "http://feeds.example.org"
 

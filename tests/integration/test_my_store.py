@@ -10,8 +10,7 @@ import unittest
 import urllib.parse
 
 from agendadtest import TempDir, write_programme
-from daemon import Daemon
-from parsers import fetch
+from daemon import Daemon, fetch
 
 PROGRAMME = ('event = { id = "store"; title = "Store"; timezone = "Europe/Lisbon"; };\n'
              'sessions = ({ id = "a1"; title = "Opening"; start = "2025-09-01 09:00";'

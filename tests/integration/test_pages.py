@@ -13,10 +13,9 @@ import sys
 import unittest
 
 from agendadtest import SRCDIR, TempDir, run
-from daemon import Daemon, copy_shipped
+from daemon import Daemon, copy_shipped, fetch
 from hostile import lc_escape
 from pagecheck import broken_links, gzip_size, parse, problems
-from parsers import fetch
 
 # Every field of the injection programme carries all of these.
 EVIL = ('<script>alert(1)</script>"onmouseover=alert(2) x=\'y\' '

@@ -12,8 +12,8 @@ import subprocess
 import unittest
 
 from agendadtest import BUILDDIR, TempDir, real_data
-from daemon import Daemon, copy_shipped, free_port
-from parsers import fetch, js_tool
+from daemon import Daemon, copy_shipped, fetch, free_port
+from parsers import js_tool
 
 OUT = BUILDDIR / "tests" / "out"
 FOSDEM = real_data("fosdem-2026.schedule.xml")

@@ -6,14 +6,12 @@ in it and every link resolves; on FOSDEM the index and every day and track
 page stay under 100 KB gzip, and now.json on a simulated clock lists what
 runs in each room."""
 import json
-import pathlib
 import sys
 import unittest
 
-from agendadtest import TempDir, need_test_data, real_data, run
-from daemon import Daemon
+from agendadtest import TempDir, need_test_data, real_data, run, write_conf
+from daemon import Daemon, fetch
 from pagecheck import broken_links, gzip_size, problems
-from parsers import fetch
 
 FOSDEM = real_data("fosdem-2026.schedule.xml")
 CCC = real_data("39c3-everything.schedule.json")
@@ -21,10 +19,8 @@ BUDGET = 100_000  # bytes of gzip, for the index and any day or track page
 
 
 def conf_for(folder, programme):
-    conf = pathlib.Path(folder) / "agendad.conf"
-    conf.write_text(f'programme = "{programme}";\nbase_url = "https://fosdem.example.org/2026";\n'
-                    'state_dir = "state";\n', encoding="utf-8")
-    return conf
+    return write_conf(folder, programme, 'state_dir = "state";\n',
+                      base_url="https://fosdem.example.org/2026")
 
 
 class Exported(unittest.TestCase):

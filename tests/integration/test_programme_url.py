@@ -7,16 +7,13 @@ no cache-busting), and a restart without the network serves the copy
 saved in the state directory."""
 import hashlib
 import http.server
-import os
-import pathlib
 import signal
 import threading
 import time
 import unittest
 
 from agendadtest import TempDir, run
-from daemon import Daemon
-from parsers import fetch
+from daemon import Daemon, fetch
 
 
 def programme(title):

@@ -10,7 +10,6 @@ import gzip
 import html.parser
 import http.client
 import os
-import pathlib
 import re
 import shutil
 import ssl

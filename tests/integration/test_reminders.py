@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 import icalendar  # Debian's python3-icalendar
 
 from agendadtest import TempDir, run
-from daemon import Daemon
+from daemon import Daemon, wait_for
 from peers import Mailbox, Receiver, password_check, self_signed, tls_context
 
 ZONE = ZoneInfo("Europe/Zurich")
@@ -58,13 +58,7 @@ def due(start):
 
 
 def wait_until(predicate, timeout=15, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
+    return wait_for(predicate, timeout, what, interval=0.05)
 
 
 def ledger(state):
@@ -88,10 +82,7 @@ class ReminderCase(unittest.TestCase):
 
     def tearDown(self):
         for d in self.daemons:
-            if d.proc and d.proc.poll() is None:
-                d.proc.kill()
-                d.proc.wait()
-            d.log.close()
+            d.kill()
         self.receiver.close()
         if self.mailbox:
             self.mailbox.close()

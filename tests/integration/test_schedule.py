@@ -309,8 +309,7 @@ class ServedLikeFeeds(unittest.TestCase):
 
     def test_served_documents(self):
         import gzip
-        from daemon import Daemon, copy_shipped
-        from parsers import fetch
+        from daemon import Daemon, copy_shipped, fetch
 
         with tempfile.TemporaryDirectory() as d:
             conf = copy_shipped(d)

@@ -14,7 +14,7 @@ import unittest
 import urllib.request
 
 from agendadtest import AGENDAD, BUILDDIR, SRCDIR, TempDir
-from daemon import copy_shipped, free_port
+from daemon import Daemon, copy_shipped, free_port
 
 
 class Notify(unittest.TestCase):
@@ -115,14 +115,10 @@ class Status(unittest.TestCase):
     last good one; agendad --reload checks before it signals."""
 
     def start(self, d, conf, note):
-        log = open(d / "agendad.log", "a+")
-        self.addCleanup(log.close)
-        env = dict(os.environ, NOTIFY_SOCKET=note.path)
-        port = free_port()
-        proc = subprocess.Popen([str(AGENDAD), "-f", "-c", str(conf), "--listen",
-                                 f"127.0.0.1:{port}"], stdout=log, stderr=log, env=env)
-        self.addCleanup(lambda: (proc.poll() is None and proc.kill(), proc.wait()))
-        return proc, port
+        daemon = Daemon(conf, env={"NOTIFY_SOCKET": note.path})
+        self.addCleanup(daemon.kill)
+        daemon.start()
+        return daemon.proc, daemon.port
 
     def feed(self, port):
         url = f"http://127.0.0.1:{port}/calendar.ics"

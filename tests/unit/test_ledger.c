@@ -70,36 +70,17 @@ static const char old_layout[] =
 
 static struct programme *load_programme(const struct fixture *f, const char *text)
 {
-	char *path = tu_write(f->dir, "p", text);
-	struct tu_diag td;
-	struct programme *p;
-
-	tu_diag_init(&td);
-	p = prog_load(path, &td.d);
-	if (!p)
-		tu_diag_dump(&td, "the test programme does not load");
-	assert_non_null(p);
-	tu_diag_free(&td);
-	free(path);
-	return p;
+	return tu_load_text(f->dir, "p", text);
 }
 
 static int setup(void **state)
 {
-	struct fixture *f = calloc(1, sizeof(*f));
-	struct tu_diag td;
-	char *path;
+	struct fixture *f = xcalloc(1, sizeof(*f));
 
-	assert_non_null(f);
 	f->dir = tu_tmpdir();
 	f->state_dir = tu_printf("%s/var/lib/agendad", f->dir);
 	f->db = tu_printf("%s/agendad.sqlite", f->state_dir);
-	path = tu_write(f->dir, "agendad.conf", configuration);
-	tu_diag_init(&td);
-	f->c = conf_load(path, &td.d);
-	assert_non_null(f->c);
-	tu_diag_free(&td);
-	free(path);
+	f->c = tu_load_conf(f->dir, configuration);
 	f->p = load_programme(f, programme_text);
 	f->pl = plan_build(f->p, f->c);
 	assert_int_equal(f->pl->n, 2);

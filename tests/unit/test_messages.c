@@ -42,22 +42,12 @@ static const char configuration[] =
 
 static int setup(void **state)
 {
-	struct fixture *f = calloc(1, sizeof(*f));
-	struct tu_diag td;
-	char *path;
+	struct fixture *f = xcalloc(1, sizeof(*f));
 
-	assert_non_null(f);
 	f->dir = tu_tmpdir();
-	tu_diag_init(&td);
-	path = tu_write(f->dir, "p", programme);
-	free(path);
-	path = tu_write(f->dir, "agendad.conf", configuration);
-	f->c = conf_load(path, &td.d);
-	assert_non_null(f->c);
-	f->p = prog_load(f->c->programme, &td.d);
-	assert_non_null(f->p);
-	tu_diag_free(&td);
-	free(path);
+	free(tu_write(f->dir, "p", programme));
+	f->c = tu_load_conf(f->dir, configuration);
+	f->p = tu_load(f->c->programme);
 	*state = f;
 	return 0;
 }

@@ -79,22 +79,12 @@ static int64_t utc(int hour, int min)
 
 static int setup(void **state)
 {
-	struct fixture *f = calloc(1, sizeof(*f));
-	struct tu_diag td;
-	char *path;
+	struct fixture *f = xcalloc(1, sizeof(*f));
 
-	assert_non_null(f);
 	f->dir = tu_tmpdir();
 	free(tu_write(f->dir, "p1", programme_v1));
 	free(tu_write(f->dir, "p2", programme_v2));
-	path = tu_write(f->dir, "agendad.conf", configuration);
-	tu_diag_init(&td);
-	f->c = conf_load(path, &td.d);
-	if (!f->c)
-		tu_diag_dump(&td, "the test configuration does not load");
-	assert_non_null(f->c);
-	tu_diag_free(&td);
-	free(path);
+	f->c = tu_load_conf(f->dir, configuration);
 	*state = f;
 	return 0;
 }
@@ -113,15 +103,8 @@ static int teardown(void **state)
 static struct programme *load(const struct fixture *f, const char *name)
 {
 	char *path = tu_printf("%s/%s", f->dir, name);
-	struct tu_diag td;
-	struct programme *p;
+	struct programme *p = tu_load(path);
 
-	tu_diag_init(&td);
-	p = prog_load(path, &td.d);
-	if (!p)
-		tu_diag_dump(&td, "the test programme does not load");
-	assert_non_null(p);
-	tu_diag_free(&td);
 	free(path);
 	return p;
 }

@@ -20,19 +20,16 @@ static const char programme[] =
 	"   track = \"b\"; kind = \"break\"; } );\n";
 
 struct fixture {
-	char *path;
+	char *dir;
 	struct programme *p;
-	struct diag d;
 };
 
 static int setup(void **state)
 {
-	struct fixture *f = calloc(1, sizeof(*f));
+	struct fixture *f = xcalloc(1, sizeof(*f));
 
-	diag_init(&f->d);
-	f->path = tu_temp_file(programme);
-	f->p = prog_load(f->path, &f->d);
-	assert_non_null(f->p);
+	f->dir = tu_tmpdir();
+	f->p = tu_load_text(f->dir, "q.programme", programme);
 	*state = f;
 	return 0;
 }
@@ -42,7 +39,8 @@ static int teardown(void **state)
 	struct fixture *f = *state;
 
 	prog_free(f->p);
-	tu_unlink_free(f->path);
+	tu_rmtree(f->dir);
+	free(f->dir);
 	free(f);
 	return 0;
 }

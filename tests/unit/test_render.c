@@ -91,11 +91,9 @@ static size_t utf8_chars(const char *s)
 
 static int setup(void **state)
 {
-	struct fixture *f = calloc(1, sizeof(*f));
-	struct tu_diag td;
-	char *text, *path;
+	struct fixture *f = xcalloc(1, sizeof(*f));
+	char *text;
 
-	assert_non_null(f);
 	f->dir = tu_tmpdir();
 	f->title = long_title();
 	assert_int_equal(utf8_chars(f->title), 300);
@@ -105,24 +103,11 @@ static int setup(void **state)
 	for (char *q = f->long_desc; *q; q++)
 		if (*q == ' ')
 			*q = ',';
-	f->edge = calloc(1, 74);
-	assert_non_null(f->edge);
+	f->edge = xcalloc(1, 74);
 	memset(f->edge, 'x', 73);
 	text = tu_printf(prog_fmt, f->title, f->long_desc, f->edge, f->edge);
-	path = tu_write(f->dir, "render.programme", text);
-	tu_diag_init(&td);
-	f->p = prog_load(path, &td.d);
-	if (!f->p)
-		tu_diag_dump(&td, "the fixture programme does not load");
-	assert_non_null(f->p);
-	free(path);
-	path = tu_write(f->dir, "agendad.conf", conf_text);
-	f->c = conf_load(path, &td.d);
-	assert_non_null(f->c);
-	assert_int_equal(td.d.errors, 0);
-	assert_int_equal(td.d.warnings, 0);
-	tu_diag_free(&td);
-	free(path);
+	f->p = tu_load_text_clean(f->dir, "render.programme", text);
+	f->c = tu_load_conf(f->dir, conf_text);
 	free(text);
 	*state = f;
 	return 0;

@@ -88,30 +88,6 @@ struct fixture {
 	struct buf hj, hx, sj, sx, ej, ex, nj, nx; /* hostile, shipped, edge, empty */
 };
 
-static struct programme *load(const char *path)
-{
-	struct tu_diag td;
-	struct programme *p;
-
-	tu_diag_init(&td);
-	p = prog_load(path, &td.d);
-	if (!p)
-		tu_diag_dump(&td, "the programme does not load");
-	assert_non_null(p);
-	tu_diag_free(&td);
-	return p;
-}
-
-/* text written as dir/name, then loaded. */
-static struct programme *load_text(const char *dir, const char *name, const char *text)
-{
-	char *path = tu_write(dir, name, text);
-	struct programme *p = load(path);
-
-	free(path);
-	return p;
-}
-
 static void write_out(const char *name, const char *data, size_t len)
 {
 	const char *dir = getenv("AGENDAD_SCHEDULE_OUT");
@@ -136,23 +112,15 @@ static void make(const struct programme *p, const struct conf *c, struct buf *j,
 
 static int setup(void **state)
 {
-	struct fixture *f = calloc(1, sizeof(*f));
-	struct tu_diag td;
-	char *path;
+	struct fixture *f = xcalloc(1, sizeof(*f));
 
-	assert_non_null(f);
 	f->dir = tu_tmpdir();
-	path = tu_write(f->dir, "agendad.conf", conf_text);
-	tu_diag_init(&td);
-	f->c = conf_load(path, &td.d);
-	assert_non_null(f->c);
-	tu_diag_free(&td);
-	free(path);
-	f->hostile = load_text(f->dir, "hostile.programme", hostile);
-	f->shipped = load(TESTS_SRCDIR "/../etc/idm-2014-south-south.programme");
-	f->edge = load_text(f->dir, "edge.programme", edge);
+	f->c = tu_load_conf(f->dir, conf_text);
+	f->hostile = tu_load_text(f->dir, "hostile.programme", hostile);
+	f->shipped = tu_load(TESTS_SRCDIR "/../etc/idm-2014-south-south.programme");
+	f->edge = tu_load_text(f->dir, "edge.programme", edge);
 	make(f->edge, f->c, &f->ej, &f->ex);
-	f->empty = load_text(f->dir, "empty.programme", empty);
+	f->empty = tu_load_text(f->dir, "empty.programme", empty);
 	make(f->empty, f->c, &f->nj, &f->nx);
 	make(f->hostile, f->c, &f->hj, &f->hx);
 	make(f->shipped, f->c, &f->sj, &f->sx);
@@ -651,7 +619,7 @@ static void test_json_meta_no_at(void **state)
 		"sessions = ( { id = \"s\"; title = \"S\"; start = \"2025-01-01 10:00\";\n"
 		"  end = \"2025-01-01 11:00\"; people = ( { speaker = \"m\"; } );\n"
 		"  documents = ( { title = \"Write\"; url = \"mailto:x@example.org\"; } ); } );\n";
-	struct programme *p = load_text(f->dir, "at.programme", text);
+	struct programme *p = tu_load_text(f->dir, "at.programme", text);
 	struct buf j = { 0 };
 
 	assert_int_equal(schedule_json(p, f->c, &j), 0);
@@ -674,7 +642,7 @@ static void test_json_meta_shared_track_title(void **state)
 		"  { id = \"in-a\"; title = \"A\"; start = \"2025-01-01 10:00\"; end = \"2025-01-01 11:00\"; track = \"a\"; },\n"
 		"  { id = \"in-b\"; title = \"B\"; start = \"2025-01-01 10:00\"; end = \"2025-01-01 11:00\"; track = \"b\"; },\n"
 		"  { id = \"in-c\"; title = \"C\"; start = \"2025-01-01 10:00\"; end = \"2025-01-01 11:00\"; track = \"c\"; } );\n";
-	struct programme *p = load_text(f->dir, "tt.programme", text);
+	struct programme *p = tu_load_text(f->dir, "tt.programme", text);
 	struct buf j = { 0 };
 	json_t *root, *sessions;
 

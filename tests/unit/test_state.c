@@ -23,9 +23,8 @@ struct fixture {
 
 static int setup(void **state)
 {
-	struct fixture *f = calloc(1, sizeof(*f));
+	struct fixture *f = xcalloc(1, sizeof(*f));
 
-	assert_non_null(f);
 	f->dir = tu_tmpdir();
 	f->state_dir = tu_printf("%s/var/lib/agendad", f->dir);
 	assert_int_equal(state_open(f->state_dir, &f->st), 0);
@@ -85,17 +84,8 @@ static struct programme *programme(struct fixture *f, const char *event, const c
 			       "sessions = ( %s );\n",
 			       event, sessions);
 	char *name = tu_printf("p%d.programme", f->n_files++);
-	char *path = tu_write(f->dir, name, text);
-	struct tu_diag td;
-	struct programme *p;
+	struct programme *p = tu_load_text(f->dir, name, text);
 
-	tu_diag_init(&td);
-	p = prog_load(path, &td.d);
-	if (!p)
-		tu_diag_dump(&td, "the test programme does not load");
-	assert_non_null(p);
-	tu_diag_free(&td);
-	free(path);
 	free(name);
 	free(text);
 	return p;

@@ -1,6 +1,6 @@
-/* Helpers shared by the unit tests: temporary files and folders, and a
+/* Helpers shared by the unit tests: temporary files and folders, a
  * diag that captures "FILE:LINE: message" texts so tests can assert on
- * them.  Everything is static inline: each test program includes this
+ * them, and the loading of fixture programmes and configurations.  Everything is static inline: each test program includes this
  * once and uses only some of it. */
 #ifndef AGENDAD_TESTUTIL_H
 #define AGENDAD_TESTUTIL_H
@@ -18,7 +18,10 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "conf.h"
 #include "diag.h"
+#include "memory.h"
+#include "programme.h"
 
 #ifndef TESTS_SRCDIR
 #define TESTS_SRCDIR "tests"
@@ -26,23 +29,18 @@
 
 static inline char *tu_strdup(const char *s)
 {
-	char *d = strdup(s);
-
-	assert_non_null(d);
-	return d;
+	return xstrdup(s);
 }
 
 static inline char *tu_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static inline char *tu_printf(const char *fmt, ...)
 {
 	va_list ap;
-	char *s = NULL;
-	int n;
+	char *s;
 
 	va_start(ap, fmt);
-	n = vasprintf(&s, fmt, ap);
+	s = xvasprintf(fmt, ap);
 	va_end(ap);
-	assert_true(n >= 0);
 	return s;
 }
 
@@ -126,8 +124,8 @@ static inline int tu_line_of_nth(const char *text, const char *needle, int nth)
 	for (;;) {
 		const char *eol = strchr(p, '\n');
 		size_t len = eol ? (size_t)(eol - p) : strlen(p);
-		char *copy = strndup(p, len);
-		int hit = copy && strstr(copy, needle) != NULL;
+		char *copy = xstrndup(p, len);
+		int hit = strstr(copy, needle) != NULL;
 
 		free(copy);
 		if (hit && --nth == 0)
@@ -164,11 +162,7 @@ static inline void tu_diag_emit(void *ctx, int is_error, const char *msg)
 {
 	struct tu_diag *td = ctx;
 
-	if (td->n == td->cap) {
-		td->cap = td->cap ? td->cap * 2 : 16;
-		td->msgs = realloc(td->msgs, td->cap * sizeof(*td->msgs));
-		assert_non_null(td->msgs);
-	}
+	XGROW(td->msgs, td->cap, td->n + 1);
 	td->msgs[td->n].is_error = is_error;
 	td->msgs[td->n].text = tu_strdup(msg);
 	td->n++;
@@ -243,5 +237,79 @@ static inline size_t tu_diag_count(const struct tu_diag *td, const char *file, i
 			fail();                                                               \
 		}                                                                             \
 	} while (0)
+
+/* --- fixtures: programmes and configurations ------------------------------- */
+
+/* A fixture is the test's own input: an error fails the test, with the
+ * diagnostics on stderr, and so does a warning unless warnings_ok (some
+ * fixtures overlap sessions on purpose). */
+static inline void tu_fixture_check(struct tu_diag *td, const void *loaded, const char *path,
+				    int warnings_ok)
+{
+	if (!loaded || td->d.errors || (td->d.warnings && !warnings_ok)) {
+		char *why = tu_printf("the fixture %s does not load%s", path,
+				      warnings_ok ? "" : " without warnings");
+
+		tu_diag_dump(td, why);
+		free(why);
+		tu_diag_free(td);
+		fail();
+	}
+	tu_diag_free(td);
+}
+
+static inline struct programme *tu_load_checked(const char *path, int warnings_ok)
+{
+	struct tu_diag td;
+	struct programme *p;
+
+	tu_diag_init(&td);
+	p = prog_load(path, &td.d);
+	tu_fixture_check(&td, p, path, warnings_ok);
+	return p;
+}
+
+/* The programme at path, warnings allowed (caller frees with prog_free). */
+static inline struct programme *tu_load(const char *path)
+{
+	return tu_load_checked(path, 1);
+}
+
+/* text written as dir/name, then loaded as tu_load does. */
+static inline struct programme *tu_load_text(const char *dir, const char *name, const char *text)
+{
+	char *path = tu_write(dir, name, text);
+	struct programme *p = tu_load_checked(path, 1);
+
+	free(path);
+	return p;
+}
+
+/* The same, for a fixture that must not give a single warning. */
+static inline struct programme *tu_load_text_clean(const char *dir, const char *name,
+						   const char *text)
+{
+	char *path = tu_write(dir, name, text);
+	struct programme *p = tu_load_checked(path, 0);
+
+	free(path);
+	return p;
+}
+
+/* text written as dir/agendad.conf, then loaded without a warning
+ * (caller frees with conf_free).  Its programme is not loaded: that is
+ * tu_load's. */
+static inline struct conf *tu_load_conf(const char *dir, const char *text)
+{
+	char *path = tu_write(dir, "agendad.conf", text);
+	struct tu_diag td;
+	struct conf *c;
+
+	tu_diag_init(&td);
+	c = conf_load(path, &td.d);
+	tu_fixture_check(&td, c, path, 0);
+	free(path);
+	return c;
+}
 
 #endif
