@@ -35,6 +35,7 @@ struct deliver {
 	int timerfd;
 	struct watch *timer_watch, *done_watch;
 	deliver_done_fn done;
+	deliver_after_fn after;
 	void *ctx;
 	size_t running;
 	struct transfer *transfers;
@@ -65,6 +66,7 @@ static void on_socket_ready(void *ctx, int fd, uint32_t events)
 
 	curl_multi_socket_action(d->multi, fd, mask, &running);
 	drain(d);
+	d->after(d->ctx);
 }
 
 /* curl's socket callback: each socket's registration is its socketp. */
@@ -109,12 +111,14 @@ static int on_timeout(CURLM *multi, long ms, void *userp)
 static void on_timer(void *ctx, int fd, uint32_t events);
 static void on_done(void *ctx, int fd, uint32_t events);
 
-int deliver_new(struct watcher *w, deliver_done_fn done, void *ctx, struct deliver **out)
+int deliver_new(struct watcher *w, deliver_done_fn done, deliver_after_fn after, void *ctx,
+		struct deliver **out)
 {
 	struct deliver *d = xcalloc(1, sizeof(*d));
 
 	d->watcher = w;
 	d->done = done;
+	d->after = after;
 	d->ctx = ctx;
 	d->timerfd = -1;
 	d->donefd = -1;
@@ -250,6 +254,7 @@ static void on_timer(void *ctx, int fd, uint32_t events)
 		log_warn("deliver: timer: %s", strerror(errno));
 	curl_multi_socket_action(d->multi, CURL_SOCKET_TIMEOUT, 0, &running);
 	drain(d);
+	d->after(d->ctx);
 }
 
 /* libcurl 7.88 waits for the answer to an SMTP DATA inside its "done"
@@ -317,6 +322,7 @@ static void on_done(void *ctx, int fd, uint32_t events)
 		d->done(d->ctx, t->job, &t->result);
 		free(t);
 	}
+	d->after(d->ctx);
 }
 
 void deliver_free(struct deliver *d)

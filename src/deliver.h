@@ -18,13 +18,18 @@ struct deliver_result {
 };
 
 typedef void (*deliver_done_fn)(void *ctx, void *job, const struct deliver_result *r);
+/* Called after each event deliver handled (a socket, its timer, its
+ * threads' eventfd), once the transfers it ended are reported: places
+ * may have freed up. */
+typedef void (*deliver_after_fn)(void *ctx);
 
 struct deliver;
 
 /* Registers its timer, its threads' eventfd and curl's sockets with w;
- * done is called for every finished transfer, from w's dispatch.
- * Returns 0 or -EIO. */
-int deliver_new(struct watcher *w, deliver_done_fn done, void *ctx, struct deliver **out);
+ * done is called for every finished transfer, and after at the end of
+ * each event, from w's dispatch.  Returns 0 or -EIO. */
+int deliver_new(struct watcher *w, deliver_done_fn done, deliver_after_fn after, void *ctx,
+		struct deliver **out);
 /* Aborts what is running (done is not called: the caller frees its jobs
  * and their handles) and frees; accepts NULL. */
 void deliver_free(struct deliver *d);

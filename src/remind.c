@@ -890,20 +890,27 @@ void remind_batch_begin(struct remind *r)
 		r->batch_wanted = 1;
 }
 
-/* Transfers that ended in this wake-up freed their channels' places:
- * what waits for one starts now, inside the wake-up's transaction. */
 void remind_batch_end(struct remind *r)
 {
 	if (!r)
 		return;
-	if (r->cat)
-		pump(r);
 	if (r->in_batch && ledger_commit(r->ledger) < 0)
 		log_err("the reminder ledger could not be written");
 	r->in_batch = 0;
 	r->batch_wanted = 0;
 	if (r->cat)
 		arm(r);
+}
+
+/* Transfers that ended freed their channels' places: what waits for one
+ * starts at once (curl then starts it with the rest of this wake-up's
+ * work, not one wake-up later). */
+static void after_delivery(void *ctx)
+{
+	struct remind *r = ctx;
+
+	if (r->cat)
+		pump(r);
 }
 
 /* A clock set (NTP step, suspend) cancels the CLOCK_REALTIME timer: then
@@ -959,7 +966,7 @@ int remind_new(struct watcher *w, const char *state_dir, int dry_run, struct rem
 	}
 	arm_clock_watch(r);
 	if ((rc = ledger_open(state_dir, &r->ledger)) < 0 ||
-	    (rc = deliver_new(w, on_done, r, &r->deliver)) < 0) {
+	    (rc = deliver_new(w, on_done, after_delivery, r, &r->deliver)) < 0) {
 		remind_free(r, 0);
 		return rc;
 	}
