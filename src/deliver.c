@@ -87,8 +87,8 @@ static int on_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *
 	} else if ((h = watch_add(d->watcher, fd, events, on_socket_ready, d))) {
 		curl_multi_assign(d->multi, fd, h);
 	} else {
+		/* As before the registry: the transfer then runs into its timeout. */
 		log_warn("deliver: cannot watch a socket: %s", strerror(errno));
-		return -1; /* curl fails the transfer */
 	}
 	return 0;
 }
