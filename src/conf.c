@@ -11,32 +11,232 @@
 #include <unistd.h>
 
 #include "lcfg.h"
+#include "memory.h"
 #include "programme.h"
 
 #ifndef LOCALSTATEDIR
 #define LOCALSTATEDIR "/var"
 #endif
 
-static const char *const top_keys[] = { "programme", "programme_url", "programme_poll",
-					"programme_max_mb", "speakers_overlay", "state_dir", "base_url", "export_dir",
-					"http", "feeds", "reminders", "channels", NULL };
-static const char *const http_keys[] = { "listen", "max_connections", "timeout", "threads",
-					 "selection_max_sessions", "selections_per_hour",
-					 "view_cache_mb", "trusted_proxies", "proxy_header",
-					 /* stored selections: a cap, and expiry */
-					 "selections_max", "selections_expire",
-					 /* guards against hostile and slow clients */
-					 "max_connections_per_client", "request_timeout",
-					 "send_timeout", "send_min_rate", "max_old_catalogues",
-					 "rate_limit_clients", NULL };
-static const char *const feeds_keys[] = { "refresh", "alarms", NULL };
-static const char *const reminders_keys[] = { "before", "catch_up", "skip_kinds", NULL };
-static const char *const channel_keys[] = { "name", "type", "to", "smtp_url", "from", "username",
-					    "password_file", "tls", "helo", "url", "format",
-					    "secret_file", "tracks", "kinds", "notify_changes",
-					    "max_in_flight", "ca_file", "timeout", NULL };
-static const char *const webhook_formats[] = { "standard", "slack", "discord", "mattermost",
-					       "teams", "ntfy", NULL };
+/* Every key is one row of keys[] below: its name, where it is written,
+ * how it is read, where it is stored and its default.  One walker reads
+ * a group's rows in order (walk_group), unknown keys are those in no
+ * row, and the few rules that tie keys together (a channel's type, the
+ * programme or its URL, base_url from listen) are the finish_*
+ * functions.  Defaults are written here once. */
+enum key_type {
+	KT_STRING,    /* const char *; names: one of them; check: a test of it */
+	KT_PATH,      /* const char *, resolved against the configuration's folder */
+	KT_ID,        /* const char *, an id (lcfg_id) */
+	KT_BOOL,      /* int */
+	KT_UINT,      /* unsigned, a whole number in [lo, hi] */
+	KT_MB,        /* size_t bytes, written as a whole number of MiB in [lo, hi] */
+	KT_DURATION,  /* int64_t seconds, at least lo; at most hi unless 0 */
+	KT_SECONDS,   /* unsigned seconds, as KT_DURATION */
+	KT_CHOICE,    /* an enum: the index of the value in names */
+	KT_STRINGS,   /* const char ** and its size_t count at .count */
+	KT_DURATIONS, /* int64_t * and its size_t count at .count */
+	KT_GROUP,     /* a sub-group { ... } whose rows have group .sub */
+	KT_READ,      /* read by .read */
+};
+
+enum {
+	K_REQUIRED = 1, /* an error when absent */
+	K_NOCASE = 2,   /* KT_CHOICE: names compared without case */
+	K_BARE = 4,     /* KT_CHOICE: the message lists names without quotes */
+	K_CLAMP = 8,    /* KT_DURATION: below lo is lo, not an error */
+};
+
+struct walk {
+	struct conf *c;
+	struct lcfg *lc;
+	const config_setting_t *g; /* the group being read */
+	void *base;                /* struct conf, or the struct conf_channel read */
+};
+
+struct key {
+	const char *name;
+	enum conf_group group;
+	enum key_type type;
+	size_t offset; /* into struct conf, or struct conf_channel for channel groups */
+	size_t count;  /* KT_STRINGS, KT_DURATIONS: offset of the size_t count */
+	int64_t def;   /* numbers, durations, choices */
+	const char *def_text; /* strings; KT_STRINGS: the one element of the default */
+	int64_t lo, hi;
+	unsigned flags;
+	const char *const *names; /* KT_CHOICE, KT_STRING: the values allowed */
+	int (*check)(const char *v);
+	const char *expected;     /* what check wants, for the message */
+	enum conf_group sub;      /* KT_GROUP */
+	void (*read)(struct walk *w, const struct key *k, const config_setting_t *s);
+	const char *required_unless; /* required when this key is absent */
+};
+
+/* KT_CHOICE and KT_BOOL store an int into the field. */
+_Static_assert(sizeof(enum conf_tls) == sizeof(int) && sizeof(enum proxy_header) == sizeof(int) &&
+		       sizeof(enum conf_channel_type) == sizeof(int) &&
+		       sizeof(enum conf_webhook_format) == sizeof(int),
+	       "an enum of the table is not an int");
+
+#define C(f) offsetof(struct conf, f)
+#define CH(f) offsetof(struct conf_channel, f)
+#define K(n, g, t, off) .name = (n), .group = (g), .type = (t), .offset = (off)
+
+const char *const conf_webhook_formats[] = {
+	[WEBHOOK_STANDARD] = "standard", [WEBHOOK_SLACK] = "slack",
+	[WEBHOOK_DISCORD] = "discord",   [WEBHOOK_MATTERMOST] = "mattermost",
+	[WEBHOOK_TEAMS] = "teams",       [WEBHOOK_NTFY] = "ntfy",
+	[WEBHOOK_N_FORMATS] = NULL,
+};
+
+/* A channel's type: its name, the group of its own keys, and its
+ * max_in_flight default (SMTP servers dislike many parallel sessions;
+ * web hooks do not). */
+static const struct channel_type {
+	const char *name;
+	enum conf_group keys;
+	unsigned max_in_flight;
+} channel_types[] = {
+	[CHANNEL_EMAIL] = { "email", CG_EMAIL, 4 },
+	[CHANNEL_WEBHOOK] = { "webhook", CG_WEBHOOK, 32 },
+};
+static const char *const channel_type_names[] = { [CHANNEL_EMAIL] = "email",
+						  [CHANNEL_WEBHOOK] = "webhook", NULL };
+static const char *const tls_names[] = { [TLS_NONE] = "none", [TLS_STARTTLS] = "starttls",
+					 [TLS_IMPLICIT] = "tls", NULL };
+static const char *const proxy_header_names[] = { [PROXY_X_FORWARDED_FOR] = "X-Forwarded-For",
+						  [PROXY_FORWARDED] = "Forwarded", NULL };
+static const char *const to_names[] = { "speakers", NULL };
+
+static int http_url(const char *v)
+{
+	return strncmp(v, "http://", 7) == 0 || strncmp(v, "https://", 8) == 0;
+}
+
+static int smtp_url(const char *v)
+{
+	return strncmp(v, "smtp://", 7) == 0 || strncmp(v, "smtps://", 8) == 0;
+}
+
+static int fqdn(const char *s);
+static void read_listen(struct walk *w, const struct key *k, const config_setting_t *s);
+static void read_trusted_proxies(struct walk *w, const struct key *k,
+				 const config_setting_t *s);
+static void read_channels(struct walk *w, const struct key *k, const config_setting_t *s);
+
+#define HTTP_URL .check = http_url, .expected = "an http:// or https:// URL"
+/* The README's "HTTP" section says why each guard's default is what it is. */
+static const struct key keys[] = {
+	{ K("programme", CG_TOP, KT_PATH, C(programme)), .required_unless = "programme_url" },
+	{ K("programme_url", CG_TOP, KT_STRING, C(programme_url)), HTTP_URL },
+	{ K("programme_poll", CG_TOP, KT_DURATION, C(programme_poll)), .def = 300, .lo = 2 },
+	/* 256 MiB: three times a 100,000-session programme (bench/gen_programme.py: 85 MB). */
+	{ K("programme_max_mb", CG_TOP, KT_MB, C(programme_max_size)),
+	  .def = PROG_MAX_SIZE_DEFAULT >> 20, .lo = 1, .hi = 4096 },
+	{ K("speakers_overlay", CG_TOP, KT_PATH, C(speakers_overlay)) },
+	{ K("state_dir", CG_TOP, KT_PATH, C(state_dir)), .def_text = LOCALSTATEDIR "/lib/agendad" },
+	{ K("export_dir", CG_TOP, KT_PATH, C(export_dir)) },
+	{ K("http", CG_TOP, KT_GROUP, 0), .sub = CG_HTTP },
+	{ K("base_url", CG_TOP, KT_STRING, C(base_url)), HTTP_URL }, /* default: finish_top */
+	{ K("feeds", CG_TOP, KT_GROUP, 0), .sub = CG_FEEDS },
+	{ K("reminders", CG_TOP, KT_GROUP, 0), .sub = CG_REMINDERS },
+	{ K("channels", CG_TOP, KT_READ, 0), .read = read_channels },
+
+	{ K("listen", CG_HTTP, KT_READ, 0), .read = read_listen, .def_text = "127.0.0.1:8080" },
+	{ K("max_connections", CG_HTTP, KT_UINT, C(max_connections)), .def = 512, .lo = 1,
+	  .hi = 100000 },
+	{ K("threads", CG_HTTP, KT_UINT, C(http_threads)), .def = 2, .lo = 1, .hi = 64 },
+	{ K("selection_max_sessions", CG_HTTP, KT_UINT, C(selection_max_sessions)),
+	  .def = CONF_SELECTION_MAX_SESSIONS, .lo = 1, .hi = 10000 },
+	{ K("selections_per_hour", CG_HTTP, KT_UINT, C(selections_per_hour)),
+	  .def = CONF_SELECTIONS_PER_HOUR, .lo = 1, .hi = 1000000 },
+	{ K("view_cache_mb", CG_HTTP, KT_UINT, C(view_cache_mb)), .def = CONF_VIEW_CACHE_MB, .lo = 1,
+	  .hi = 65536 },
+	{ K("timeout", CG_HTTP, KT_DURATION, C(http_timeout)), .def = 30 },
+	/* Addresses and CIDR ranges of the reverse proxies whose forwarding
+	 * headers are believed; none by default. */
+	{ K("trusted_proxies", CG_HTTP, KT_READ, 0), .read = read_trusted_proxies },
+	{ K("proxy_header", CG_HTTP, KT_CHOICE, C(proxy_header)), .def = PROXY_X_FORWARDED_FOR,
+	  .names = proxy_header_names, .flags = K_NOCASE },
+	/* Stored selections: at most selections_max; those neither made nor
+	 * fetched for selections_expire are removed. */
+	{ K("selections_max", CG_HTTP, KT_UINT, C(selections_max)), .def = 100000, .lo = 1,
+	  .hi = 100000000 },
+	{ K("selections_expire", CG_HTTP, KT_DURATION, C(selections_expire)), .def = 30 * 86400,
+	  .lo = 3600 },
+	/* Guards against hostile and slow clients. */
+	{ K("max_connections_per_client", CG_HTTP, KT_UINT, C(max_connections_per_client)),
+	  .def = CONF_MAX_CONNECTIONS_PER_CLIENT, .lo = 1, .hi = 100000 },
+	{ K("request_timeout", CG_HTTP, KT_SECONDS, C(request_timeout)), .def = CONF_REQUEST_TIMEOUT,
+	  .lo = 1, .hi = 86400 },
+	{ K("send_timeout", CG_HTTP, KT_SECONDS, C(send_timeout)), .def = CONF_SEND_TIMEOUT, .lo = 1,
+	  .hi = 86400 },
+	{ K("send_min_rate", CG_HTTP, KT_UINT, C(send_min_rate)), .def = CONF_SEND_MIN_RATE, .lo = 1,
+	  .hi = 1000000000 },
+	{ K("max_old_catalogues", CG_HTTP, KT_UINT, C(max_old_catalogues)), .def = 2, .lo = 0,
+	  .hi = 64 },
+	{ K("rate_limit_clients", CG_HTTP, KT_UINT, C(rate_limit_clients)),
+	  .def = CONF_RATE_LIMIT_CLIENTS, .lo = 16, .hi = 16777216 },
+
+	{ K("refresh", CG_FEEDS, KT_DURATION, C(refresh)), .def = 3600 },
+	{ K("alarms", CG_FEEDS, KT_DURATIONS, C(alarms)), .count = C(n_alarms) },
+
+	{ K("before", CG_REMINDERS, KT_DURATIONS, C(before)), .count = C(n_before) },
+	{ K("catch_up", CG_REMINDERS, KT_DURATION, C(catch_up)), .def = 600 },
+	{ K("skip_kinds", CG_REMINDERS, KT_STRINGS, C(skip_kinds)), .count = C(n_skip_kinds),
+	  .def_text = "break" },
+
+	{ K("name", CG_CHANNEL, KT_ID, CH(name)), .flags = K_REQUIRED },
+	{ K("type", CG_CHANNEL, KT_CHOICE, CH(type)), .names = channel_type_names,
+	  .flags = K_REQUIRED },
+	{ K("tracks", CG_CHANNEL, KT_STRINGS, CH(tracks)), .count = CH(n_tracks) },
+	{ K("kinds", CG_CHANNEL, KT_STRINGS, CH(kinds)), .count = CH(n_kinds) },
+	{ K("notify_changes", CG_CHANNEL, KT_BOOL, CH(notify_changes)) },
+	{ K("max_in_flight", CG_CHANNEL, KT_UINT, CH(max_in_flight)), .lo = 1, .hi = 1024 },
+	{ K("ca_file", CG_CHANNEL, KT_PATH, CH(ca_file)) },
+	{ K("timeout", CG_CHANNEL, KT_DURATION, CH(timeout)), .def = 30, .lo = 1, .flags = K_CLAMP },
+
+	{ K("to", CG_EMAIL, KT_STRING, CH(to)), .def_text = "speakers", .names = to_names },
+	{ K("smtp_url", CG_EMAIL, KT_STRING, CH(smtp_url)), .flags = K_REQUIRED, .check = smtp_url,
+	  .expected = "an smtp:// or smtps:// URL" },
+	{ K("from", CG_EMAIL, KT_STRING, CH(from)), .flags = K_REQUIRED },
+	{ K("username", CG_EMAIL, KT_STRING, CH(username)) },
+	{ K("password_file", CG_EMAIL, KT_PATH, CH(password_file)) },
+	/* default: finish_email, from smtp_url's scheme */
+	{ K("tls", CG_EMAIL, KT_CHOICE, CH(tls)), .def = TLS_NONE, .names = tls_names },
+	{ K("helo", CG_EMAIL, KT_STRING, CH(helo)), .check = fqdn,
+	  .expected = "a fully qualified domain name" }, /* default: finish_email */
+
+	{ K("url", CG_WEBHOOK, KT_STRING, CH(url)), .flags = K_REQUIRED, HTTP_URL },
+	{ K("format", CG_WEBHOOK, KT_CHOICE, CH(webhook_format)), .def = WEBHOOK_STANDARD,
+	  .names = conf_webhook_formats, .flags = K_BARE },
+	{ K("secret_file", CG_WEBHOOK, KT_PATH, CH(secret_file)) },
+};
+#define N_KEYS (sizeof(keys) / sizeof(keys[0]))
+
+/* Each group: its name as a sub-group of the top level, and what the
+ * messages call it. */
+static const struct {
+	const char *name, *what;
+} groups[] = {
+	[CG_TOP] = { NULL, "the configuration" }, [CG_HTTP] = { "http", "http" },
+	[CG_FEEDS] = { "feeds", "feeds" },        [CG_REMINDERS] = { "reminders", "reminders" },
+	[CG_CHANNEL] = { NULL, "a channel" },     [CG_EMAIL] = { NULL, "a channel" },
+	[CG_WEBHOOK] = { NULL, "a channel" },
+};
+
+const char *conf_group_name(enum conf_group g)
+{
+	return g < CG_N_GROUPS ? groups[g].name : NULL;
+}
+
+const char *conf_key_name(size_t i, enum conf_group *group)
+{
+	if (i >= N_KEYS)
+		return NULL;
+	*group = keys[i].group;
+	return keys[i].name;
+}
 
 const char *conf_path(struct conf *c, const char *p)
 {
@@ -48,44 +248,6 @@ const char *conf_path(struct conf *c, const char *p)
 	if (!slash)
 		return p;
 	return arena_printf(c->arena, "%.*s/%s", (int)(slash - c->path), c->path, p);
-}
-
-static int one_of(const char *v, const char *const *allowed)
-{
-	for (; *allowed; allowed++)
-		if (strcmp(v, *allowed) == 0)
-			return 1;
-	return 0;
-}
-
-static void bad_value(struct lcfg *lc, const config_setting_t *group, const char *name,
-		      const char *v, const char *expected)
-{
-	const config_setting_t *s = config_setting_get_member(group, name);
-
-	diag_error(lc->d, lcfg_file(lc, s), lcfg_line(s), "'%s' is \"%s\"; expected %s", name, v,
-		   expected);
-}
-
-static unsigned bounded(struct lcfg *lc, const config_setting_t *g, const char *name,
-			unsigned def, unsigned lo, unsigned hi)
-{
-	const config_setting_t *s = g ? config_setting_get_member(g, name) : NULL;
-	int v;
-
-	if (!s)
-		return def;
-	if (config_setting_type(s) != CONFIG_TYPE_INT) {
-		diag_error(lc->d, lcfg_file(lc, s), lcfg_line(s), "'%s' must be a whole number", name);
-		return def;
-	}
-	v = config_setting_get_int(s);
-	if (v < (int)lo || v > (int)hi) {
-		diag_error(lc->d, lcfg_file(lc, s), lcfg_line(s), "'%s' must be between %u and %u",
-			   name, lo, hi);
-		return def;
-	}
-	return (unsigned)v;
 }
 
 /* A name with at least two labels of letters, digits and hyphens. */
@@ -157,139 +319,285 @@ static const char *url_with_helo(struct arena *a, const char *url, const char *h
 	return out;
 }
 
-static void load_email(struct lcfg *lc, const config_setting_t *g, struct conf_channel *ch)
+static void *field(const struct walk *w, const struct key *k)
 {
-	const char *tls;
-	int given;
-
-	ch->to = lcfg_string(lc, g, "to", 0);
-	if (!ch->to)
-		ch->to = "speakers";
-	else if (strcmp(ch->to, "speakers") != 0)
-		bad_value(lc, g, "to", ch->to, "\"speakers\"");
-	ch->smtp_url = lcfg_string(lc, g, "smtp_url", 1);
-	if (ch->smtp_url && strncmp(ch->smtp_url, "smtp://", 7) != 0 &&
-	    strncmp(ch->smtp_url, "smtps://", 8) != 0)
-		bad_value(lc, g, "smtp_url", ch->smtp_url, "an smtp:// or smtps:// URL");
-	ch->from = lcfg_string(lc, g, "from", 1);
-	ch->username = lcfg_string(lc, g, "username", 0);
-	ch->password_file = lcfg_string(lc, g, "password_file", 0);
-	tls = lcfg_string(lc, g, "tls", 0);
-	ch->tls = ch->smtp_url && strncmp(ch->smtp_url, "smtps://", 8) == 0 ? TLS_IMPLICIT : TLS_NONE;
-	if (tls && strcmp(tls, "none") == 0)
-		ch->tls = TLS_NONE;
-	else if (tls && strcmp(tls, "starttls") == 0)
-		ch->tls = TLS_STARTTLS;
-	else if (tls && strcmp(tls, "tls") == 0)
-		ch->tls = TLS_IMPLICIT;
-	else if (tls)
-		bad_value(lc, g, "tls", tls, "\"none\", \"starttls\" or \"tls\"");
-	ch->helo = lcfg_string(lc, g, "helo", 0);
-	given = ch->helo != NULL;
-	if (given && !fqdn(ch->helo))
-		bad_value(lc, g, "helo", ch->helo, "a fully qualified domain name");
-	else if (!given)
-		ch->helo = default_helo(lc->a, ch->from);
-	ch->smtp_send_url = ch->smtp_url && ch->helo
-				    ? url_with_helo(lc->a, ch->smtp_url, ch->helo, given)
-				    : ch->smtp_url;
+	return (char *)w->base + k->offset;
 }
 
-static void load_webhook(struct lcfg *lc, const config_setting_t *g, struct conf_channel *ch)
+static void bad_value(struct lcfg *lc, const config_setting_t *group, const char *name,
+		      const char *v, const char *expected)
 {
-	ch->url = lcfg_string(lc, g, "url", 1);
-	if (ch->url && strncmp(ch->url, "http://", 7) != 0 && strncmp(ch->url, "https://", 8) != 0)
-		bad_value(lc, g, "url", ch->url, "an http:// or https:// URL");
-	ch->format = lcfg_string(lc, g, "format", 0);
-	if (!ch->format)
-		ch->format = "standard";
-	else if (!one_of(ch->format, webhook_formats))
-		bad_value(lc, g, "format", ch->format,
-			  "standard, slack, discord, mattermost, teams or ntfy");
-	ch->secret_file = lcfg_string(lc, g, "secret_file", 0);
+	const config_setting_t *s = config_setting_get_member(group, name);
+
+	diag_error(lc->d, lcfg_file(lc, s), lcfg_line(s), "'%s' is \"%s\"; expected %s", name, v,
+		   expected);
 }
 
-static void load_channel(struct conf *c, struct lcfg *lc, const config_setting_t *g,
-			 struct conf_channel *ch)
+/* The index of v in k->names, or -1. */
+static int choice(const struct key *k, const char *v)
 {
-	const char *type;
+	for (int i = 0; v && k->names[i]; i++)
+		if ((k->flags & K_NOCASE ? strcasecmp(v, k->names[i]) : strcmp(v, k->names[i])) == 0)
+			return i;
+	return -1;
+}
 
-	ch->line = lcfg_line(g);
-	lcfg_check_keys(lc, g, "a channel", channel_keys);
-	ch->name = lcfg_id(lc, g, "name", 1);
-	type = lcfg_string(lc, g, "type", 1);
-	if (type && strcmp(type, "email") == 0) {
-		ch->type = CHANNEL_EMAIL;
-		load_email(lc, g, ch);
-	} else if (type && strcmp(type, "webhook") == 0) {
-		ch->type = CHANNEL_WEBHOOK;
-		load_webhook(lc, g, ch);
-	} else if (type) {
-		bad_value(lc, g, "type", type, "\"email\" or \"webhook\"");
+/* k->names as a message lists them: "\"a\", \"b\" or \"c\"". */
+static const char *choices(struct arena *a, const struct key *k)
+{
+	const char *q = k->flags & K_BARE ? "" : "\"", *out = "";
+
+	for (int i = 0; k->names[i]; i++)
+		out = arena_printf(a, "%s%s%s%s%s", out,
+				   i == 0 ? "" : k->names[i + 1] ? ", " : " or ", q, k->names[i], q);
+	return out;
+}
+
+static void read_string(struct walk *w, const struct key *k)
+{
+	const char *v = lcfg_string(w->lc, w->g, k->name, k->flags & K_REQUIRED ||
+				    (k->required_unless &&
+				     !config_setting_get_member(w->g, k->required_unless)));
+
+	if (!v)
+		return;
+	if (k->type == KT_PATH)
+		v = conf_path(w->c, v);
+	else if (k->check && !k->check(v))
+		bad_value(w->lc, w->g, k->name, v, k->expected);
+	else if (k->names && choice(k, v) < 0)
+		bad_value(w->lc, w->g, k->name, v, choices(w->lc->a, k));
+	*(const char **)field(w, k) = v;
+}
+
+static void read_choice(struct walk *w, const struct key *k)
+{
+	const char *v = lcfg_string(w->lc, w->g, k->name, k->flags & K_REQUIRED);
+	int i = choice(k, v);
+
+	if (i >= 0)
+		*(int *)field(w, k) = i;
+	else if (v)
+		bad_value(w->lc, w->g, k->name, v, choices(w->lc->a, k));
+}
+
+/* A whole number in [lo, hi]; the default stays on any error. */
+static void read_number(struct walk *w, const struct key *k, const config_setting_t *s)
+{
+	int v;
+
+	if (config_setting_type(s) != CONFIG_TYPE_INT) {
+		diag_error(w->lc->d, lcfg_file(w->lc, s), lcfg_line(s),
+			   "'%s' must be a whole number", k->name);
+		return;
 	}
-	ch->password_file = conf_path(c, ch->password_file);
-	ch->secret_file = conf_path(c, ch->secret_file);
-	ch->n_tracks = lcfg_strings(lc, g, "tracks", &ch->tracks);
-	ch->n_kinds = lcfg_strings(lc, g, "kinds", &ch->kinds);
-	ch->notify_changes = lcfg_bool(lc, g, "notify_changes", 0);
-	/* SMTP servers dislike many parallel sessions; web hooks do not. */
-	ch->max_in_flight = bounded(lc, g, "max_in_flight", ch->type == CHANNEL_EMAIL ? 4 : 32, 1,
-				    1024);
-	ch->ca_file = conf_path(c, lcfg_string(lc, g, "ca_file", 0));
-	lcfg_duration(lc, g, "timeout", 30, &ch->timeout);
-	if (ch->timeout < 1)
-		ch->timeout = 1;
-}
-
-static void load_channels(struct conf *c, struct lcfg *lc, const config_setting_t *root)
-{
-	const config_setting_t *list = lcfg_list(lc, root, "channels");
-	int n = list ? config_setting_length(list) : 0;
-
-	c->channels = arena_alloc(c->arena, sizeof(struct conf_channel) * (size_t)(n + 1));
-	for (int i = 0; i < n; i++) {
-		const config_setting_t *g = config_setting_get_elem(list, (unsigned)i);
-		struct conf_channel *ch = &c->channels[c->n_channels];
-
-		if (config_setting_type(g) != CONFIG_TYPE_GROUP) {
-			diag_error(lc->d, lcfg_file(lc, g), lcfg_line(g),
-				   "each channel must be a group { name = ...; type = ...; }");
-			continue;
-		}
-		load_channel(c, lc, g, ch);
-		for (size_t j = 0; ch->name && j < c->n_channels; j++)
-			if (c->channels[j].name && strcmp(c->channels[j].name, ch->name) == 0)
-				diag_error(lc->d, lcfg_file(lc, g), ch->line,
-					   "duplicate channel name '%s' (first at line %d)",
-					   ch->name, c->channels[j].line);
-		c->n_channels++;
+	v = config_setting_get_int(s);
+	if (v < k->lo || v > k->hi) {
+		diag_error(w->lc->d, lcfg_file(w->lc, s), lcfg_line(s),
+			   "'%s' must be between %u and %u", k->name, (unsigned)k->lo,
+			   (unsigned)k->hi);
+		return;
 	}
+	if (k->type == KT_MB)
+		*(size_t *)field(w, k) = (size_t)v << 20;
+	else
+		*(unsigned *)field(w, k) = (unsigned)v;
 }
+
+/* A duration of at least lo and, when hi is given, at most hi. */
+static void read_duration(struct walk *w, const struct key *k, const config_setting_t *s)
+{
+	char lo[32], hi[32];
+	int64_t v;
+
+	if (lcfg_duration(w->lc, w->g, k->name, k->def, &v) < 0)
+		return;
+	duration_format(k->lo, lo, sizeof(lo));
+	duration_format(k->hi, hi, sizeof(hi));
+	if (v < k->lo && k->flags & K_CLAMP) {
+		v = k->lo;
+	} else if (k->hi && (v < k->lo || v > k->hi)) {
+		diag_error(w->lc->d, lcfg_file(w->lc, s), lcfg_line(s),
+			   "'%s' must be between \"%s\" and \"%s\"", k->name, lo, hi);
+		return;
+	} else if (v < k->lo) {
+		diag_error(w->lc->d, lcfg_file(w->lc, s), lcfg_line(s),
+			   "'%s' must be at least \"%s\"", k->name, lo);
+		return;
+	}
+	if (k->type == KT_SECONDS)
+		*(unsigned *)field(w, k) = (unsigned)v;
+	else
+		*(int64_t *)field(w, k) = v;
+}
+
+static void walk_group(struct walk *w, enum conf_group group);
 
 /* A sub-group such as http = { ... }: absent is fine, anything else not. */
-static const config_setting_t *subgroup(struct lcfg *lc, const config_setting_t *root,
-					const char *name, const char *const *keys)
+static void read_group(struct walk *w, const struct key *k, const config_setting_t *s)
 {
-	const config_setting_t *g = config_setting_get_member(root, name);
+	struct walk sub = *w;
 
-	if (!g)
-		return NULL;
-	if (config_setting_type(g) != CONFIG_TYPE_GROUP) {
-		diag_error(lc->d, lcfg_file(lc, g), lcfg_line(g), "'%s' must be a group { ... }",
-			   name);
-		return NULL;
+	if (config_setting_type(s) != CONFIG_TYPE_GROUP) {
+		diag_error(w->lc->d, lcfg_file(w->lc, s), lcfg_line(s),
+			   "'%s' must be a group { ... }", k->name);
+		return;
 	}
-	lcfg_check_keys(lc, g, name, keys);
-	return g;
+	sub.g = s;
+	walk_group(&sub, k->sub);
 }
 
-/* Addresses and CIDR ranges of the reverse proxies whose forwarding
- * headers are believed; none by default. */
-static void load_trusted_proxies(struct conf *c, struct lcfg *lc, const config_setting_t *g)
+/* Reads row k of the group; an absent key keeps its default. */
+static void read_key(struct walk *w, const struct key *k)
 {
-	const config_setting_t *s = g ? config_setting_get_member(g, "trusted_proxies") : NULL;
-	const char **specs, *header;
-	size_t n = s ? lcfg_strings(lc, g, "trusted_proxies", &specs) : 0;
+	const config_setting_t *s = config_setting_get_member(w->g, k->name);
+
+	switch (k->type) {
+	case KT_STRING:
+	case KT_PATH: read_string(w, k); return;
+	case KT_ID:
+		*(const char **)field(w, k) = lcfg_id(w->lc, w->g, k->name, k->flags & K_REQUIRED);
+		return;
+	case KT_CHOICE: read_choice(w, k); return;
+	default: break;
+	}
+	if (!s)
+		return;
+	switch (k->type) {
+	case KT_BOOL: *(int *)field(w, k) = lcfg_bool(w->lc, w->g, k->name, (int)k->def); break;
+	case KT_UINT:
+	case KT_MB: read_number(w, k, s); break;
+	case KT_DURATION:
+	case KT_SECONDS: read_duration(w, k, s); break;
+	case KT_STRINGS:
+		*(size_t *)((char *)w->base + k->count) =
+			lcfg_strings(w->lc, w->g, k->name, (const char ***)field(w, k));
+		break;
+	case KT_DURATIONS:
+		*(size_t *)((char *)w->base + k->count) =
+			lcfg_durations(w->lc, w->g, k->name, (int64_t **)field(w, k));
+		break;
+	case KT_GROUP: read_group(w, k, s); break;
+	case KT_READ: k->read(w, k, s); break;
+	default: break; /* read above */
+	}
+}
+
+/* Row k's default, stored before the group is read. */
+static void set_default(struct walk *w, const struct key *k)
+{
+	struct arena *a = w->c->arena;
+
+	switch (k->type) {
+	case KT_STRING:
+	case KT_PATH:
+	case KT_ID: *(const char **)field(w, k) = k->def_text; break;
+	case KT_BOOL:
+	case KT_CHOICE: *(int *)field(w, k) = (int)k->def; break;
+	case KT_UINT:
+	case KT_SECONDS: *(unsigned *)field(w, k) = (unsigned)k->def; break;
+	case KT_MB: *(size_t *)field(w, k) = (size_t)k->def << 20; break;
+	case KT_DURATION: *(int64_t *)field(w, k) = k->def; break;
+	case KT_STRINGS: {
+		const char **v = arena_alloc(a, 2 * sizeof(char *));
+
+		v[0] = k->def_text;
+		*(const char ***)field(w, k) = v;
+		*(size_t *)((char *)w->base + k->count) = k->def_text ? 1 : 0;
+		break;
+	}
+	case KT_DURATIONS:
+		*(int64_t **)field(w, k) = arena_alloc(a, sizeof(int64_t));
+		*(size_t *)((char *)w->base + k->count) = 0;
+		break;
+	case KT_GROUP:
+		for (size_t i = 0; i < N_KEYS; i++)
+			if (keys[i].group == k->sub)
+				set_default(w, &keys[i]);
+		break;
+	case KT_READ: k->read(w, k, NULL); break; /* NULL: store the default */
+	}
+}
+
+static int in_channel(enum conf_group g)
+{
+	return g == CG_CHANNEL || g == CG_EMAIL || g == CG_WEBHOOK;
+}
+
+static int known(const char *name, enum conf_group group)
+{
+	for (size_t i = 0; i < N_KEYS; i++)
+		if (strcmp(keys[i].name, name) == 0 &&
+		    (keys[i].group == group || (in_channel(group) && in_channel(keys[i].group))))
+			return 1;
+	return 0;
+}
+
+/* Reports every member of w->g that is no row of group: a channel's
+ * keys of either type are known in every channel. */
+static void check_keys(struct walk *w, enum conf_group group)
+{
+	int n = config_setting_length(w->g);
+
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *s = config_setting_get_elem(w->g, (unsigned)i);
+
+		if (!known(config_setting_name(s), group))
+			lcfg_unknown(w->lc, s, groups[group].what);
+	}
+}
+
+/* The rows of group, in order, from w->g (defaults already stored). */
+static void walk_rows(struct walk *w, enum conf_group group)
+{
+	for (size_t i = 0; i < N_KEYS; i++)
+		if (keys[i].group == group)
+			read_key(w, &keys[i]);
+}
+
+static void walk_group(struct walk *w, enum conf_group group)
+{
+	check_keys(w, group);
+	walk_rows(w, group);
+}
+
+static void set_defaults(struct walk *w, enum conf_group group)
+{
+	for (size_t i = 0; i < N_KEYS; i++)
+		if (keys[i].group == group)
+			set_default(w, &keys[i]);
+}
+
+/* listen is one address or an array of them (IPv4 and IPv6 side by side). */
+static void read_listen(struct walk *w, const struct key *k, const config_setting_t *s)
+{
+	struct conf *c = w->c;
+
+	c->n_listens = 0;
+	if (s && config_setting_type(s) == CONFIG_TYPE_STRING) {
+		c->listens = arena_alloc(c->arena, 2 * sizeof(char *));
+		c->listens[0] = lcfg_string(w->lc, w->g, k->name, 1);
+		c->n_listens = c->listens[0] ? 1 : 0;
+	} else if (s) {
+		c->n_listens = lcfg_strings(w->lc, w->g, k->name, &c->listens);
+		if (c->n_listens == 0)
+			diag_error(w->lc->d, lcfg_file(w->lc, s), lcfg_line(s),
+				   "'listen' needs at least one address");
+	}
+	if (c->n_listens == 0) {
+		c->listens = arena_alloc(c->arena, 2 * sizeof(char *));
+		c->listens[0] = k->def_text;
+		c->n_listens = 1;
+	}
+	c->listen = c->listens[0];
+}
+
+static void read_trusted_proxies(struct walk *w, const struct key *k,
+				 const config_setting_t *s)
+{
+	struct conf *c = w->c;
+	const char **specs;
+	size_t n = s ? lcfg_strings(w->lc, w->g, k->name, &specs) : 0;
 
 	c->trusted_proxies.ranges = arena_alloc(c->arena, sizeof(struct proxy_range) * (n + 1));
 	c->trusted_proxies.n = 0;
@@ -299,185 +607,131 @@ static void load_trusted_proxies(struct conf *c, struct lcfg *lc, const config_s
 		if (proxy_range_parse(specs[i], r) == 0)
 			c->trusted_proxies.n++;
 		else
-			diag_error(lc->d, lcfg_file(lc, s), lcfg_line(s),
+			diag_error(w->lc->d, lcfg_file(w->lc, s), lcfg_line(s),
 				   "'trusted_proxies': \"%s\" is not an address or CIDR range "
 				   "(\"192.0.2.1\", \"10.0.0.0/8\", \"::1\", \"fd00::/8\")", specs[i]);
 	}
-	header = g ? lcfg_string(lc, g, "proxy_header", 0) : NULL;
-	c->proxy_header = PROXY_X_FORWARDED_FOR;
-	if (header && strcasecmp(header, "Forwarded") == 0)
-		c->proxy_header = PROXY_FORWARDED;
-	else if (header && strcasecmp(header, "X-Forwarded-For") != 0)
-		bad_value(lc, g, "proxy_header", header, "\"X-Forwarded-For\" or \"Forwarded\"");
 }
 
-/* A duration of at least one second and at most a day. */
-static unsigned seconds(struct lcfg *lc, const config_setting_t *g, const char *name, int64_t def)
+static const struct key *row(enum conf_group group, const char *name)
 {
-	int64_t v = def;
-
-	if (g && lcfg_duration(lc, g, name, def, &v) == 0 && (v < 1 || v > 86400)) {
-		const config_setting_t *s = config_setting_get_member(g, name);
-
-		diag_error(lc->d, lcfg_file(lc, s), lcfg_line(s),
-			   "'%s' must be between \"1s\" and \"1d\"", name);
-		v = def;
-	}
-	return (unsigned)v;
+	for (size_t i = 0; i < N_KEYS; i++)
+		if (keys[i].group == group && strcmp(keys[i].name, name) == 0)
+			return &keys[i];
+	abort(); /* a name that is not in the table */
 }
 
-/* Limits on hostile and slow clients; README "HTTP" says why each
- * default is what it is. */
-static void load_guards(struct conf *c, struct lcfg *lc, const config_setting_t *g)
+/* The channel's type when it is one (the walk has reported it if not). */
+static int channel_type(const config_setting_t *g)
 {
-	c->max_connections_per_client = bounded(lc, g, "max_connections_per_client", 64, 1, 100000);
-	c->request_timeout = seconds(lc, g, "request_timeout", 30);
-	c->send_timeout = seconds(lc, g, "send_timeout", 60);
-	c->send_min_rate = bounded(lc, g, "send_min_rate", 2048, 1, 1000000000);
-	c->max_old_catalogues = bounded(lc, g, "max_old_catalogues", 2, 0, 64);
-	c->rate_limit_clients = bounded(lc, g, "rate_limit_clients", 65536, 16, 16777216);
+	const config_setting_t *s = config_setting_get_member(g, "type");
+
+	return s ? choice(row(CG_CHANNEL, "type"), config_setting_get_string(s)) : -1;
 }
 
-/* listen is one address or an array of them (IPv4 and IPv6 side by side). */
-static void load_http(struct conf *c, struct lcfg *lc, const config_setting_t *g)
+static void finish_email(struct walk *cw)
 {
-	const config_setting_t *s = g ? config_setting_get_member(g, "listen") : NULL;
+	struct conf_channel *ch = cw->base;
+	int given = ch->helo != NULL;
 
-	c->n_listens = 0;
-	if (s && config_setting_type(s) == CONFIG_TYPE_STRING) {
-		c->listens = arena_alloc(c->arena, 2 * sizeof(char *));
-		c->listens[0] = lcfg_string(lc, g, "listen", 1);
-		c->n_listens = c->listens[0] ? 1 : 0;
-	} else if (s) {
-		c->n_listens = lcfg_strings(lc, g, "listen", &c->listens);
-		if (c->n_listens == 0)
-			diag_error(lc->d, lcfg_file(lc, s), lcfg_line(s),
-				   "'listen' needs at least one address");
-	}
-	if (c->n_listens == 0) {
-		c->listens = arena_alloc(c->arena, 2 * sizeof(char *));
-		c->listens[0] = "127.0.0.1:8080";
-		c->n_listens = 1;
-	}
-	c->listen = c->listens[0];
-	c->max_connections = bounded(lc, g, "max_connections", 512, 1, 100000);
-	c->http_threads = bounded(lc, g, "threads", 2, 1, 64);
-	c->selection_max_sessions = bounded(lc, g, "selection_max_sessions", 500, 1, 10000);
-	c->selections_per_hour = bounded(lc, g, "selections_per_hour", 30, 1, 1000000);
-	c->view_cache_mb = bounded(lc, g, "view_cache_mb", 64, 1, 65536);
-	c->http_timeout = 30;
-	if (g)
-		lcfg_duration(lc, g, "timeout", 30, &c->http_timeout);
-	load_trusted_proxies(c, lc, g);
-	/* Stored selections: at most selections_max; those neither made nor
-	 * fetched for selections_expire are removed. */
-	c->selections_max = bounded(lc, g, "selections_max", 100000, 1, 100000000);
-	c->selections_expire = 30 * 86400;
-	if (g && lcfg_duration(lc, g, "selections_expire", 30 * 86400, &c->selections_expire) == 0 &&
-	    c->selections_expire < 3600) {
-		s = config_setting_get_member(g, "selections_expire");
-		diag_error(lc->d, lcfg_file(lc, s), lcfg_line(s),
-			   "'selections_expire' must be at least \"1h\"");
-	}
-	load_guards(c, lc, g);
+	if (!config_setting_get_member(cw->g, "tls") && ch->smtp_url &&
+	    strncmp(ch->smtp_url, "smtps://", 8) == 0)
+		ch->tls = TLS_IMPLICIT;
+	if (!given)
+		ch->helo = default_helo(cw->c->arena, ch->from);
+	ch->smtp_send_url = ch->smtp_url && ch->helo
+				    ? url_with_helo(cw->c->arena, ch->smtp_url, ch->helo, given)
+				    : ch->smtp_url;
 }
 
-/* Where the programme comes from: a file, or a URL polled into the
- * state directory (snapshot.c then points programme at the copy). */
-static void load_source(struct conf *c, struct lcfg *lc, const config_setting_t *root)
+static void load_channel(struct walk *w, const config_setting_t *g, struct conf_channel *ch)
 {
-	const config_setting_t *s = config_setting_get_member(root, "programme_url");
-	const char *url = lcfg_string(lc, root, "programme_url", 0);
+	struct walk cw = { .c = w->c, .lc = w->lc, .g = g, .base = ch };
+	int type;
 
-	c->programme = conf_path(c, lcfg_string(lc, root, "programme", !s));
-	if (url && strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0)
-		bad_value(lc, root, "programme_url", url, "an http:// or https:// URL");
-	if (url && c->programme)
-		diag_error(lc->d, lcfg_file(lc, s), lcfg_line(s),
-			   "give either 'programme' (a file) or 'programme_url', not both");
-	c->programme_url = url;
-	c->programme_poll = 300;
-	lcfg_duration(lc, root, "programme_poll", 300, &c->programme_poll);
-	if (c->programme_poll < 2) {
-		s = config_setting_get_member(root, "programme_poll");
-		diag_error(lc->d, lcfg_file(lc, s), lcfg_line(s),
-			   "'programme_poll' must be at least \"2s\"");
+	ch->line = lcfg_line(g);
+	check_keys(&cw, CG_CHANNEL);
+	set_defaults(&cw, CG_CHANNEL);
+	walk_rows(&cw, CG_CHANNEL);
+	if ((type = channel_type(g)) >= 0) {
+		set_defaults(&cw, channel_types[type].keys);
+		walk_rows(&cw, channel_types[type].keys);
 	}
-	/* Programme documents: 256 MiB by default, three times a
-	 * 100,000-session programme (bench/gen_programme.py: 85 MB). */
-	c->programme_max_size = (size_t)bounded(lc, root, "programme_max_mb",
-						 (unsigned)(PROG_MAX_SIZE_DEFAULT >> 20), 1, 4096)
-				 << 20;
-	s = config_setting_get_member(root, url ? "programme_url" : "programme");
-	c->programme_line = s ? lcfg_line(s) : 0;
-	c->speakers_overlay = conf_path(c, lcfg_string(lc, root, "speakers_overlay", 0));
+	if (type == CHANNEL_EMAIL)
+		finish_email(&cw);
+	else if (type == CHANNEL_WEBHOOK)
+		ch->format = conf_webhook_formats[ch->webhook_format];
+	if (!config_setting_get_member(g, "max_in_flight"))
+		ch->max_in_flight = channel_types[ch->type].max_in_flight;
 }
 
-static void load_top(struct conf *c, struct lcfg *lc, const config_setting_t *root)
+static void read_channels(struct walk *w, const struct key *k, const config_setting_t *s)
 {
-	const config_setting_t *g;
-	const char *base;
+	struct conf *c = w->c;
+	const config_setting_t *list = s ? lcfg_list(w->lc, w->g, k->name) : NULL;
+	int n = list ? config_setting_length(list) : 0;
+
+	c->channels = arena_alloc(c->arena, sizeof(struct conf_channel) * (size_t)(n + 1));
+	c->n_channels = 0;
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *g = config_setting_get_elem(list, (unsigned)i);
+		struct conf_channel *ch = &c->channels[c->n_channels];
+
+		if (config_setting_type(g) != CONFIG_TYPE_GROUP) {
+			diag_error(w->lc->d, lcfg_file(w->lc, g), lcfg_line(g),
+				   "each channel must be a group { name = ...; type = ...; }");
+			continue;
+		}
+		load_channel(w, g, ch);
+		for (size_t j = 0; ch->name && j < c->n_channels; j++)
+			if (c->channels[j].name && strcmp(c->channels[j].name, ch->name) == 0)
+				diag_error(w->lc->d, lcfg_file(w->lc, g), ch->line,
+					   "duplicate channel name '%s' (first at line %d)",
+					   ch->name, c->channels[j].line);
+		c->n_channels++;
+	}
+}
+
+/* What ties top-level keys together: a programme file or URL, not both
+ * (snapshot.c points programme at the copy of the URL's document), and
+ * base_url, by default from listen, without a trailing '/'. */
+static void finish_top(struct walk *w)
+{
+	struct conf *c = w->c;
+	const config_setting_t *s = config_setting_get_member(w->g, "programme_url");
+	const char *base = c->base_url;
 	size_t len;
 
-	lcfg_check_keys(lc, root, "the configuration", top_keys);
-	load_source(c, lc, root);
-	c->state_dir = conf_path(c, lcfg_string(lc, root, "state_dir", 0));
-	if (!c->state_dir)
-		c->state_dir = LOCALSTATEDIR "/lib/agendad";
-	c->export_dir = conf_path(c, lcfg_string(lc, root, "export_dir", 0));
-
-	load_http(c, lc, subgroup(lc, root, "http", http_keys));
-
-	base = lcfg_string(lc, root, "base_url", 0);
-	if (base && strncmp(base, "http://", 7) != 0 && strncmp(base, "https://", 8) != 0)
-		bad_value(lc, root, "base_url", base, "an http:// or https:// URL");
+	if (c->programme_url && c->programme)
+		diag_error(w->lc->d, lcfg_file(w->lc, s), lcfg_line(s),
+			   "give either 'programme' (a file) or 'programme_url', not both");
+	s = config_setting_get_member(w->g, c->programme_url ? "programme_url" : "programme");
+	c->programme_line = s ? lcfg_line(s) : 0;
 	if (!base)
 		base = arena_printf(c->arena, "http://%s", c->listen);
 	len = strlen(base);
 	while (len > 0 && base[len - 1] == '/')
 		len--;
 	c->base_url = arena_strndup(c->arena, base, len);
-
-	c->refresh = 3600;
-	if ((g = subgroup(lc, root, "feeds", feeds_keys))) {
-		lcfg_duration(lc, g, "refresh", 3600, &c->refresh);
-		c->n_alarms = lcfg_durations(lc, g, "alarms", &c->alarms);
-	}
-	if (!c->alarms)
-		c->alarms = arena_alloc(c->arena, sizeof(int64_t));
-
-	c->catch_up = 600;
-	if ((g = subgroup(lc, root, "reminders", reminders_keys))) {
-		c->n_before = lcfg_durations(lc, g, "before", &c->before);
-		lcfg_duration(lc, g, "catch_up", 600, &c->catch_up);
-		if (config_setting_get_member(g, "skip_kinds"))
-			c->n_skip_kinds = lcfg_strings(lc, g, "skip_kinds", &c->skip_kinds);
-	}
-	if (!c->before)
-		c->before = arena_alloc(c->arena, sizeof(int64_t));
-	if (!c->skip_kinds) {
-		c->skip_kinds = arena_alloc(c->arena, 2 * sizeof(char *));
-		c->skip_kinds[0] = "break";
-		c->n_skip_kinds = 1;
-	}
 }
 
 struct conf *conf_load(const char *path, struct diag *d)
 {
-	struct conf *c = calloc(1, sizeof(*c));
+	struct conf *c = xcalloc(1, sizeof(*c));
 	size_t errors = d->errors;
 	struct lcfg lc = { d, path, NULL };
 	config_t cfg;
 
-	if (!c)
-		return NULL;
 	c->arena = arena_new();
 	c->path = arena_strdup(c->arena, path);
 	lc.a = c->arena;
 	config_init(&cfg);
 	if (lcfg_read(&lc, &cfg) == 0) {
-		load_top(c, &lc, config_root_setting(&cfg));
-		load_channels(c, &lc, config_root_setting(&cfg));
+		struct walk w = { .c = c, .lc = &lc, .g = config_root_setting(&cfg), .base = c };
+
+		set_defaults(&w, CG_TOP);
+		walk_group(&w, CG_TOP);
+		finish_top(&w);
 	}
 	config_destroy(&cfg);
 	if (d->errors > errors) {

@@ -11,6 +11,29 @@
 
 enum conf_channel_type { CHANNEL_EMAIL, CHANNEL_WEBHOOK };
 enum conf_tls { TLS_NONE, TLS_STARTTLS, TLS_IMPLICIT };
+/* A webhook's request format (doc/reference.md §6); conf_webhook_formats
+ * names each, in this order. */
+enum conf_webhook_format {
+	WEBHOOK_STANDARD,
+	WEBHOOK_SLACK,
+	WEBHOOK_DISCORD,
+	WEBHOOK_MATTERMOST,
+	WEBHOOK_TEAMS,
+	WEBHOOK_NTFY,
+	WEBHOOK_N_FORMATS
+};
+extern const char *const conf_webhook_formats[WEBHOOK_N_FORMATS + 1]; /* NULL-ended */
+
+/* Defaults that http.c also falls back on when a caller leaves the
+ * option 0; agendad.conf(5) documents them. */
+#define CONF_SELECTION_MAX_SESSIONS 500
+#define CONF_SELECTIONS_PER_HOUR 30
+#define CONF_VIEW_CACHE_MB 64
+#define CONF_MAX_CONNECTIONS_PER_CLIENT 64
+#define CONF_REQUEST_TIMEOUT 30 /* seconds */
+#define CONF_SEND_TIMEOUT 60    /* seconds */
+#define CONF_SEND_MIN_RATE 2048 /* bytes a second */
+#define CONF_RATE_LIMIT_CLIENTS 65536
 
 struct conf_channel {
 	const char *name;
@@ -25,7 +48,9 @@ struct conf_channel {
 	 * it.  NULL, and smtp_url as it is, when there is none to give. */
 	const char *helo, *smtp_send_url;
 	/* webhook */
-	const char *url, *format, *secret_file;
+	const char *url, *secret_file;
+	enum conf_webhook_format webhook_format;
+	const char *format; /* its name, conf_webhook_formats[webhook_format] */
 	/* filters: empty means every session */
 	const char **tracks;
 	size_t n_tracks;
@@ -82,6 +107,23 @@ struct conf {
 	struct conf_channel *channels;
 	size_t n_channels;
 };
+
+/* The table of every key agendad.conf knows (conf.c): one row per key,
+ * read by one walker.  A key's group says where it is written. */
+enum conf_group {
+	CG_TOP,       /* the top level */
+	CG_HTTP,      /* http = { ... } */
+	CG_FEEDS,     /* feeds = { ... } */
+	CG_REMINDERS, /* reminders = { ... } */
+	CG_CHANNEL,   /* each group of channels = ( ... ) */
+	CG_EMAIL,     /* ... of type "email" */
+	CG_WEBHOOK,   /* ... of type "webhook" */
+	CG_N_GROUPS
+};
+/* The name of a sub-group of the top level ("http"), or NULL. */
+const char *conf_group_name(enum conf_group g);
+/* The name and group of row i of the table; NULL past its end. */
+const char *conf_key_name(size_t i, enum conf_group *group);
 
 /* Reads path; every problem goes to d.  Returns the configuration, or
  * NULL when d counted errors.  Free with conf_free. */

@@ -10,7 +10,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "curl_util.h"
 #include "log.h"
+#include "memory.h"
 #include "metrics.h"
 #include "state.h"
 
@@ -42,16 +44,14 @@ const char *fetch_copy_path(struct conf *c)
 
 static char *meta_path(const char *data_path)
 {
-	char *p = NULL;
-
-	return asprintf(&p, "%s.meta", data_path) < 0 ? NULL : p;
+	return xasprintf("%s.meta", data_path);
 }
 
 /* The validators stored beside a copy, if they are for this URL. */
 static json_t *read_meta(const char *data_path, const char *url)
 {
 	char *path = meta_path(data_path);
-	json_t *meta = path ? json_load_file(path, 0, NULL) : NULL;
+	json_t *meta = json_load_file(path, 0, NULL);
 	const char *was = json_string_value(json_object_get(meta, "url"));
 
 	free(path);
@@ -72,9 +72,8 @@ static void write_meta(const char *data_path, CURL *curl, const char *url)
 		json_object_set_new(meta, "etag", json_string(h->value));
 	if (curl_easy_header(curl, "Last-Modified", 0, CURLH_HEADER, -1, &h) == CURLHE_OK)
 		json_object_set_new(meta, "last_modified", json_string(h->value));
-	if (!path || !meta || json_dump_file(meta, path, JSON_COMPACT) < 0)
-		log_warn("programme_url: cannot write %s: the next fetch is unconditional",
-			 path ? path : "the validators");
+	if (!meta || json_dump_file(meta, path, JSON_COMPACT) < 0)
+		log_warn("programme_url: cannot write %s: the next fetch is unconditional", path);
 	json_decref(meta);
 	free(path);
 }
@@ -102,27 +101,31 @@ static struct curl_slist *conditions(const char *copy, const char *url)
 	return h;
 }
 
-static void set_options(CURL *curl, const struct conf *c, struct sink *out, struct curl_slist *h,
-			char *err)
+/* Returns 0, or -1 when an option could not be set (easy_setopt logs
+ * which): a request without its limits must not go out. */
+static int set_options(CURL *curl, const struct conf *c, struct sink *out, struct curl_slist *h,
+		       char *err)
 {
 	/* An upstream that hangs must not hold up the next poll. */
 	long timeout = c->programme_poll < 120 ? (long)c->programme_poll / 2 : 60;
 
-	curl_easy_setopt(curl, CURLOPT_URL, c->programme_url);
-	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L);
-	curl_easy_setopt(curl, CURLOPT_MAXREDIRS, 5L);
-	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 10L);
-	curl_easy_setopt(curl, CURLOPT_TIMEOUT, timeout);
-	curl_easy_setopt(curl, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)c->programme_max_size);
-	curl_easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, "");
-	curl_easy_setopt(curl, CURLOPT_USERAGENT, "agendad/" PACKAGE_VERSION);
-	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, h);
-	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, sink_write);
-	curl_easy_setopt(curl, CURLOPT_WRITEDATA, out);
-	curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, err);
+	if (easy_setopt(curl, CURLOPT_URL, c->programme_url) ||
+	    easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https") ||
+	    easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, "http,https") ||
+	    easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L) ||
+	    easy_setopt(curl, CURLOPT_MAXREDIRS, 5L) ||
+	    easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 10L) ||
+	    easy_setopt(curl, CURLOPT_TIMEOUT, timeout) ||
+	    easy_setopt(curl, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)c->programme_max_size) ||
+	    easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, "") ||
+	    easy_setopt(curl, CURLOPT_USERAGENT, "agendad/" PACKAGE_VERSION) ||
+	    easy_setopt(curl, CURLOPT_NOSIGNAL, 1L) ||
+	    easy_setopt(curl, CURLOPT_HTTPHEADER, h) ||
+	    easy_setopt(curl, CURLOPT_WRITEFUNCTION, sink_write) ||
+	    easy_setopt(curl, CURLOPT_WRITEDATA, out) ||
+	    easy_setopt(curl, CURLOPT_ERRORBUFFER, err))
+		return -1;
+	return 0;
 }
 
 /* One GET into new_path; its validators go beside it. */
@@ -141,7 +144,11 @@ static enum fetch_result get(struct conf *c, const char *copy, const char *new_p
 		log_err("programme_url: cannot write %s: %s", new_path, strerror(errno));
 		goto done;
 	}
-	set_options(curl, c, &sink, h, err);
+	if (set_options(curl, c, &sink, h, err) < 0) {
+		log_err("programme_url: cannot set up the request for %s; keeping the last good "
+			"programme", c->programme_url);
+		goto done;
+	}
 	rc = curl_easy_perform(curl);
 	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
 	if (fclose(out) != 0 && rc == CURLE_OK)
@@ -178,11 +185,7 @@ enum fetch_result fetch_programme(struct conf *c, char **new_path)
 
 	if (rc < 0)
 		log_err("programme_url: cannot create %s: %s", c->state_dir, strerror(-rc));
-	*new_path = NULL;
-	if (asprintf(new_path, "%s.new", copy) < 0) {
-		*new_path = NULL;
-		return FETCH_FAILED;
-	}
+	*new_path = xasprintf("%s.new", copy);
 	r = get(c, copy, *new_path);
 	metrics_fetch(r == FETCH_NEW ? "new" : r == FETCH_UNCHANGED ? "unchanged" : "failed");
 	if (r != FETCH_NEW) {
@@ -197,7 +200,7 @@ static void move_meta(const char *from_data, const char *to_data)
 {
 	char *from = meta_path(from_data), *to = meta_path(to_data);
 
-	if (!from || !to || rename(from, to) < 0)
+	if (rename(from, to) < 0)
 		log_warn("programme_url: cannot keep the validators: %s", strerror(errno));
 	free(from);
 	free(to);

@@ -18,6 +18,7 @@
 
 #include "buf.h"
 #include "clock.h"
+#include "conf.h"
 #include "guard.h"
 #include "html.h"
 #include "http_headers.h"
@@ -1087,11 +1088,12 @@ static struct guard *start_guard(const struct http *h, const struct http_options
 {
 	struct guard_options go = {
 		.http = h,
-		.per_client = o->max_connections_per_client ? o->max_connections_per_client : 64,
+		.per_client = o->max_connections_per_client ? o->max_connections_per_client
+							: CONF_MAX_CONNECTIONS_PER_CLIENT,
 		.max_open = (size_t)o->max_connections * (o->n_listen ? o->n_listen : 1),
-		.request_timeout = o->request_timeout ? o->request_timeout : 30,
-		.send_timeout = o->send_timeout ? o->send_timeout : 60,
-		.send_min_rate = o->send_min_rate ? o->send_min_rate : 2048,
+		.request_timeout = o->request_timeout ? o->request_timeout : CONF_REQUEST_TIMEOUT,
+		.send_timeout = o->send_timeout ? o->send_timeout : CONF_SEND_TIMEOUT,
+		.send_min_rate = o->send_min_rate ? o->send_min_rate : CONF_SEND_MIN_RATE,
 		.max_old_catalogues = o->max_old_catalogues,
 	};
 
@@ -1107,10 +1109,14 @@ int http_start(const struct http_options *o, struct http **out)
 		return -ENOMEM;
 	pthread_mutex_init(&h->lock, NULL);
 	pthread_mutex_init(&h->rate_lock, NULL);
-	h->max_sessions = o->selection_max_sessions ? o->selection_max_sessions : 500;
-	h->views = view_cache_new(1024, o->view_cache_bytes ? o->view_cache_bytes : 64 << 20);
-	h->rates = ratelimit_new(o->selections_per_hour ? o->selections_per_hour : 30, 3600,
-				 o->rate_limit_clients ? o->rate_limit_clients : 65536);
+	h->max_sessions = o->selection_max_sessions ? o->selection_max_sessions
+						    : CONF_SELECTION_MAX_SESSIONS;
+	h->views = view_cache_new(1024, o->view_cache_bytes ? o->view_cache_bytes
+							  : (size_t)CONF_VIEW_CACHE_MB << 20);
+	h->rates = ratelimit_new(o->selections_per_hour ? o->selections_per_hour
+							 : CONF_SELECTIONS_PER_HOUR,
+				 3600,
+				 o->rate_limit_clients ? o->rate_limit_clients : CONF_RATE_LIMIT_CLIENTS);
 	if (o->trusted_proxies && o->trusted_proxies->n) {
 		h->proxies.ranges = malloc(o->trusted_proxies->n * sizeof(struct proxy_range));
 		if (!h->proxies.ranges) {

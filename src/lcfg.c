@@ -424,43 +424,6 @@ int lcfg_bool(struct lcfg *lc, const config_setting_t *group, const char *name, 
 	return s ? config_setting_get_bool(s) : def;
 }
 
-int duration_parse(const char *s, int64_t *seconds)
-{
-	int64_t n = 0, unit;
-	const char *p = s;
-
-	if (*p < '0' || *p > '9')
-		return -1;
-	for (; *p >= '0' && *p <= '9'; p++) {
-		if (n > INT64_C(100000000))
-			return -1;
-		n = n * 10 + (*p - '0');
-	}
-	switch (*p) {
-	case 's': unit = 1; break;
-	case 'm': unit = 60; break;
-	case 'h': unit = 3600; break;
-	case 'd': unit = 86400; break;
-	default: return -1;
-	}
-	if (p[1])
-		return -1;
-	*seconds = n * unit;
-	return 0;
-}
-
-void duration_format(int64_t seconds, char *out, size_t size)
-{
-	if (seconds != 0 && seconds % 86400 == 0)
-		snprintf(out, size, "%" PRId64 "d", seconds / 86400);
-	else if (seconds != 0 && seconds % 3600 == 0)
-		snprintf(out, size, "%" PRId64 "h", seconds / 3600);
-	else if (seconds != 0 && seconds % 60 == 0)
-		snprintf(out, size, "%" PRId64 "m", seconds / 60);
-	else
-		snprintf(out, size, "%" PRId64 "s", seconds);
-}
-
 static int check_duration(struct lcfg *lc, const config_setting_t *s, const char *name,
 			  int64_t *out)
 {
@@ -566,7 +529,7 @@ static int key_index(const char *const *known, const char *name, int hint)
 	return -1;
 }
 
-static void unknown(struct lcfg *lc, const config_setting_t *s, const char *what)
+void lcfg_unknown(struct lcfg *lc, const config_setting_t *s, const char *what)
 {
 	diag_error(lc->d, lcfg_file(lc, s), lcfg_line(s), "unknown setting '%s' in %s",
 		   config_setting_name(s), what);
@@ -581,7 +544,7 @@ void lcfg_check_keys(struct lcfg *lc, const config_setting_t *group, const char 
 		const config_setting_t *s = config_setting_get_elem(group, (unsigned)i);
 
 		if (key_index(known, config_setting_name(s), 0) < 0)
-			unknown(lc, s, what);
+			lcfg_unknown(lc, s, what);
 	}
 }
 
@@ -598,7 +561,7 @@ void lcfg_group(struct lcfg *lc, const config_setting_t *group, const char *what
 		int k = key_index(keys, config_setting_name(s), next);
 
 		if (k < 0) {
-			unknown(lc, s, what);
+			lcfg_unknown(lc, s, what);
 			continue;
 		}
 		if (k >= LCFG_MAX_KEYS)

@@ -10,6 +10,7 @@
 
 #include "arena.h"
 #include "diag.h"
+#include "duration.h"
 
 struct lcfg {
 	struct diag *d;
@@ -67,6 +68,8 @@ size_t lcfg_durations(struct lcfg *lc, const config_setting_t *group, const char
 /* A member that must be a list (or be absent: NULL). */
 const config_setting_t *lcfg_list(struct lcfg *lc, const config_setting_t *group,
 				  const char *name);
+/* Reports s as a setting unknown in what ("the configuration"). */
+void lcfg_unknown(struct lcfg *lc, const config_setting_t *s, const char *what);
 /* Reports every member of group whose name is not in known (NULL-ended). */
 void lcfg_check_keys(struct lcfg *lc, const config_setting_t *group, const char *what,
 		     const char *const *known);
@@ -94,10 +97,5 @@ const config_setting_t *lcfg_glist(struct lcfg *lc, const struct lcfg_group *G, 
  * is libconfig's and lives until config_destroy.  For values that are
  * only looked up or compared, not kept. */
 const char *lcfg_gpeek(struct lcfg *lc, const struct lcfg_group *G, int key, int required);
-
-/* "N" followed by s, m, h or d.  Returns 0 or -1. */
-int duration_parse(const char *s, int64_t *seconds);
-/* Writes the shortest exact form ("90m", "1d", "45s") into out. */
-void duration_format(int64_t seconds, char *out, size_t size);
 
 #endif

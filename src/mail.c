@@ -10,6 +10,8 @@
 #include <time.h>
 
 #include "buf.h"
+#include "curl_util.h"
+#include "memory.h"
 #include "render.h"
 
 char *mail_address(const char *from)
@@ -19,8 +21,8 @@ char *mail_address(const char *from)
 	if (!from)
 		return NULL;
 	if (lt && (gt = strchr(lt, '>')))
-		return strndup(lt + 1, (size_t)(gt - lt - 1));
-	return strdup(from);
+		return xstrndup(lt + 1, (size_t)(gt - lt - 1));
+	return xstrdup(from);
 }
 
 static int ascii(const char *s)
@@ -42,7 +44,7 @@ char *mail_encode_header(const char *value)
 	const size_t max_bytes = 39;
 
 	if (ascii(value))
-		return strdup(value);
+		return xstrdup(value);
 	while (*p) {
 		size_t n = 0;
 		unsigned char out[64];
@@ -72,12 +74,11 @@ static char *mailbox(const char *name, const char *address)
 	int quote;
 
 	if (!name || !*name)
-		return strdup(address);
+		return xstrdup(address);
 	enc = mail_encode_header(name);
 	/* A plain name with specials must be quoted; an encoded word must not. */
 	quote = ascii(name) && strpbrk(name, "()<>[]:;@\\,.\"") != NULL;
-	if (asprintf(&out, quote ? "\"%s\" <%s>" : "%s <%s>", enc, address) < 0)
-		out = NULL;
+	out = quote ? xasprintf("\"%s\" <%s>", enc, address) : xasprintf("%s <%s>", enc, address);
 	free(enc);
 	return out;
 }
@@ -88,7 +89,7 @@ static char *from_header(const char *from)
 	const char *lt = strrchr(from, '<');
 
 	if (lt) {
-		name = strndup(from, (size_t)(lt - from));
+		name = xstrndup(from, (size_t)(lt - from));
 		for (size_t n = strlen(name); n && name[n - 1] == ' '; n--)
 			name[n - 1] = '\0';
 		if (name[0] == '"' && strlen(name) > 1 && name[strlen(name) - 1] == '"') {
@@ -207,8 +208,9 @@ static int header(struct curl_slist **l, const char *name, const char *value)
 	char *line;
 	struct curl_slist *n;
 
-	if (!value || !(line = mail_fold_header(name, value)))
-		return -ENOMEM;
+	if (!value)
+		return -EINVAL;
+	line = mail_fold_header(name, value);
 	n = curl_slist_append(*l, line);
 	free(line);
 	if (!n)
@@ -282,18 +284,19 @@ int mail_build(CURL *easy, const struct message *m, const struct prog_speaker *t
 		return -EINVAL;
 	r.from_address = mail_address(m->channel->from);
 	r.rcpt = curl_slist_append(NULL, to->email);
-	rc = r.from_address && r.rcpt ? build_headers(m, to, message_id, &r) : -ENOMEM;
+	rc = r.rcpt ? build_headers(m, to, message_id, &r) : -ENOMEM;
 	if (rc == 0)
 		rc = build_body(easy, m, to, vevent, vevent_len, &r);
+	if (rc == 0 && (easy_setopt(easy, CURLOPT_MAIL_FROM, r.from_address) ||
+			easy_setopt(easy, CURLOPT_MAIL_RCPT, r.rcpt) ||
+			easy_setopt(easy, CURLOPT_HTTPHEADER, r.headers) ||
+			easy_setopt(easy, CURLOPT_MIMEPOST, r.mime) ||
+			easy_setopt(easy, CURLOPT_UPLOAD, 1L)))
+		rc = -EIO;
 	if (rc < 0) {
 		mail_request_free(&r);
 		return rc;
 	}
-	curl_easy_setopt(easy, CURLOPT_MAIL_FROM, r.from_address);
-	curl_easy_setopt(easy, CURLOPT_MAIL_RCPT, r.rcpt);
-	curl_easy_setopt(easy, CURLOPT_HTTPHEADER, r.headers);
-	curl_easy_setopt(easy, CURLOPT_MIMEPOST, r.mime);
-	curl_easy_setopt(easy, CURLOPT_UPLOAD, 1L);
 	*out = r;
 	return 0;
 }
@@ -307,4 +310,34 @@ void mail_request_free(struct mail_request *r)
 	curl_slist_free_all(r->rcpt);
 	free(r->from_address);
 	memset(r, 0, sizeof(*r));
+}
+
+int mail_setup(CURL *easy, const struct message *m, const struct prog_speaker *to,
+	       const char *digest, const char *vevent, size_t vevent_len, const char *password,
+	       struct mail_request *out)
+{
+	const struct conf_channel *ch = m->channel;
+	char msgid[128], *from = mail_address(ch->from);
+	const char *domain = from && strchr(from, '@') ? strchr(from, '@') + 1 : "agendad.invalid";
+	int rc;
+
+	snprintf(msgid, sizeof(msgid), "<%s@%s>", digest, domain);
+	free(from);
+	if (mail_build(easy, m, to, msgid, vevent, vevent_len, out) < 0)
+		return -EINVAL;
+	rc = message_transfer_options(easy, ch) ||
+	     easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "smtp,smtps") ||
+	     easy_setopt(easy, CURLOPT_URL, ch->smtp_send_url);
+	/* STARTTLS that fails must not fall back to clear text. */
+	if (!rc && ch->tls != TLS_NONE)
+		rc = easy_setopt(easy, CURLOPT_USE_SSL, (long)CURLUSESSL_ALL);
+	if (!rc && ch->username)
+		rc = easy_setopt(easy, CURLOPT_USERNAME, ch->username);
+	if (!rc && password)
+		rc = easy_setopt(easy, CURLOPT_PASSWORD, password);
+	if (rc) {
+		mail_request_free(out);
+		return -EIO;
+	}
+	return 0;
 }

@@ -32,6 +32,15 @@ int mail_build(CURL *easy, const struct message *m, const struct prog_speaker *t
 	       struct mail_request *out);
 void mail_request_free(struct mail_request *r);
 
+/* Builds the message (mail_build, with the Message-ID "<digest@domain of
+ * From>") into out and sets easy up to send it: the channel's SMTP URL,
+ * TLS (never falling back to clear text), username and password (NULL:
+ * none), timeouts, smtp and smtps only.  Returns 0, or a negative errno
+ * with out empty. */
+int mail_setup(CURL *easy, const struct message *m, const struct prog_speaker *to,
+	       const char *digest, const char *vevent, size_t vevent_len, const char *password,
+	       struct mail_request *out);
+
 /* The address inside a From: value such as "Name <a@b>" (or the value
  * itself).  Caller frees; NULL if there is none. */
 char *mail_address(const char *from);

@@ -22,7 +22,6 @@
 #include "plan.h"
 #include "programme.h"
 #include "snapshot.h"
-#include "strmap.h"
 #include "state.h"
 
 #ifndef SYSCONFDIR
@@ -194,51 +193,30 @@ static void print_due(const struct programme *p, int64_t t)
  * ledger knows of it; then what the ledger holds outside the plan. */
 static int run_reminders(const struct conf *c, const struct programme *p)
 {
-	struct plan *pl = plan_build(p, c);
-	struct ledger_row *rows = NULL;
-	struct ledger *lg = NULL;
-	struct strmap *known;
-	struct state *st;
-	size_t n = 0;
+	struct plan *pl;
+	struct ledger *lg;
+	struct ledger_report rep;
 
-	if (state_open(c->state_dir, &st) < 0 || ledger_open(c->state_dir, &lg) < 0 ||
-	    ledger_rows(lg, p->event.id, NULL, &rows, &n) < 0) {
+	if (ledger_open(c->state_dir, &lg) < 0)
+		return EXIT_RUNTIME;
+	pl = plan_build(p, c);
+	if (ledger_join(lg, p, pl, &rep) < 0) {
 		plan_free(pl);
 		ledger_close(lg);
 		return EXIT_RUNTIME;
 	}
-	state_close(st);
-	known = strmap_new(n);
-	for (size_t i = 0; i < n; i++)
-		strmap_put(known, rows[i].key, (uint32_t)i, NULL);
 	printf("%-16s  %-24s %-12s %-24s %-8s %s\n", "DUE", "SESSION", "CHANNEL", "RECIPIENT",
 	       "STATE", "ATTEMPTS / LAST ERROR");
-	for (size_t i = 0; i < pl->n; i++) {
-		const struct plan_item *it = &pl->items[i];
-		const struct ledger_row *r = NULL;
-		uint32_t at;
+	for (size_t i = 0; i < rep.n; i++) {
+		const struct ledger_entry *e = &rep.entries[i];
 
-		if (strmap_get(known, it->key, &at) == 0) {
-			r = &rows[at];
-			rows[at].kind = (enum ledger_kind)-1; /* printed */
-		}
-		print_due(p, it->due);
-		printf("  %-24s %-12s %-24s %-8s %d%s%s\n", p->sessions[it->session].id,
-		       it->channel_name, plan_recipient(p, it->speaker), r ? r->state : "pending",
-		       r ? r->attempts : 0, r && r->last_error ? "  " : "",
-		       r && r->last_error ? r->last_error : "");
-	}
-	for (size_t i = 0; i < n; i++) {
-		if ((int)rows[i].kind == -1)
-			continue;
-		print_due(p, rows[i].due);
-		printf("  %-24s %-12s %-24s %-8s %d%s%s\n", rows[i].session, rows[i].channel,
-		       rows[i].recipient, rows[i].state, rows[i].attempts,
-		       rows[i].last_error ? "  " : "", rows[i].last_error ? rows[i].last_error : "");
+		print_due(p, e->due);
+		printf("  %-24s %-12s %-24s %-8s %d%s%s\n", e->session, e->channel, e->recipient,
+		       delivery_state_name(e->state), e->attempts, e->last_error ? "  " : "",
+		       e->last_error ? e->last_error : "");
 	}
 	printf("%zu planned (%s)\n", pl->n, p->event.timezone);
-	strmap_free(known);
-	ledger_rows_free(rows, n);
+	ledger_report_free(&rep);
 	ledger_close(lg);
 	plan_free(pl);
 	return 0;

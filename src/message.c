@@ -2,12 +2,20 @@
 
 #include "message.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "buf.h"
+#include "curl_util.h"
+#include "log.h"
+#include "memory.h"
 #include "plan.h"
+
+/* No channel waits longer than this for a connection (its timeout may be
+ * shorter). */
+#define CONNECT_TIMEOUT 10L
 
 const char *message_type_name(enum message_type t)
 {
@@ -20,11 +28,7 @@ const char *message_type_name(enum message_type t)
 
 char *message_session_url(const struct conf *c, const struct prog_session *s)
 {
-	char *url;
-
-	if (asprintf(&url, "%s/sessions/%s.ics", c->base_url, s->id) < 0)
-		abort();
-	return url;
+	return xasprintf("%s/sessions/%s.ics", c->base_url, s->id);
 }
 
 json_t *message_session_json(const struct programme *p, const struct conf *c,
@@ -111,4 +115,37 @@ char *message_headline(const struct message *m)
 			   room ? ", " : "", room ? room : "");
 	}
 	return buf_steal(&b, NULL);
+}
+
+int message_transfer_options(CURL *easy, const struct conf_channel *ch)
+{
+	if (easy_setopt(easy, CURLOPT_CONNECTTIMEOUT,
+			ch->timeout < CONNECT_TIMEOUT ? (long)ch->timeout : CONNECT_TIMEOUT) ||
+	    easy_setopt(easy, CURLOPT_TIMEOUT, (long)ch->timeout) ||
+	    /* A 3xx is a failure: following it could send the payload elsewhere. */
+	    easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L))
+		return -1;
+	if (ch->ca_file && easy_setopt(easy, CURLOPT_CAINFO, ch->ca_file))
+		return -1;
+	return 0;
+}
+
+char *message_read_secret(const char *path)
+{
+	char buf[4096];
+	FILE *f;
+	size_t n;
+
+	if (!path)
+		return NULL;
+	f = fopen(path, "re");
+	if (!f) {
+		log_err("cannot read %s: %s", path, strerror(errno));
+		return NULL;
+	}
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	buf[strcspn(buf, "\r\n")] = '\0'; /* the first line, as editors leave it */
+	return xstrdup(buf);
 }

@@ -1,8 +1,10 @@
 /* What a reminder or change notification says, independent of how it
- * travels: the input of webhook.c and mail.c. */
+ * travels: the input of webhook.c and mail.c; and the little the two
+ * share in setting up a transfer (a channel's timeouts, its secrets). */
 #ifndef AGENDAD_MESSAGE_H
 #define AGENDAD_MESSAGE_H
 
+#include <curl/curl.h>
 #include <jansson.h>
 #include <stdint.h>
 
@@ -36,5 +38,13 @@ json_t *message_session_json(const struct programme *p, const struct conf *c,
 char *message_headline(const struct message *m);
 /* The URL of the session's own feed. Caller frees. */
 char *message_session_url(const struct conf *c, const struct prog_session *s);
+
+/* The options every delivery of channel ch has: its timeouts, no
+ * redirects, its CA file.  Returns 0 or -1 (the option is logged). */
+int message_transfer_options(CURL *easy, const struct conf_channel *ch);
+/* The first line of a secret file (a webhook's signing secret, an SMTP
+ * password).  NULL when path is NULL, or when the file cannot be read
+ * (logged).  Caller frees. */
+char *message_read_secret(const char *path);
 
 #endif

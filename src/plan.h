@@ -10,6 +10,7 @@
 
 #include "conf.h"
 #include "programme.h"
+#include "state.h"
 
 struct plan_item {
 	const char *key; /* "session|start UTC|offset|channel|recipient" */
@@ -29,6 +30,32 @@ struct plan {
 /* Never fails but for memory (abort). */
 struct plan *plan_build(const struct programme *p, const struct conf *c);
 void plan_free(struct plan *pl);
+
+/* The notifications of a snapshot's changes (doc/reference.md §7): one
+ * per change, channel with notify_changes and recipient (the webhook, or
+ * each speaker of the session as it was published who has an address),
+ * keyed by the new SEQUENCE so that each change is sent once, also
+ * across restarts. */
+struct change_notice {
+	const char *key; /* "change|session|sequence|channel|recipient" */
+	const char *session, *channel_name, *recipient; /* recipient: speaker id or "hook" */
+	int cancelled;    /* cancelled or removed (else changed) */
+	int64_t deadline; /* worth telling until a day after it would have ended */
+	/* {"before": session as published, "after": as now or null,
+	 * "changes": "time, room"}: compact JSON with sorted keys */
+	const char *payload;
+};
+
+struct change_plan {
+	struct arena *arena;
+	struct change_notice *items; /* change by change, channel by channel */
+	size_t n;
+};
+
+/* Never fails but for memory (abort). */
+struct change_plan *plan_changes(const struct programme *p, const struct conf *c,
+				 const struct reconcile *h);
+void change_plan_free(struct change_plan *cp);
 
 /* Whether channel ch should hear of session s at all (its filters, the
  * skipped kinds, cancellation). */

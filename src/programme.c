@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "lcfg.h"
+#include "memory.h"
 
 struct loader {
 	struct lcfg lc;
@@ -16,26 +17,43 @@ struct loader {
 	struct lcfg_group top;
 };
 
-/* The keys of each group, and their indices in struct lcfg_group. */
-enum { TOP_EVENT, TOP_TRACKS, TOP_ROOMS, TOP_SPEAKERS, TOP_SESSIONS };
-static const char *const top_keys[] = { "event", "tracks", "rooms", "speakers", "sessions", NULL };
-enum { EV_ID, EV_TITLE, EV_SHORT_TITLE, EV_TIMEZONE, EV_LOCATION, EV_URL, EV_DESCRIPTION };
-static const char *const event_keys[] = { "id", "title", "short_title", "timezone", "location",
-					  "url", "description", NULL };
-enum { TR_ID, TR_TITLE, TR_DESCRIPTION };
-static const char *const track_keys[] = { "id", "title", "description", NULL };
-enum { RO_ID, RO_TITLE };
-static const char *const room_keys[] = { "id", "title", NULL };
-enum { SP_ID, SP_NAME, SP_AFFILIATION, SP_BIO_URL, SP_EMAIL };
-static const char *const speaker_keys[] = { "id", "name", "affiliation", "bio_url", "email", NULL };
+/* The keys of each group, named by their indices in struct lcfg_group. */
+enum { TOP_EVENT, TOP_TRACKS, TOP_ROOMS, TOP_SPEAKERS, TOP_SESSIONS, TOP_N };
+static const char *const top_keys[] = { [TOP_EVENT] = "event", [TOP_TRACKS] = "tracks",
+					[TOP_ROOMS] = "rooms", [TOP_SPEAKERS] = "speakers",
+					[TOP_SESSIONS] = "sessions", [TOP_N] = NULL };
+enum { EV_ID, EV_TITLE, EV_SHORT_TITLE, EV_TIMEZONE, EV_LOCATION, EV_URL, EV_DESCRIPTION, EV_N };
+static const char *const event_keys[] = {
+	[EV_ID] = "id",		    [EV_TITLE] = "title",	  [EV_SHORT_TITLE] = "short_title",
+	[EV_TIMEZONE] = "timezone", [EV_LOCATION] = "location", [EV_URL] = "url",
+	[EV_DESCRIPTION] = "description", [EV_N] = NULL,
+};
+enum { TR_ID, TR_TITLE, TR_DESCRIPTION, TR_N };
+static const char *const track_keys[] = { [TR_ID] = "id", [TR_TITLE] = "title",
+					  [TR_DESCRIPTION] = "description", [TR_N] = NULL };
+enum { RO_ID, RO_TITLE, RO_N };
+static const char *const room_keys[] = { [RO_ID] = "id", [RO_TITLE] = "title", [RO_N] = NULL };
+enum { SP_ID, SP_NAME, SP_AFFILIATION, SP_BIO_URL, SP_EMAIL, SP_N };
+static const char *const speaker_keys[] = { [SP_ID] = "id", [SP_NAME] = "name",
+					    [SP_AFFILIATION] = "affiliation",
+					    [SP_BIO_URL] = "bio_url", [SP_EMAIL] = "email",
+					    [SP_N] = NULL };
 enum { SE_ID, SE_TITLE, SE_START, SE_END, SE_TRACK, SE_ROOM, SE_KIND, SE_STATUS,
-       SE_DESCRIPTION, SE_PEOPLE, SE_DOCUMENTS };
-static const char *const session_keys[] = { "id", "title", "start", "end", "track", "room", "kind",
-					    "status", "description", "people", "documents", NULL };
-enum { PE_SPEAKER, PE_ROLE, PE_AFFILIATION };
-static const char *const person_keys[] = { "speaker", "role", "affiliation", NULL };
-enum { DO_TITLE, DO_URL };
-static const char *const document_keys[] = { "title", "url", NULL };
+       SE_DESCRIPTION, SE_PEOPLE, SE_DOCUMENTS, SE_N };
+static const char *const session_keys[] = {
+	[SE_ID] = "id",		[SE_TITLE] = "title",	  [SE_START] = "start",
+	[SE_END] = "end",	[SE_TRACK] = "track",	  [SE_ROOM] = "room",
+	[SE_KIND] = "kind",	[SE_STATUS] = "status",	  [SE_DESCRIPTION] = "description",
+	[SE_PEOPLE] = "people", [SE_DOCUMENTS] = "documents", [SE_N] = NULL,
+};
+enum { PE_SPEAKER, PE_ROLE, PE_AFFILIATION, PE_N };
+static const char *const person_keys[] = { [PE_SPEAKER] = "speaker", [PE_ROLE] = "role",
+					   [PE_AFFILIATION] = "affiliation", [PE_N] = NULL };
+enum { DO_TITLE, DO_URL, DO_N };
+static const char *const document_keys[] = { [DO_TITLE] = "title", [DO_URL] = "url",
+					     [DO_N] = NULL };
+/* Each table fits in struct lcfg_group. */
+_Static_assert(SE_N <= LCFG_MAX_KEYS && EV_N <= LCFG_MAX_KEYS, "a key table too long");
 
 static void errorf(struct loader *L, const config_setting_t *s, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -126,91 +144,98 @@ static void load_event(struct loader *L)
 		       e->timezone);
 }
 
-static int *load_tracks(struct loader *L)
+/* Reads one element of a top-level list of things with ids into elem
+ * (zeroed); returns its id, or NULL when it has none. */
+typedef const char *read_elem_fn(struct loader *L, const struct lcfg_group *G, void *elem);
+
+/* A top-level list of things sessions refer to by id: tracks, rooms,
+ * speakers. */
+struct id_list {
+	int top;                 /* its key in top_keys */
+	const char *what;        /* "track", for messages */
+	const char *const *keys; /* of one element; "id" is keys[0] */
+	size_t size;             /* of one element */
+	read_elem_fn *read;
+};
+
+/* Loads list d into an arena array; *count and *ids get its length and
+ * its id map. */
+static void *load_id_list(struct loader *L, const struct id_list *d, size_t *count,
+			  struct strmap **ids)
 {
 	const config_setting_t *list;
-	int n = list_groups(L, TOP_TRACKS, &list);
-	int *lines = calloc((size_t)n + 1, sizeof(int));
-	struct programme *p = L->p;
+	int n = list_groups(L, d->top, &list);
+	int *lines = xcalloc((size_t)n + 1, sizeof(int)); /* for "first at line" */
+	char *items = arena_alloc(L->p->arena, d->size * (size_t)(n + 1));
 
-	p->tracks = arena_alloc(p->arena, sizeof(*p->tracks) * (size_t)(n + 1));
-	p->track_ids = strmap_new((size_t)n);
+	*count = 0;
+	*ids = strmap_new((size_t)n);
 	for (int i = 0; i < n; i++) {
-		struct prog_track *t = &p->tracks[p->n_tracks];
 		struct lcfg_group G;
+		const char *id;
 
-		if (group_elem(L, list, i, "track", track_keys, &G) < 0)
+		if (group_elem(L, list, i, d->what, d->keys, &G) < 0)
 			continue;
-		t->id = lcfg_gid(&L->lc, &G, TR_ID, 1);
-		t->title = lcfg_gstring(&L->lc, &G, TR_TITLE, 0);
-		t->description = lcfg_gstring(&L->lc, &G, TR_DESCRIPTION, 0);
-		if (!t->title)
-			t->title = t->id;
-		lines[p->n_tracks] = lcfg_line(G.g);
-		register_id(L, p->track_ids, G.m[TR_ID], "track", t->id, (uint32_t)p->n_tracks,
-			    lines);
-		p->n_tracks++;
+		id = d->read(L, &G, items + *count * d->size);
+		lines[*count] = lcfg_line(G.g);
+		register_id(L, *ids, G.m[0], d->what, id, (uint32_t)*count, lines);
+		(*count)++;
 	}
-	return lines;
+	free(lines);
+	return items;
 }
 
-static int *load_rooms(struct loader *L)
+static const char *read_track(struct loader *L, const struct lcfg_group *G, void *elem)
 {
-	const config_setting_t *list;
-	int n = list_groups(L, TOP_ROOMS, &list);
-	int *lines = calloc((size_t)n + 1, sizeof(int));
-	struct programme *p = L->p;
+	struct prog_track *t = elem;
 
-	p->rooms = arena_alloc(p->arena, sizeof(*p->rooms) * (size_t)(n + 1));
-	p->room_ids = strmap_new((size_t)n);
-	for (int i = 0; i < n; i++) {
-		struct prog_room *r = &p->rooms[p->n_rooms];
-		struct lcfg_group G;
-
-		if (group_elem(L, list, i, "room", room_keys, &G) < 0)
-			continue;
-		r->id = lcfg_gid(&L->lc, &G, RO_ID, 1);
-		r->title = lcfg_gstring(&L->lc, &G, RO_TITLE, 0);
-		if (!r->title)
-			r->title = r->id;
-		lines[p->n_rooms] = lcfg_line(G.g);
-		register_id(L, p->room_ids, G.m[RO_ID], "room", r->id, (uint32_t)p->n_rooms, lines);
-		p->n_rooms++;
-	}
-	return lines;
+	t->id = lcfg_gid(&L->lc, G, TR_ID, 1);
+	t->title = lcfg_gstring(&L->lc, G, TR_TITLE, 0);
+	t->description = lcfg_gstring(&L->lc, G, TR_DESCRIPTION, 0);
+	if (!t->title)
+		t->title = t->id;
+	return t->id;
 }
 
-static int *load_speakers(struct loader *L)
+static const char *read_room(struct loader *L, const struct lcfg_group *G, void *elem)
 {
-	const config_setting_t *list;
-	int n = list_groups(L, TOP_SPEAKERS, &list);
-	int *lines = calloc((size_t)n + 1, sizeof(int));
-	struct programme *p = L->p;
+	struct prog_room *r = elem;
 
-	p->speakers = arena_alloc(p->arena, sizeof(*p->speakers) * (size_t)(n + 1));
-	p->speaker_ids = strmap_new((size_t)n);
-	for (int i = 0; i < n; i++) {
-		struct prog_speaker *s = &p->speakers[p->n_speakers];
-		struct lcfg_group G;
-
-		if (group_elem(L, list, i, "speaker", speaker_keys, &G) < 0)
-			continue;
-		s->id = lcfg_gid(&L->lc, &G, SP_ID, 1);
-		s->name = lcfg_gstring(&L->lc, &G, SP_NAME, 1);
-		s->affiliation = lcfg_gstring(&L->lc, &G, SP_AFFILIATION, 0);
-		s->bio_url = lcfg_gstring(&L->lc, &G, SP_BIO_URL, 0);
-		s->email = lcfg_gstring(&L->lc, &G, SP_EMAIL, 0);
-		if (s->email && (!strchr(s->email, '@') || strpbrk(s->email, " \t\r\n<>,;")))
-			errorf(L, G.m[SP_EMAIL], "'email' \"%s\" is not an e-mail address", s->email);
-		if (!s->name)
-			s->name = s->id ? s->id : "";
-		lines[p->n_speakers] = lcfg_line(G.g);
-		register_id(L, p->speaker_ids, G.m[SP_ID], "speaker", s->id, (uint32_t)p->n_speakers,
-			    lines);
-		p->n_speakers++;
-	}
-	return lines;
+	r->id = lcfg_gid(&L->lc, G, RO_ID, 1);
+	r->title = lcfg_gstring(&L->lc, G, RO_TITLE, 0);
+	if (!r->title)
+		r->title = r->id;
+	return r->id;
 }
+
+static const char *read_speaker(struct loader *L, const struct lcfg_group *G, void *elem)
+{
+	struct prog_speaker *s = elem;
+
+	s->id = lcfg_gid(&L->lc, G, SP_ID, 1);
+	s->name = lcfg_gstring(&L->lc, G, SP_NAME, 1);
+	s->affiliation = lcfg_gstring(&L->lc, G, SP_AFFILIATION, 0);
+	s->bio_url = lcfg_gstring(&L->lc, G, SP_BIO_URL, 0);
+	s->email = lcfg_gstring(&L->lc, G, SP_EMAIL, 0);
+	if (s->email && (!strchr(s->email, '@') || strpbrk(s->email, " \t\r\n<>,;")))
+		errorf(L, G->m[SP_EMAIL], "'email' \"%s\" is not an e-mail address", s->email);
+	if (!s->name)
+		s->name = s->id ? s->id : "";
+	return s->id;
+}
+
+static const struct id_list track_list = {
+	.top = TOP_TRACKS, .what = "track", .keys = track_keys,
+	.size = sizeof(struct prog_track), .read = read_track,
+};
+static const struct id_list room_list = {
+	.top = TOP_ROOMS, .what = "room", .keys = room_keys,
+	.size = sizeof(struct prog_room), .read = read_room,
+};
+static const struct id_list speaker_list = {
+	.top = TOP_SPEAKERS, .what = "speaker", .keys = speaker_keys,
+	.size = sizeof(struct prog_speaker), .read = read_speaker,
+};
 
 /* A reference to a track, room or speaker by id; the model keeps the
  * index, so the id is not copied. */
@@ -622,8 +647,8 @@ static void check_overlaps(struct programme *p, struct diag *d)
 
 	for (size_t i = 0; i < p->n_sessions; i++)
 		n_people += p->sessions[i].n_people;
-	rooms = calloc(p->n_sessions + 1, sizeof(*rooms));
-	speakers = calloc(n_people + 1, sizeof(*speakers));
+	rooms = xcalloc(p->n_sessions + 1, sizeof(*rooms));
+	speakers = xcalloc(n_people + 1, sizeof(*speakers));
 	for (size_t i = 0; i < p->n_sessions; i++) {
 		const struct prog_session *s = &p->sessions[i];
 
@@ -662,10 +687,8 @@ static void build_kinds(struct programme *p)
 
 struct programme *prog_new(const char *path)
 {
-	struct programme *p = calloc(1, sizeof(*p));
+	struct programme *p = xcalloc(1, sizeof(*p));
 
-	if (!p)
-		return NULL;
 	p->arena = arena_new();
 	p->path = arena_strdup(p->arena, path);
 	return p;
@@ -723,26 +746,21 @@ struct programme *prog_load_max(const char *path, size_t max_size, struct diag *
 	struct programme *p = prog_new(path);
 	struct loader L = { .lc = { d, path, NULL }, .p = p };
 	size_t errors = d->errors;
-	int *lines[3] = { NULL, NULL, NULL };
 	config_t cfg;
 
-	if (!p)
-		return NULL;
 	L.lc.a = p->arena;
 	config_init(&cfg);
 	if (lcfg_prescan(&L.lc, max_size) == 0 && lcfg_read(&L.lc, &cfg) == 0) {
 		lcfg_group(&L.lc, config_root_setting(&cfg), "the programme", top_keys, &L.top);
 		load_event(&L);
-		lines[0] = load_tracks(&L);
-		lines[1] = load_rooms(&L);
-		lines[2] = load_speakers(&L);
+		p->tracks = load_id_list(&L, &track_list, &p->n_tracks, &p->track_ids);
+		p->rooms = load_id_list(&L, &room_list, &p->n_rooms, &p->room_ids);
+		p->speakers = load_id_list(&L, &speaker_list, &p->n_speakers, &p->speaker_ids);
 		load_sessions(&L);
 		if (d->errors == errors)
 			prog_finish(p, d);
 	}
 	config_destroy(&cfg);
-	for (int i = 0; i < 3; i++)
-		free(lines[i]);
 	if (d->errors > errors) {
 		prog_free(p);
 		return NULL;

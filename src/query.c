@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "buf.h"
-#include "lcfg.h"
+#include "duration.h"
 
 static const char *const key_names[QUERY_FILTERS] = { "track", "room", "day", "speaker", "kind" };
 

@@ -15,7 +15,7 @@
 
 #include "clock.h"
 #include "deliver.h"
-#include "lcfg.h"
+#include "duration.h"
 #include "ledger.h"
 #include "log.h"
 #include "mail.h"
@@ -29,7 +29,6 @@
 /* Retries back off from this, doubling, with jitter, up to the cap. */
 #define RETRY_FIRST 10
 #define RETRY_CAP 600
-#define CONNECT_TIMEOUT 10L
 
 struct job {
 	char *key, *session_id, *channel_name, *recipient, *payload;
@@ -118,12 +117,7 @@ static void heap_down(struct remind *r, size_t i)
 
 static void heap_push(struct remind *r, struct job *j)
 {
-	if (r->n_heap == r->cap_heap) {
-		r->cap_heap = r->cap_heap ? r->cap_heap * 2 : 256;
-		r->heap = realloc(r->heap, r->cap_heap * sizeof(*r->heap));
-		if (!r->heap)
-			abort();
-	}
+	XGROW(r->heap, r->cap_heap, r->n_heap + 1);
 	j->heap = r->n_heap;
 	r->heap[r->n_heap++] = j;
 	heap_up(r, j->heap);
@@ -173,15 +167,13 @@ static void job_free(struct job *j)
 
 static struct job *job_from_row(const struct ledger_row *row)
 {
-	struct job *j = calloc(1, sizeof(*j));
+	struct job *j = xcalloc(1, sizeof(*j));
 
-	if (!j)
-		abort();
-	j->key = strdup(row->key);
-	j->session_id = strdup(row->session);
-	j->channel_name = strdup(row->channel);
-	j->recipient = strdup(row->recipient);
-	j->payload = row->payload ? strdup(row->payload) : NULL;
+	j->key = xstrdup(row->key);
+	j->session_id = xstrdup(row->session);
+	j->channel_name = xstrdup(row->channel);
+	j->recipient = xstrdup(row->recipient);
+	j->payload = row->payload ? xstrdup(row->payload) : NULL;
 	j->kind = row->kind;
 	j->due = row->due;
 	j->deadline = row->deadline;
@@ -222,27 +214,7 @@ static void key_digest(const char *key, char out[33])
 		snprintf(out + 2 * i, 3, "%02x", md[i]);
 }
 
-/* --- secrets --------------------------------------------------------- */
-
-static char *read_secret(const char *path)
-{
-	char buf[4096];
-	FILE *f;
-	size_t n;
-
-	if (!path)
-		return NULL;
-	f = fopen(path, "re");
-	if (!f) {
-		log_err("cannot read %s: %s", path, strerror(errno));
-		return NULL;
-	}
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	buf[strcspn(buf, "\r\n")] = '\0'; /* the first line, as editors leave it */
-	return strdup(buf);
-}
+/* --- channels ------------------------------------------------------- */
 
 static void free_channels(struct remind *r)
 {
@@ -271,16 +243,14 @@ static int channel_index(const struct remind *r, const char *name, uint32_t *out
 static void load_channels(struct remind *r, struct catalogue *cat)
 {
 	const struct conf *c = cat->conf;
-	struct channel_state *cs = calloc(c->n_channels + 1, sizeof(*cs));
+	struct channel_state *cs = xcalloc(c->n_channels + 1, sizeof(*cs));
 
-	if (!cs)
-		abort();
 	for (size_t i = 0; i < c->n_channels; i++) {
 		const struct conf_channel *ch = &c->channels[i];
 		uint32_t old;
 
-		cs[i].secret = read_secret(ch->secret_file);
-		cs[i].password = read_secret(ch->password_file);
+		cs[i].secret = message_read_secret(ch->secret_file);
+		cs[i].password = message_read_secret(ch->password_file);
 		if (r->cat && channel_index(r, ch->name, &old) == 0)
 			cs[i].in_flight = r->channels[old].in_flight;
 	}
@@ -323,46 +293,27 @@ static void add_row(struct remind *r, struct catalogue *cat, const struct ledger
 		log_err("a change notification could not be recorded");
 }
 
-static void add_change(struct remind *r, struct catalogue *cat, const struct conf_channel *chan,
-		       const struct change *ch, const struct prog_session *s, int cancelled,
-		       char *payload, int64_t now)
+/* The notices of the snapshot's changes (plan_changes), due now. */
+static void add_changes(struct remind *r, struct catalogue *cat)
 {
-	const struct programme *p = cat->prog;
-	char key[512];
-	struct ledger_row row = { .kind = cancelled ? LEDGER_CANCELLED : LEDGER_CHANGED,
-				  .session = ch->before.id,
-				  .channel = (char *)chan->name,
-				  .due = now,
-				  /* worth telling until a day after it would have ended */
-				  .deadline = (s ? s->end : ch->before.end) + 86400,
-				  .next_attempt = now,
-				  .payload = payload };
+	struct change_plan *cp = plan_changes(cat->prog, cat->conf, &cat->fs->history);
+	int64_t now = clock_now();
 
-	if (!chan->notify_changes)
-		return;
-	if (chan->type == CHANNEL_WEBHOOK) {
-		snprintf(key, sizeof(key), "change|%s|%lld|%s|hook", ch->before.id,
-			 (long long)ch->before.stamp.sequence, chan->name);
-		row.key = key;
-		row.recipient = (char *)"hook";
-		add_row(r, cat, &row);
-		return;
-	}
-	/* Speakers of the session now, or of the one removed. */
-	char *ids = strdup(ch->before.speakers), *save = NULL;
+	for (size_t i = 0; i < cp->n; i++) {
+		const struct change_notice *cn = &cp->items[i];
+		struct ledger_row row = { .key = (char *)cn->key,
+					  .kind = cn->cancelled ? LEDGER_CANCELLED : LEDGER_CHANGED,
+					  .session = (char *)cn->session,
+					  .channel = (char *)cn->channel_name,
+					  .recipient = (char *)cn->recipient,
+					  .due = now,
+					  .deadline = cn->deadline,
+					  .next_attempt = now,
+					  .payload = (char *)cn->payload };
 
-	for (char *id = strtok_r(ids, " ", &save); id; id = strtok_r(NULL, " ", &save)) {
-		uint32_t who;
-
-		if (strmap_get(p->speaker_ids, id, &who) != 0 || !p->speakers[who].email)
-			continue;
-		snprintf(key, sizeof(key), "change|%s|%lld|%s|%s", ch->before.id,
-			 (long long)ch->before.stamp.sequence, chan->name, id);
-		row.key = key;
-		row.recipient = id;
 		add_row(r, cat, &row);
 	}
-	free(ids);
+	change_plan_free(cp);
 }
 
 static int flying(const struct remind *r, const char *key)
@@ -378,7 +329,7 @@ static void schedule_pending(struct remind *r)
 	struct ledger_row *rows = NULL;
 	size_t n = 0;
 
-	if (ledger_rows(r->ledger, r->cat->prog->event.id, "pending", &rows, &n) < 0)
+	if (ledger_rows(r->ledger, r->cat->prog->event.id, DELIVERY_PENDING, &rows, &n) < 0)
 		return;
 	for (size_t i = 0; i < n; i++)
 		if (!flying(r, rows[i].key))
@@ -390,78 +341,6 @@ static void schedule_pending(struct remind *r)
 size_t remind_pending(const struct remind *r)
 {
 	return r ? r->n_heap : 0;
-}
-
-/* The session as it was published, for a change's "before". */
-static json_t *before_json(const struct programme *p, const struct change *ch)
-{
-	char start[32], end[32];
-	uint32_t room, track;
-	const char *status[] = { "confirmed", "tentative", "cancelled" };
-
-	plan_utc(ch->before.start, start, sizeof(start));
-	plan_utc(ch->before.end, end, sizeof(end));
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s?, s:s?, s:s}", "id", ch->before.id, "title",
-			 ch->before.title, "start", start, "end", end, "timezone", p->event.timezone,
-			 "room",
-			 strmap_get(p->room_ids, ch->before.room, &room) == 0 ? p->rooms[room].title
-			 : *ch->before.room ? ch->before.room : NULL,
-			 "track",
-			 strmap_get(p->track_ids, ch->before.track, &track) == 0 ? p->tracks[track].title
-										: NULL,
-			 "status", status[ch->status_before % 3]);
-}
-
-/* What changed, in words for people: "time, room, status". */
-static char *change_words(const struct programme *p, const struct change *ch)
-{
-	const struct prog_session *s = ch->removed ? NULL : &p->sessions[ch->session];
-	const char *room = s && s->room != PROG_NONE ? p->rooms[s->room].id : "";
-	char buf[128] = "";
-
-	if (!s)
-		return strdup("removed from the programme");
-	if (s->start != ch->before.start || s->end != ch->before.end)
-		strcat(buf, "time, ");
-	if (strcmp(room, ch->before.room) != 0)
-		strcat(buf, "room, ");
-	if (strcmp(s->title, ch->before.title) != 0)
-		strcat(buf, "title, ");
-	if ((int)s->status != ch->status_before)
-		strcat(buf, s->status == PROG_CANCELLED ? "cancelled, " : "status, ");
-	if (*buf)
-		buf[strlen(buf) - 2] = '\0';
-	return strdup(buf);
-}
-
-/* One notification per change, channel with notify_changes and recipient;
- * keyed by the new SEQUENCE, so each change is sent once, also across
- * restarts. */
-static void plan_changes(struct remind *r, struct catalogue *cat)
-{
-	const struct programme *p = cat->prog;
-	const struct conf *c = cat->conf;
-	const struct reconcile *h = &cat->fs->history;
-	int64_t now = clock_now();
-
-	for (size_t i = 0; i < h->n_changes; i++) {
-		const struct change *ch = &h->changes[i];
-		const struct prog_session *s = ch->removed ? NULL : &p->sessions[ch->session];
-		int cancelled = !s || s->status == PROG_CANCELLED;
-		json_t *payload = json_object();
-		char *words = change_words(p, ch), *text;
-
-		json_object_set_new(payload, "before", before_json(p, ch));
-		json_object_set_new(payload, "after",
-				    s ? message_session_json(p, c, s) : json_null());
-		json_object_set_new(payload, "changes", json_string(words));
-		text = json_dumps(payload, JSON_COMPACT | JSON_SORT_KEYS);
-		for (uint32_t k = 0; k < c->n_channels; k++)
-			add_change(r, cat, &c->channels[k], ch, s, cancelled, text, now);
-		free(text);
-		free(words);
-		json_decref(payload);
-	}
 }
 
 void remind_publish(struct remind *r, struct catalogue *cat)
@@ -476,7 +355,7 @@ void remind_publish(struct remind *r, struct catalogue *cat)
 	r->cat = cat;
 	if (!r->dry_run && ledger_sync(r->ledger, cat->prog->event.id, pl, cat->prog) < 0)
 		log_err("the reminder plan could not be recorded; reminders wait for the next load");
-	plan_changes(r, cat);
+	add_changes(r, cat);
 	if (r->dry_run) {
 		/* Nothing is recorded: the plan itself is what is scheduled. */
 		for (size_t i = 0; i < pl->n; i++) {
@@ -508,67 +387,31 @@ static const struct prog_session *find_session(const struct catalogue *cat, cons
 								   : NULL;
 }
 
-static void common_options(CURL *easy, const struct conf_channel *ch)
+/* The request of a webhook channel's job (webhook.c). */
+static int job_webhook(struct job *j, const struct message *m, const struct channel_state *cs)
 {
-	curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT,
-			 ch->timeout < CONNECT_TIMEOUT ? (long)ch->timeout : CONNECT_TIMEOUT);
-	curl_easy_setopt(easy, CURLOPT_TIMEOUT, (long)ch->timeout);
-	/* A 3xx is a failure: following it could send the payload elsewhere. */
-	curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);
-	if (ch->ca_file)
-		curl_easy_setopt(easy, CURLOPT_CAINFO, ch->ca_file);
-}
-
-static int setup_webhook(struct remind *r, struct job *j, const struct message *m,
-			 const struct channel_state *cs)
-{
-	char digest[33], id[40];
+	char digest[33];
 
 	key_digest(j->key, digest);
-	snprintf(id, sizeof(id), "msg_%s", digest);
-	if (webhook_build(m, id, cs->secret, &j->wr) < 0)
-		return -EINVAL;
-	common_options(j->easy, m->channel);
-	curl_easy_setopt(j->easy, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(j->easy, CURLOPT_URL, j->wr.url);
-	curl_easy_setopt(j->easy, CURLOPT_POSTFIELDS, j->wr.body);
-	curl_easy_setopt(j->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)j->wr.len);
-	curl_easy_setopt(j->easy, CURLOPT_HTTPHEADER, j->wr.headers);
-	return 0;
+	return webhook_setup(j->easy, m, digest, cs->secret, &j->wr);
 }
 
-static int setup_email(struct remind *r, struct job *j, const struct message *m,
-		       const struct channel_state *cs, uint32_t session)
+/* The e-mail of an e-mail channel's job (mail.c): to the speaker of its
+ * key, with the session's rendered VEVENT. */
+static int job_email(struct job *j, const struct message *m, const struct channel_state *cs,
+		     uint32_t session)
 {
-	const struct conf_channel *ch = m->channel;
 	const struct programme *p = m->prog;
 	const struct piece *pc = &j->cat->fs->pieces[session];
-	char digest[33], msgid[128], *from = mail_address(ch->from);
-	const char *domain = from && strchr(from, '@') ? strchr(from, '@') + 1 : "agendad.invalid";
+	char digest[33];
 	uint32_t who;
 
-	if (strmap_get(p->speaker_ids, j->recipient, &who) != 0 || !p->speakers[who].email) {
-		free(from);
+	if (strmap_get(p->speaker_ids, j->recipient, &who) != 0 || !p->speakers[who].email)
 		return -ENOENT;
-	}
 	key_digest(j->key, digest);
-	snprintf(msgid, sizeof(msgid), "<%s@%s>", digest, domain);
-	free(from);
-	j->vevent = strndup(pc->text, pc->len);
-	if (!j->vevent ||
-	    mail_build(j->easy, m, &p->speakers[who], msgid, j->vevent, pc->len, &j->mr) < 0)
-		return -EINVAL;
-	common_options(j->easy, ch);
-	curl_easy_setopt(j->easy, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
-	curl_easy_setopt(j->easy, CURLOPT_URL, ch->smtp_send_url);
-	/* STARTTLS that fails must not fall back to clear text. */
-	if (ch->tls != TLS_NONE)
-		curl_easy_setopt(j->easy, CURLOPT_USE_SSL, (long)CURLUSESSL_ALL);
-	if (ch->username)
-		curl_easy_setopt(j->easy, CURLOPT_USERNAME, ch->username);
-	if (cs->password)
-		curl_easy_setopt(j->easy, CURLOPT_PASSWORD, cs->password);
-	return 0;
+	j->vevent = xstrndup(pc->text, pc->len);
+	return mail_setup(j->easy, m, &p->speakers[who], digest, j->vevent, pc->len, cs->password,
+			  &j->mr);
 }
 
 static void redacted_target(const struct job *j, const struct catalogue *cat, char *out,
@@ -604,7 +447,7 @@ static const char *kind_word(const struct job *j)
 }
 
 /* One line per outcome: key, channel, recipient, result, timing. */
-static void record(struct remind *r, struct job *j, const char *state, const char *error)
+static void record(struct remind *r, struct job *j, enum delivery_state state, const char *error)
 {
 	int64_t real = clock_real();
 	char target[256];
@@ -613,13 +456,14 @@ static void record(struct remind *r, struct job *j, const char *state, const cha
 		before_write(r);
 		ledger_outcome(r->ledger, j->key, state, j->next, error, real);
 	}
-	metrics_reminder(j->channel_name, state);
+	metrics_reminder(j->channel_name, delivery_state_name(state));
 	redacted_target(j, r->cat, target, sizeof(target));
-	if (strcmp(state, "sent") == 0)
+	if (state == DELIVERY_SENT)
 		log_info("%s %s via %s to %s: sent (attempt %d, %.3f s)", kind_word(j), j->key, j->channel_name,
 			 target, j->attempts, (double)(clock_now_ms() - j->started_ms) / 1000.0);
 	else
-		log_warn("%s %s via %s to %s: %s%s%s", kind_word(j), j->key, j->channel_name, target, state,
+		log_warn("%s %s via %s to %s: %s%s%s", kind_word(j), j->key, j->channel_name, target,
+			 delivery_state_name(state),
 			 error ? ": " : "", error ? error : "");
 }
 
@@ -690,7 +534,7 @@ static void fill_message(struct remind *r, struct job *j, const struct prog_sess
 }
 
 /* Builds the request and starts it; the attempt is in the ledger first. */
-static void start(struct remind *r, struct job *j)
+static void start_job(struct remind *r, struct job *j)
 {
 	const struct conf_channel *ch;
 	const struct prog_session *s;
@@ -701,7 +545,7 @@ static void start(struct remind *r, struct job *j)
 
 	if (channel_index(r, j->channel_name, &j->channel) < 0 ||
 	    !(s = session_for(r, j, &scratch, &piece))) {
-		record(r, j, "dropped", "its channel or session is gone");
+		record(r, j, DELIVERY_DROPPED, "its channel or session is gone");
 		job_free(j);
 		return;
 	}
@@ -710,12 +554,12 @@ static void start(struct remind *r, struct job *j)
 	j->easy = curl_easy_init();
 	fill_message(r, j, s, &m);
 	rc = !j->easy ? -ENOMEM
-	     : ch->type == CHANNEL_WEBHOOK ? setup_webhook(r, j, &m, &r->channels[j->channel])
-					  : setup_email(r, j, &m, &r->channels[j->channel], piece);
+	     : ch->type == CHANNEL_WEBHOOK ? job_webhook(j, &m, &r->channels[j->channel])
+					  : job_email(j, &m, &r->channels[j->channel], piece);
 	json_decref(m.before);
 	json_decref(m.after);
 	if (rc < 0) {
-		record(r, j, "failed", "the message could not be built");
+		record(r, j, DELIVERY_FAILED, "the message could not be built");
 		job_free(j);
 		return;
 	}
@@ -736,7 +580,7 @@ static void start(struct remind *r, struct job *j)
 	if ((ch->type == CHANNEL_EMAIL ? deliver_start_thread : deliver_start)(r->deliver, j->easy, j) <
 	    0) {
 		j->next = clock_now() + RETRY_FIRST;
-		record(r, j, "pending", "could not start the transfer");
+		record(r, j, DELIVERY_PENDING, "could not start the transfer");
 		job_release_request(j);
 		heap_push(r, j);
 		return;
@@ -757,7 +601,7 @@ static void pump(struct remind *r)
 			cs->ready_head = j->next_ready;
 			if (!cs->ready_head)
 				cs->ready_tail = NULL;
-			start(r, j);
+			start_job(r, j);
 		}
 	}
 }
@@ -768,7 +612,7 @@ static void make_ready(struct remind *r, struct job *j)
 	struct channel_state *cs;
 
 	if (channel_index(r, j->channel_name, &ci) < 0) {
-		record(r, j, "dropped", "its channel is no longer configured");
+		record(r, j, DELIVERY_DROPPED, "its channel is no longer configured");
 		job_free(j);
 		return;
 	}
@@ -792,10 +636,10 @@ static void tick(struct remind *r)
 		struct job *j = heap_pop(r);
 
 		if (now_ms >= j->deadline * 1000) {
-			record(r, j, j->attempts ? "failed" : "missed", "the session has started");
+			record(r, j, j->attempts ? DELIVERY_FAILED : DELIVERY_MISSED, "the session has started");
 			job_free(j);
 		} else if (j->attempts == 0 && now_ms - j->due * 1000 > catch_up_ms) {
-			record(r, j, "missed", "it was due too long ago (reminders.catch_up)");
+			record(r, j, DELIVERY_MISSED, "it was due too long ago (reminders.catch_up)");
 			job_free(j);
 		} else {
 			make_ready(r, j);
@@ -850,7 +694,7 @@ static void on_done(void *ctx, void *job, const struct deliver_result *res)
 		r->channels[ci].in_flight--;
 	job_release_request(j);
 	if (ok) {
-		record(r, j, "sent", NULL);
+		record(r, j, DELIVERY_SENT, NULL);
 		job_free(j);
 		return;
 	}
@@ -862,7 +706,7 @@ static void on_done(void *ctx, void *job, const struct deliver_result *res)
 		snprintf(why, sizeof(why), "%s %ld: %.200s", email ? "SMTP" : "HTTP", res->status,
 			 res->error);
 	if (!retryable(res, email)) {
-		record(r, j, "failed", why);
+		record(r, j, DELIVERY_FAILED, why);
 		job_free(j);
 		return;
 	}
@@ -870,11 +714,11 @@ static void on_done(void *ctx, void *job, const struct deliver_result *res)
 	 * it, exponential backoff. */
 	j->next = clock_now() + (res->retry_after >= 0 ? res->retry_after : backoff(j->attempts));
 	if (j->next >= j->deadline) {
-		record(r, j, "failed", why);
+		record(r, j, DELIVERY_FAILED, why);
 		job_free(j);
 		return;
 	}
-	record(r, j, "pending", why);
+	record(r, j, DELIVERY_PENDING, why);
 	heap_push(r, j);
 }
 

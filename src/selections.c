@@ -5,17 +5,18 @@
 #include <errno.h>
 #include <openssl/rand.h>
 #include <pthread.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "buf.h"
+#include "db.h"
 #include "log.h"
+#include "memory.h"
 
 struct selections {
-	sqlite3 *db;
+	struct db db;
 	pthread_mutex_t lock; /* one connection, used by every HTTP thread */
 	/* Rows stored, at least: counted at opening and at the cap, counted
 	 * up here (another connection's expiry only makes it smaller). */
@@ -75,41 +76,38 @@ static int has_used(sqlite3 *db)
 }
 
 /* The table as this version wants it, in one transaction (one fsync for
- * a new file, none for one that is up to date). */
-static int setup(sqlite3 *db)
+ * a new file, none for one that is up to date).  Not db_migrate's steps:
+ * files of every version so far have user_version 0, with or without
+ * the used column. */
+static int setup(const struct db *d)
 {
-	int ok = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK &&
-		 sqlite3_exec(db, schema, NULL, NULL, NULL) == SQLITE_OK &&
-		 (has_used(db) || sqlite3_exec(db, add_used, NULL, NULL, NULL) == SQLITE_OK) &&
-		 sqlite3_exec(db, used_index, NULL, NULL, NULL) == SQLITE_OK &&
-		 sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK;
+	int ok = sqlite3_exec(d->h, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK &&
+		 sqlite3_exec(d->h, schema, NULL, NULL, NULL) == SQLITE_OK &&
+		 (has_used(d->h) || sqlite3_exec(d->h, add_used, NULL, NULL, NULL) == SQLITE_OK) &&
+		 sqlite3_exec(d->h, used_index, NULL, NULL, NULL) == SQLITE_OK &&
+		 sqlite3_exec(d->h, "COMMIT", NULL, NULL, NULL) == SQLITE_OK;
 
-	if (!ok)
-		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-	return ok ? 0 : -1;
+	if (!ok) {
+		log_err("cannot set up %s: %s", d->path, sqlite3_errmsg(d->h));
+		sqlite3_exec(d->h, "ROLLBACK", NULL, NULL, NULL);
+	}
+	return ok ? 0 : -EIO;
 }
 
 int selections_open(const char *dir, struct selections **out)
 {
-	struct selections *s = calloc(1, sizeof(*s));
-	char *path = NULL;
-	int rc = -EIO;
+	static const struct db_options opts = { .flags = SQLITE_OPEN_READWRITE |
+							  SQLITE_OPEN_CREATE,
+						.busy_ms = 5000 };
+	struct selections *s = xcalloc(1, sizeof(*s));
+	int rc = db_open(&s->db, dir, "selections.sqlite", &opts);
 
-	if (!s || asprintf(&path, "%s/selections.sqlite", dir) < 0) {
-		free(s);
-		return -ENOMEM;
-	}
-	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK)
-		log_err("cannot open %s: %s", path, sqlite3_errmsg(s->db));
-	else if (sqlite3_busy_timeout(s->db, 5000) != SQLITE_OK ||
-		 sqlite3_exec(s->db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL) != SQLITE_OK ||
-		 setup(s->db) < 0 || (s->count = count_rows(s->db)) < 0)
-		log_err("cannot set up %s: %s", path, sqlite3_errmsg(s->db));
-	else
-		rc = 0;
-	free(path);
+	if (rc == 0)
+		rc = setup(&s->db);
+	if (rc == 0 && (s->count = count_rows(s->db.h)) < 0)
+		rc = db_fail(&s->db);
 	if (rc < 0) {
-		sqlite3_close(s->db);
+		db_close(&s->db);
 		free(s);
 		return rc;
 	}
@@ -122,7 +120,7 @@ void selections_close(struct selections *s)
 {
 	if (!s)
 		return;
-	sqlite3_close(s->db);
+	db_close(&s->db);
 	pthread_mutex_destroy(&s->lock);
 	free(s);
 }
@@ -171,12 +169,12 @@ int selections_create(struct selections *s, const char *const *ids, size_t n, in
 	}
 	pthread_mutex_lock(&s->lock);
 	/* Expiry may have made room since the last count. */
-	if (s->count >= max_rows() && (s->count = count_rows(s->db)) >= max_rows()) {
+	if (s->count >= max_rows() && (s->count = count_rows(s->db.h)) >= max_rows()) {
 		pthread_mutex_unlock(&s->lock);
 		buf_free(&list);
 		return -ENOSPC;
 	}
-	rc = sqlite3_prepare_v2(s->db, "INSERT INTO selections VALUES (?, ?, ?, ?)", -1, &st, NULL);
+	rc = sqlite3_prepare_v2(s->db.h, "INSERT INTO selections VALUES (?, ?, ?, ?)", -1, &st, NULL);
 	if (rc == SQLITE_OK) {
 		sqlite3_bind_text(st, 1, token, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 2, now);
@@ -185,7 +183,7 @@ int selections_create(struct selections *s, const char *const *ids, size_t n, in
 		rc = sqlite3_step(st);
 	}
 	if (rc != SQLITE_DONE)
-		log_err("cannot store a selection: %s", sqlite3_errmsg(s->db));
+		log_err("cannot store a selection: %s", sqlite3_errmsg(s->db.h));
 	else
 		s->count++;
 	sqlite3_finalize(st);
@@ -194,23 +192,20 @@ int selections_create(struct selections *s, const char *const *ids, size_t n, in
 	return rc == SQLITE_DONE ? 0 : -EIO;
 }
 
-/* Splits the space-separated list in place into *ids. */
-static int split(char *list, char ***ids, size_t *n)
+/* Splits the space-separated list into *ids (one block). */
+static void split(char *list, char ***ids, size_t *n)
 {
 	size_t count = 1;
 	char **v, *save = NULL;
 
 	for (const char *p = list; *p; p++)
 		count += *p == ' ';
-	v = malloc(count * sizeof(char *) + strlen(list) + 1);
-	if (!v)
-		return -ENOMEM;
+	v = xmalloc(count * sizeof(char *) + strlen(list) + 1);
 	list = strcpy((char *)(v + count), list);
 	*n = 0;
 	for (char *id = strtok_r(list, " ", &save); id; id = strtok_r(NULL, " ", &save))
 		v[(*n)++] = id;
 	*ids = v;
-	return 0;
 }
 
 /* Marks the selection as fetched now (when it was not for a day): what
@@ -219,13 +214,13 @@ static void touch(struct selections *s, const char *token, int64_t now)
 {
 	sqlite3_stmt *st = NULL;
 
-	if (sqlite3_prepare_v2(s->db, "UPDATE selections SET used = ? WHERE token = ?", -1, &st,
+	if (sqlite3_prepare_v2(s->db.h, "UPDATE selections SET used = ? WHERE token = ?", -1, &st,
 			       NULL) == SQLITE_OK) {
 		sqlite3_bind_int64(st, 1, now);
 		sqlite3_bind_text(st, 2, token, -1, SQLITE_STATIC);
 		if (sqlite3_step(st) != SQLITE_DONE)
 			log_warn("cannot note that a selection was fetched: %s",
-				 sqlite3_errmsg(s->db));
+				 sqlite3_errmsg(s->db.h));
 	}
 	sqlite3_finalize(st);
 }
@@ -243,7 +238,7 @@ int selections_get_at(struct selections *s, const char *token, int64_t now, char
 	int rc;
 
 	pthread_mutex_lock(&s->lock);
-	rc = sqlite3_prepare_v2(s->db, "SELECT sessions, used FROM selections WHERE token = ?", -1,
+	rc = sqlite3_prepare_v2(s->db.h, "SELECT sessions, used FROM selections WHERE token = ?", -1,
 				&st, NULL);
 	if (rc == SQLITE_OK) {
 		sqlite3_bind_text(st, 1, token, -1, SQLITE_STATIC);
@@ -251,11 +246,12 @@ int selections_get_at(struct selections *s, const char *token, int64_t now, char
 	}
 	if (rc == SQLITE_ROW) {
 		used = sqlite3_column_int64(st, 1);
-		rc = split((char *)sqlite3_column_text(st, 0), ids, n);
+		split((char *)sqlite3_column_text(st, 0), ids, n);
+		rc = 0;
 	} else if (rc == SQLITE_DONE)
 		rc = -ENOENT;
 	else {
-		log_err("cannot read a selection: %s", sqlite3_errmsg(s->db));
+		log_err("cannot read a selection: %s", sqlite3_errmsg(s->db.h));
 		rc = -EIO;
 	}
 	sqlite3_finalize(st);
@@ -271,17 +267,17 @@ int64_t selections_expire(struct selections *s, int64_t before, unsigned limit)
 	int64_t n = -1;
 
 	pthread_mutex_lock(&s->lock);
-	if (sqlite3_prepare_v2(s->db,
+	if (sqlite3_prepare_v2(s->db.h,
 			       "DELETE FROM selections WHERE rowid IN (SELECT rowid FROM selections"
 			       " WHERE used < ? LIMIT ?)",
 			       -1, &st, NULL) == SQLITE_OK) {
 		sqlite3_bind_int64(st, 1, before);
 		sqlite3_bind_int64(st, 2, limit);
 		if (sqlite3_step(st) == SQLITE_DONE)
-			n = sqlite3_changes(s->db);
+			n = sqlite3_changes(s->db.h);
 	}
 	if (n < 0)
-		log_err("cannot remove expired selections: %s", sqlite3_errmsg(s->db));
+		log_err("cannot remove expired selections: %s", sqlite3_errmsg(s->db.h));
 	else
 		s->count -= n;
 	sqlite3_finalize(st);

@@ -3,21 +3,20 @@
 #include "state.h"
 
 #include <errno.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "buf.h"
+#include "db.h"
 #include "log.h"
+#include "memory.h"
 
 struct state {
-	sqlite3 *db;
-	char *path;
+	struct db db;
 };
 
-/* Each entry moves the schema from version i to i + 1; the database's
+/* Each entry moves the schema from version i to i + 1; the file's
  * user_version says how many have run.  Append, never edit. */
 static const char *const migrations[] = {
 	"CREATE TABLE published ("
@@ -31,113 +30,32 @@ static const char *const migrations[] = {
 	" event TEXT NOT NULL, path TEXT NOT NULL, hash INTEGER NOT NULL,"
 	" modified INTEGER NOT NULL,"
 	" PRIMARY KEY (event, path)) WITHOUT ROWID;",
-	/* The reminder ledger (ledger.c): one row per delivery ever planned. */
-	"CREATE TABLE deliveries ("
-	" key TEXT PRIMARY KEY, event TEXT NOT NULL, kind INTEGER NOT NULL,"
-	" session TEXT NOT NULL, channel TEXT NOT NULL, recipient TEXT NOT NULL,"
-	" due INTEGER NOT NULL, deadline INTEGER NOT NULL, state TEXT NOT NULL,"
-	" attempts INTEGER NOT NULL DEFAULT 0, in_flight INTEGER NOT NULL DEFAULT 0,"
-	" next_attempt INTEGER NOT NULL, last_error TEXT, last_attempt_real INTEGER,"
-	" done_real INTEGER, lateness_ms INTEGER, payload TEXT) WITHOUT ROWID;"
-	"CREATE INDEX deliveries_by_state ON deliveries (event, state, next_attempt);",
+	/* Version 3 made the reminder ledger's table here; ledger.c makes it
+	 * now, with versions of its own.  The step stays, doing nothing, so
+	 * that files of every version keep their number. */
+	"-- deliveries: see ledger.c",
 };
-#define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
+
+static const struct db_schema schema = { NULL, migrations,
+					 (int)(sizeof(migrations) / sizeof(migrations[0])) };
 
 int state_mkdirs(const char *dir)
 {
-	char *p = strdup(dir);
-	int rc = 0;
-
-	if (!p)
-		return -ENOMEM;
-	for (char *s = p + 1; *s && rc == 0; s++) {
-		if (*s != '/')
-			continue;
-		*s = '\0';
-		if (mkdir(p, 0750) < 0 && errno != EEXIST)
-			rc = -errno;
-		*s = '/';
-	}
-	if (rc == 0 && mkdir(p, 0750) < 0 && errno != EEXIST)
-		rc = -errno;
-	free(p);
-	return rc;
-}
-
-static int exec(struct state *st, const char *sql)
-{
-	char *err = NULL;
-
-	if (sqlite3_exec(st->db, sql, NULL, NULL, &err) == SQLITE_OK)
-		return 0;
-	log_err("%s: %s", st->path, err ? err : sqlite3_errmsg(st->db));
-	sqlite3_free(err);
-	return -EIO;
-}
-
-static int user_version(struct state *st)
-{
-	sqlite3_stmt *q;
-	int v = -1;
-
-	if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &q, NULL) != SQLITE_OK)
-		return -1;
-	if (sqlite3_step(q) == SQLITE_ROW)
-		v = sqlite3_column_int(q, 0);
-	sqlite3_finalize(q);
-	return v;
-}
-
-static int migrate(struct state *st)
-{
-	int v = user_version(st);
-	char sql[64];
-
-	if (v < 0)
-		return exec(st, "SELECT 1 FROM nothing"); /* reports the error */
-	if (v > SCHEMA_VERSION) {
-		log_err("%s: schema version %d is newer than this agendad knows (%d)", st->path, v,
-			SCHEMA_VERSION);
-		return -EPROTO;
-	}
-	for (; v < SCHEMA_VERSION; v++) {
-		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", v + 1);
-		if (exec(st, "BEGIN IMMEDIATE") || exec(st, migrations[v]) || exec(st, sql) ||
-		    exec(st, "COMMIT")) {
-			exec(st, "ROLLBACK");
-			return -EIO;
-		}
-	}
-	return 0;
+	return db_mkdirs(dir);
 }
 
 int state_open(const char *dir, struct state **out)
 {
-	struct state *st;
-	int rc = state_mkdirs(dir);
+	static const struct db_options opts = { .flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+						.mkdirs = 1,
+						.busy_ms = 10000,
+						.synchronous = "NORMAL" };
+	struct state *st = xcalloc(1, sizeof(*st));
+	int rc = db_open(&st->db, dir, "agendad.sqlite", &opts);
 
-	if (rc < 0) {
-		log_err("cannot create state directory %s: %s", dir, strerror(-rc));
-		return rc;
-	}
-	st = calloc(1, sizeof(*st));
-	if (!st)
-		return -ENOMEM;
-	if (asprintf(&st->path, "%s/agendad.sqlite", dir) < 0) {
-		free(st);
-		return -ENOMEM;
-	}
-	if (sqlite3_open_v2(st->path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
-	    SQLITE_OK) {
-		log_err("cannot open %s: %s", st->path, sqlite3_errmsg(st->db));
+	if (rc < 0 || db_migrate(&st->db, &schema) < 0) {
 		state_close(st);
-		return -EIO;
-	}
-	sqlite3_busy_timeout(st->db, 10000);
-	if (exec(st, "PRAGMA journal_mode = WAL") || exec(st, "PRAGMA synchronous = NORMAL") ||
-	    migrate(st) < 0) {
-		state_close(st);
-		return -EIO;
+		return rc < 0 ? rc : -EIO;
 	}
 	*out = st;
 	return 0;
@@ -147,8 +65,7 @@ void state_close(struct state *st)
 {
 	if (!st)
 		return;
-	sqlite3_close(st->db);
-	free(st->path);
+	db_close(&st->db);
 	free(st);
 }
 
@@ -163,7 +80,7 @@ static char *col(sqlite3_stmt *q, int i)
 {
 	const unsigned char *t = sqlite3_column_text(q, i);
 
-	return strdup(t ? (const char *)t : "");
+	return xstrdup(t ? (const char *)t : "");
 }
 
 static void row_free(struct row *r)
@@ -186,18 +103,13 @@ static int load_rows(struct state *st, const char *event, struct row **out, size
 	size_t count = 0, cap = 0;
 	int rc;
 
-	if (sqlite3_prepare_v2(st->db, sql, -1, &q, NULL) != SQLITE_OK)
-		return exec(st, sql);
+	if (sqlite3_prepare_v2(st->db.h, sql, -1, &q, NULL) != SQLITE_OK)
+		return db_fail(&st->db);
 	sqlite3_bind_text(q, 1, event, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
 		struct row *r;
 
-		if (count == cap) {
-			cap = cap ? cap * 2 : 1024;
-			rows = realloc(rows, cap * sizeof(*rows));
-			if (!rows)
-				abort();
-		}
+		XGROW(rows, cap, count + 1);
 		r = &rows[count++];
 		memset(r, 0, sizeof(*r));
 		r->id = col(q, 0);
@@ -217,7 +129,7 @@ static int load_rows(struct state *st, const char *event, struct row **out, size
 	}
 	sqlite3_finalize(q);
 	if (rc != SQLITE_DONE) {
-		log_err("%s: %s", st->path, sqlite3_errmsg(st->db));
+		db_fail(&st->db);
 		for (size_t i = 0; i < count; i++)
 			row_free(&rows[i]);
 		free(rows);
@@ -298,11 +210,7 @@ static int changed(const struct row *r, const struct prog_session *s, const stru
 
 static char *dup(const char *s)
 {
-	char *d = strdup(s ? s : "");
-
-	if (!d)
-		abort();
-	return d;
+	return xstrdup(s ? s : "");
 }
 
 static void note_change(struct reconcile *out, const struct row *r, const struct stamp *stamp,
@@ -327,8 +235,8 @@ static int update_present(struct state *st, const struct programme *p, const uin
 	sqlite3_stmt *up;
 	int rc = 0;
 
-	if (sqlite3_prepare_v2(st->db, sql, -1, &up, NULL) != SQLITE_OK)
-		return exec(st, sql);
+	if (sqlite3_prepare_v2(st->db.h, sql, -1, &up, NULL) != SQLITE_OK)
+		return db_fail(&st->db);
 	for (size_t i = 0; i < p->n_sessions && rc == 0; i++) {
 		const struct prog_session *s = &p->sessions[i];
 		struct row *r = NULL;
@@ -349,7 +257,7 @@ static int update_present(struct state *st, const struct programme *p, const uin
 		free(f.speakers);
 	}
 	if (rc < 0)
-		log_err("%s: %s", st->path, sqlite3_errmsg(st->db));
+		db_fail(&st->db);
 	sqlite3_finalize(up);
 	return rc;
 }
@@ -370,8 +278,8 @@ static int bury(struct state *st, const char *event, struct row *r, int64_t now,
 			r->stamp.sequence++;
 			r->stamp.modified = now > r->stamp.modified ? now : r->stamp.modified + 1;
 		}
-		if (sqlite3_prepare_v2(st->db, sql, -1, &q, NULL) != SQLITE_OK)
-			return exec(st, sql);
+		if (sqlite3_prepare_v2(st->db.h, sql, -1, &q, NULL) != SQLITE_OK)
+			return db_fail(&st->db);
 		sqlite3_bind_text(q, 1, event, -1, SQLITE_STATIC);
 		sqlite3_bind_text(q, 2, r->id, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(q, 3, r->stamp.modified);
@@ -405,21 +313,19 @@ int state_reconcile(struct state *st, const struct programme *p, const uint64_t 
 	index = strmap_new(n);
 	for (size_t i = 0; i < n; i++)
 		strmap_put(index, rows[i].id, (uint32_t)i, NULL);
-	out->stamps = calloc(p->n_sessions + 1, sizeof(*out->stamps));
-	out->tombs = calloc(n + 1, sizeof(*out->tombs));
-	out->changes = calloc(n + 1, sizeof(*out->changes));
-	if (!out->stamps || !out->tombs || !out->changes)
-		abort();
-	rc = exec(st, "BEGIN IMMEDIATE");
+	out->stamps = xcalloc(p->n_sessions + 1, sizeof(*out->stamps));
+	out->tombs = xcalloc(n + 1, sizeof(*out->tombs));
+	out->changes = xcalloc(n + 1, sizeof(*out->changes));
+	rc = db_exec(&st->db, "BEGIN IMMEDIATE");
 	if (rc == 0)
 		rc = update_present(st, p, hashes, now, rows, index, out);
 	for (size_t i = 0; i < n && rc == 0; i++)
 		if (!rows[i].seen)
 			rc = bury(st, p->event.id, &rows[i], now, out);
 	if (rc == 0)
-		rc = exec(st, "COMMIT");
+		rc = db_exec(&st->db, "COMMIT");
 	else
-		exec(st, "ROLLBACK");
+		db_exec(&st->db, "ROLLBACK");
 	strmap_free(index);
 	for (size_t i = 0; i < n; i++)
 		row_free(&rows[i]);
@@ -465,10 +371,10 @@ int state_stamp_paths(struct state *st, const char *event, size_t n, const char 
 	static const char put_sql[] =
 		"INSERT OR REPLACE INTO paths (event, path, hash, modified) VALUES (?, ?, ?, ?)";
 	sqlite3_stmt *get = NULL, *put = NULL;
-	int rc = exec(st, "BEGIN IMMEDIATE");
+	int rc = db_exec(&st->db, "BEGIN IMMEDIATE");
 
-	if (rc == 0 && (sqlite3_prepare_v2(st->db, get_sql, -1, &get, NULL) != SQLITE_OK ||
-			sqlite3_prepare_v2(st->db, put_sql, -1, &put, NULL) != SQLITE_OK))
+	if (rc == 0 && (sqlite3_prepare_v2(st->db.h, get_sql, -1, &get, NULL) != SQLITE_OK ||
+			sqlite3_prepare_v2(st->db.h, put_sql, -1, &put, NULL) != SQLITE_OK))
 		rc = -EIO;
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		int64_t stamp = modified[i];
@@ -495,12 +401,12 @@ int state_stamp_paths(struct state *st, const char *event, size_t n, const char 
 			rc = -EIO;
 	}
 	if (rc < 0)
-		log_err("%s: %s", st->path, sqlite3_errmsg(st->db));
+		db_fail(&st->db);
 	sqlite3_finalize(get);
 	sqlite3_finalize(put);
 	if (rc == 0)
-		rc = exec(st, "COMMIT");
+		rc = db_exec(&st->db, "COMMIT");
 	else
-		exec(st, "ROLLBACK");
+		db_exec(&st->db, "ROLLBACK");
 	return rc;
 }

@@ -10,7 +10,9 @@
 #include <string.h>
 
 #include "buf.h"
-#include "lcfg.h"
+#include "curl_util.h"
+#include "duration.h"
+#include "memory.h"
 #include "plan.h"
 
 static char *iso(int64_t t)
@@ -18,7 +20,7 @@ static char *iso(int64_t t)
 	char buf[32];
 
 	plan_utc(t, buf, sizeof(buf));
-	return strdup(buf);
+	return xstrdup(buf);
 }
 
 char *webhook_sign(const char *secret, const char *id, long long timestamp, const char *body,
@@ -26,14 +28,12 @@ char *webhook_sign(const char *secret, const char *id, long long timestamp, cons
 {
 	const char *b64 = strncmp(secret, "whsec_", 6) == 0 ? secret + 6 : secret;
 	size_t n = strlen(b64);
-	unsigned char *key = malloc(n + 3), mac[EVP_MAX_MD_SIZE], out[EVP_MAX_MD_SIZE * 2];
+	unsigned char *key = xmalloc(n + 3), mac[EVP_MAX_MD_SIZE], out[EVP_MAX_MD_SIZE * 2];
 	unsigned int mac_len = 0;
 	int key_len;
 	struct buf msg = { 0 };
 	char *sig = NULL;
 
-	if (!key)
-		return NULL;
 	key_len = EVP_DecodeBlock(key, (const unsigned char *)b64, (int)n);
 	/* DecodeBlock counts padding as zero bytes: take them off again. */
 	for (size_t i = n; key_len > 0 && i > 0 && b64[i - 1] == '='; i--)
@@ -46,8 +46,7 @@ char *webhook_sign(const char *secret, const char *id, long long timestamp, cons
 	buf_add(&msg, body, len);
 	if (HMAC(EVP_sha256(), key, key_len, (unsigned char *)msg.data, msg.len, mac, &mac_len)) {
 		EVP_EncodeBlock(out, mac, (int)mac_len);
-		if (asprintf(&sig, "v1,%s", out) < 0)
-			sig = NULL;
+		sig = xasprintf("v1,%s", out);
 	}
 	buf_free(&msg);
 	free(key);
@@ -156,11 +155,7 @@ static json_t *teams_body(const struct message *m)
 
 static char *discord_url(const char *url)
 {
-	char *out;
-
-	if (asprintf(&out, "%s%swait=true", url, strchr(url, '?') ? "&" : "?") < 0)
-		return NULL;
-	return out;
+	return xasprintf("%s%swait=true", url, strchr(url, '?') ? "&" : "?");
 }
 
 static int add_header(struct webhook_request *r, const char *name, const char *value)
@@ -229,28 +224,26 @@ static int ntfy(const struct message *m, struct webhook_request *r)
 int webhook_build(const struct message *m, const char *id, const char *secret,
 		  struct webhook_request *out)
 {
-	const char *format = m->channel->format ? m->channel->format : "standard";
+	enum conf_webhook_format format = m->channel->webhook_format;
 	struct webhook_request r = { 0 };
 	char *text = NULL;
 	int rc;
 
-	r.url = strcmp(format, "discord") == 0 ? discord_url(m->channel->url) : strdup(m->channel->url);
-	if (!r.url)
-		return -ENOMEM;
-	if (strcmp(format, "slack") == 0) {
+	r.url = format == WEBHOOK_DISCORD ? discord_url(m->channel->url) : xstrdup(m->channel->url);
+	if (format == WEBHOOK_SLACK) {
 		text = slack_escape(chat_text(m));
 		rc = set_json(&r, json_pack("{s:s}", "text", text));
-	} else if (strcmp(format, "mattermost") == 0) {
+	} else if (format == WEBHOOK_MATTERMOST) {
 		text = chat_text(m);
 		rc = set_json(&r, json_pack("{s:s}", "text", text));
-	} else if (strcmp(format, "discord") == 0) {
+	} else if (format == WEBHOOK_DISCORD) {
 		/* "@everyone" in a session title must not ping anybody. */
 		text = chat_text(m);
 		rc = set_json(&r, json_pack("{s:s, s:{s:[]}}", "content", text, "allowed_mentions",
 					    "parse"));
-	} else if (strcmp(format, "teams") == 0)
+	} else if (format == WEBHOOK_TEAMS)
 		rc = set_json(&r, teams_body(m));
-	else if (strcmp(format, "ntfy") == 0)
+	else if (format == WEBHOOK_NTFY)
 		rc = ntfy(m, &r);
 	else
 		rc = standard(m, id, secret, &r);
@@ -273,6 +266,26 @@ void webhook_request_free(struct webhook_request *r)
 	memset(r, 0, sizeof(*r));
 }
 
+int webhook_setup(CURL *easy, const struct message *m, const char *digest, const char *secret,
+		  struct webhook_request *out)
+{
+	char id[40];
+
+	snprintf(id, sizeof(id), "msg_%s", digest);
+	if (webhook_build(m, id, secret, out) < 0)
+		return -EINVAL;
+	if (message_transfer_options(easy, m->channel) ||
+	    easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https") ||
+	    easy_setopt(easy, CURLOPT_URL, out->url) ||
+	    easy_setopt(easy, CURLOPT_POSTFIELDS, out->body) ||
+	    easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)out->len) ||
+	    easy_setopt(easy, CURLOPT_HTTPHEADER, out->headers)) {
+		webhook_request_free(out);
+		return -EIO;
+	}
+	return 0;
+}
+
 /* Tokens live in userinfo, in query values and, for the big chat
  * services, in the path: keep scheme, host and the first segments. */
 char *webhook_redact(const char *url)
@@ -289,7 +302,7 @@ char *webhook_redact(const char *url)
 		curl_free(scheme);
 		curl_free(host);
 		curl_free(path);
-		return strdup("(unparsable URL)");
+		return xstrdup("(unparsable URL)");
 	}
 	if (strstr(host, "slack.com") || strstr(host, "discord"))
 		keep = 3;

@@ -22,6 +22,13 @@ int webhook_build(const struct message *m, const char *id, const char *secret,
 		  struct webhook_request *out);
 void webhook_request_free(struct webhook_request *r);
 
+/* Builds the request (webhook_build, with the webhook-id "msg_" + digest)
+ * into out and sets easy up to send it: URL, body, headers, the
+ * channel's timeouts, http and https only.  Returns 0, or a negative
+ * errno with out empty. */
+int webhook_setup(CURL *easy, const struct message *m, const char *digest, const char *secret,
+		  struct webhook_request *out);
+
 /* Standard Webhooks v1 signature of "id.timestamp.body": "v1,<base64
  * HMAC-SHA256>" with the key base64-decoded from "whsec_<base64>".
  * Returns a malloc'd string, or NULL for a malformed secret. */

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "lcfg.h"
+#include "duration.h"
 #include "tz.h"
 
 static struct tz *zone(void)

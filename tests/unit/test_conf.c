@@ -2,6 +2,8 @@
  * every error at its line. */
 #include "config.h"
 
+#include <ctype.h>
+
 #include "testutil.h"
 
 #include "conf.h"
@@ -758,6 +760,207 @@ static void test_channel_errors(void **state)
 	CHECK_ERRORS(text, ex);
 }
 
+/* Rules of the table beyond one key: max_in_flight's default by type, a
+ * timeout below a second raised to one, keys of the other type known in
+ * any channel, format as an enum and its name, and a header name in any
+ * case. */
+static void test_channel_rules(void **state)
+{
+	const char *text = "programme = \"p\";\n"
+			   "http = { proxy_header = \"forwarded\"; };\n"
+			   "channels = (\n"
+			   "  { name = \"m\"; type = \"email\"; smtp_url = \"smtp://x.example.org\";\n"
+			   "    from = \"a@example.org\"; timeout = \"0s\"; url = \"https://y/\"; },\n"
+			   "  { name = \"w\"; type = \"webhook\"; url = \"https://y/\"; from = \"a@b\"; },\n"
+			   "  { name = \"t\"; type = \"webhook\"; url = \"https://y/\"; format = \"teams\";\n"
+			   "    max_in_flight = 7; timeout = \"2m\"; }\n"
+			   ");\n";
+	struct loaded L;
+
+	(void)state;
+	load(&L, text);
+	if (!L.c)
+		tu_diag_dump(&L.td, "the channels do not load");
+	assert_non_null(L.c);
+	assert_diag_counts(&L.td, 0, 0);
+	assert_int_equal(L.c->proxy_header, PROXY_FORWARDED);
+	assert_int_equal(L.c->n_channels, 3);
+	assert_int_equal(L.c->channels[0].max_in_flight, 4);
+	assert_int_equal(L.c->channels[0].timeout, 1);
+	assert_null(L.c->channels[0].url);
+	assert_null(L.c->channels[0].format);
+	assert_int_equal(L.c->channels[1].max_in_flight, 32);
+	assert_int_equal(L.c->channels[1].timeout, 30);
+	assert_null(L.c->channels[1].from);
+	assert_int_equal(L.c->channels[1].webhook_format, WEBHOOK_STANDARD);
+	assert_string_equal(L.c->channels[1].format, "standard");
+	assert_int_equal(L.c->channels[2].max_in_flight, 7);
+	assert_int_equal(L.c->channels[2].timeout, 120);
+	assert_int_equal(L.c->channels[2].webhook_format, WEBHOOK_TEAMS);
+	assert_string_equal(L.c->channels[2].format, "teams");
+	for (int f = 0; f < WEBHOOK_N_FORMATS; f++)
+		assert_non_null(conf_webhook_formats[f]);
+	assert_null(conf_webhook_formats[WEBHOOK_N_FORMATS]);
+	unload(&L);
+}
+
+/* The keys agendad.conf(5) documents: each ".TP" entry's ".B key" or
+ * ".B group.key" in CONFIGURATION (tp), and the ".B"/".BR" words of the
+ * channels entry (channel), which lists a channel's keys in prose. */
+struct man_keys {
+	char *tp[128], *channel[64];
+	size_t n_tp, n_channel;
+};
+
+static int key_word(const char *w, int dotted)
+{
+	size_t n = strlen(w);
+
+	if (n < 2 || !islower((unsigned char)w[0]) || !islower((unsigned char)w[n - 1]))
+		return 0;
+	for (; *w; w++)
+		if (!islower((unsigned char)*w) && *w != '_' && !(dotted && *w == '.'))
+			return 0;
+	return 1;
+}
+
+static void man_keys_read(const char *man, struct man_keys *K)
+{
+	const char *p = strstr(man, "\n.SH CONFIGURATION\n");
+	int after_tp = 0, in_channels = 0;
+
+	memset(K, 0, sizeof(*K));
+	assert_non_null(p);
+	for (p++; *p;) {
+		size_t len = strcspn(p, "\n");
+		char line[256], word[128] = "";
+
+		snprintf(line, sizeof(line), "%.*s", (int)len, p);
+		p += len + (p[len] == '\n');
+		if (strncmp(line, ".SH ", 4) == 0 && strcmp(line, ".SH CONFIGURATION") != 0)
+			break;
+		if (strcmp(line, ".TP") == 0) {
+			after_tp = 1;
+			in_channels = 0;
+			continue;
+		}
+		if (strncmp(line, ".BR ", 4) == 0 || strncmp(line, ".B ", 3) == 0)
+			sscanf(strchr(line, ' '), "%127s", word);
+		if (after_tp && key_word(word, 1) && K->n_tp < 128)
+			K->tp[K->n_tp++] = strdup(word);
+		else if (in_channels && key_word(word, 0) && K->n_channel < 64)
+			K->channel[K->n_channel++] = strdup(word);
+		in_channels |= after_tp && strcmp(word, "channels") == 0;
+		after_tp = 0;
+	}
+}
+
+static void man_keys_free(struct man_keys *K)
+{
+	for (size_t i = 0; i < K->n_tp; i++)
+		free(K->tp[i]);
+	for (size_t i = 0; i < K->n_channel; i++)
+		free(K->channel[i]);
+}
+
+static int listed(char *const *v, size_t n, const char *s)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(v[i], s) == 0)
+			return 1;
+	return 0;
+}
+
+static int in_table(const char *name, int channel, enum conf_group group)
+{
+	enum conf_group g;
+	const char *k;
+
+	for (size_t i = 0; (k = conf_key_name(i, &g)); i++)
+		if (strcmp(k, name) == 0 &&
+		    (channel ? g == CG_CHANNEL || g == CG_EMAIL || g == CG_WEBHOOK : g == group))
+			return 1;
+	return 0;
+}
+
+/* A ".TP" key ("http.listen") that names a row of the table. */
+static int tp_in_table(const char *key)
+{
+	const char *dot = strchr(key, '.');
+
+	if (!dot)
+		return in_table(key, 0, CG_TOP);
+	for (int g = 0; g < CG_N_GROUPS; g++)
+		if (conf_group_name(g) && strlen(conf_group_name(g)) == (size_t)(dot - key) &&
+		    strncmp(key, conf_group_name(g), (size_t)(dot - key)) == 0)
+			return in_table(dot + 1, 0, g);
+	return 0;
+}
+
+/* How many keys of the table the man page text does not document, plus
+ * how many it documents that are not in the table; each is printed if say. */
+static int man_mismatches(const char *man, int say)
+{
+	struct man_keys K;
+	enum conf_group g;
+	const char *k;
+	int bad = 0;
+
+	man_keys_read(man, &K);
+	for (size_t i = 0; (k = conf_key_name(i, &g)); i++) {
+		int sub = g == CG_TOP && listed((char *const[]){ "http", "feeds", "reminders" }, 3, k);
+		char *full = conf_group_name(g) ? tu_printf("%s.%s", conf_group_name(g), k)
+						: tu_strdup(k);
+		int ok = sub || (g == CG_CHANNEL || g == CG_EMAIL || g == CG_WEBHOOK
+					 ? listed(K.channel, K.n_channel, k)
+					 : listed(K.tp, K.n_tp, full));
+
+		if (!ok && say)
+			print_message("agendad.conf(5) does not document '%s'\n", full);
+		bad += !ok;
+		free(full);
+	}
+	for (size_t i = 0; i < K.n_tp; i++)
+		if (!tp_in_table(K.tp[i]) && ++bad && say)
+			print_message("agendad.conf(5) documents '%s', which is no key\n", K.tp[i]);
+	for (size_t i = 0; i < K.n_channel; i++)
+		if (!in_table(K.channel[i], 1, CG_CHANNEL) && ++bad && say)
+			print_message("agendad.conf(5) documents channel key '%s', which is no key\n",
+				      K.channel[i]);
+	man_keys_free(&K);
+	return bad;
+}
+
+static char *replace_once(const char *s, const char *from, const char *to)
+{
+	const char *at = strstr(s, from);
+
+	assert_non_null(at);
+	return tu_printf("%.*s%s%s", (int)(at - s), s, to, at + strlen(from));
+}
+
+/* Every key of the table is in agendad.conf(5) and every key there is in
+ * the table; a page with a key renamed fails the same check twice. */
+static void test_man_page_keys(void **state)
+{
+	char *man = read_text(TESTS_SRCDIR "/../man/agendad.conf.5.in");
+	char *renamed = replace_once(man, "\n.B http.threads\n", "\n.B http.thread\n");
+	char *channel = replace_once(renamed, "\n.B secret_file\n", "\n.B secret\n");
+	struct man_keys K;
+
+	(void)state;
+	man_keys_read(man, &K);
+	assert_true(K.n_tp >= 30);
+	assert_true(K.n_channel > 15);
+	man_keys_free(&K);
+	assert_int_equal(man_mismatches(man, 1), 0);
+	assert_int_equal(man_mismatches(renamed, 0), 2);
+	assert_int_equal(man_mismatches(channel, 0), 4);
+	free(channel);
+	free(renamed);
+	free(man);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -779,6 +982,8 @@ int main(void)
 		cmocka_unit_test(test_top_level_errors),
 		cmocka_unit_test(test_bad_durations),
 		cmocka_unit_test(test_channel_errors),
+		cmocka_unit_test(test_channel_rules),
+		cmocka_unit_test(test_man_page_keys),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
