@@ -11,7 +11,9 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
+#include "curl_util.h"
 #include "log.h"
+#include "memory.h"
 
 struct transfer {
 	struct transfer *prev, *next; /* every running transfer, for shutdown */
@@ -29,8 +31,11 @@ struct transfer {
 
 struct deliver {
 	CURLM *multi;
-	int epfd, timerfd;
+	struct watcher *watcher;
+	int timerfd;
+	struct watch *timer_watch, *done_watch;
 	deliver_done_fn done;
+	deliver_after_fn after;
 	void *ctx;
 	size_t running;
 	struct transfer *transfers;
@@ -50,23 +55,40 @@ static void unlink_transfer(struct deliver *d, struct transfer *t)
 	d->running--;
 }
 
+static void drain(struct deliver *d);
+
+static void on_socket_ready(void *ctx, int fd, uint32_t events)
+{
+	struct deliver *d = ctx;
+	int running, mask = (events & EPOLLIN ? CURL_CSELECT_IN : 0) |
+			    (events & EPOLLOUT ? CURL_CSELECT_OUT : 0) |
+			    (events & (EPOLLERR | EPOLLHUP) ? CURL_CSELECT_ERR : 0);
+
+	curl_multi_socket_action(d->multi, fd, mask, &running);
+	drain(d);
+	d->after(d->ctx);
+}
+
+/* curl's socket callback: each socket's registration is its socketp. */
 static int on_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp)
 {
 	struct deliver *d = userp;
-	struct epoll_event ev = { 0 };
+	struct watch *h = socketp;
+	uint32_t events = (what & CURL_POLL_IN ? EPOLLIN : 0) | (what & CURL_POLL_OUT ? EPOLLOUT : 0);
 
-	ev.data.u64 = DELIVER_TAG | (uint64_t)(uint32_t)fd;
+	(void)easy;
 	if (what == CURL_POLL_REMOVE) {
-		epoll_ctl(d->epfd, EPOLL_CTL_DEL, fd, NULL);
+		watch_remove(h);
 		curl_multi_assign(d->multi, fd, NULL);
 		return 0;
 	}
-	ev.events = (what & CURL_POLL_IN ? EPOLLIN : 0) | (what & CURL_POLL_OUT ? EPOLLOUT : 0);
-	if (socketp) {
-		epoll_ctl(d->epfd, EPOLL_CTL_MOD, fd, &ev);
+	if (h) {
+		watch_set_events(h, events);
+	} else if ((h = watch_add(d->watcher, fd, events, on_socket_ready, d))) {
+		curl_multi_assign(d->multi, fd, h);
 	} else {
-		epoll_ctl(d->epfd, EPOLL_CTL_ADD, fd, &ev);
-		curl_multi_assign(d->multi, fd, d); /* marks it as registered */
+		/* As before the registry: the transfer then runs into its timeout. */
+		log_warn("deliver: cannot watch a socket: %s", strerror(errno));
 	}
 	return 0;
 }
@@ -86,15 +108,17 @@ static int on_timeout(CURLM *multi, long ms, void *userp)
 	return 0;
 }
 
-int deliver_new(int epfd, deliver_done_fn done, void *ctx, struct deliver **out)
-{
-	struct deliver *d = calloc(1, sizeof(*d));
-	struct epoll_event ev = { .events = EPOLLIN };
+static void on_timer(void *ctx, int fd, uint32_t events);
+static void on_done(void *ctx, int fd, uint32_t events);
 
-	if (!d)
-		return -ENOMEM;
-	d->epfd = epfd;
+int deliver_new(struct watcher *w, deliver_done_fn done, deliver_after_fn after, void *ctx,
+		struct deliver **out)
+{
+	struct deliver *d = xcalloc(1, sizeof(*d));
+
+	d->watcher = w;
 	d->done = done;
+	d->after = after;
 	d->ctx = ctx;
 	d->timerfd = -1;
 	d->donefd = -1;
@@ -102,33 +126,18 @@ int deliver_new(int epfd, deliver_done_fn done, void *ctx, struct deliver **out)
 	d->multi = curl_multi_init();
 	d->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	d->donefd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	ev.data.fd = d->timerfd;
 	if (!d->multi || d->timerfd < 0 || d->donefd < 0 ||
-	    epoll_ctl(epfd, EPOLL_CTL_ADD, d->timerfd, &ev) < 0) {
+	    !(d->timer_watch = watch_add(w, d->timerfd, EPOLLIN, on_timer, d)) ||
+	    !(d->done_watch = watch_add(w, d->donefd, EPOLLIN, on_done, d)) ||
+	    curl_multi_setopt(d->multi, CURLMOPT_SOCKETFUNCTION, on_socket) != CURLM_OK ||
+	    curl_multi_setopt(d->multi, CURLMOPT_SOCKETDATA, d) != CURLM_OK ||
+	    curl_multi_setopt(d->multi, CURLMOPT_TIMERFUNCTION, on_timeout) != CURLM_OK ||
+	    curl_multi_setopt(d->multi, CURLMOPT_TIMERDATA, d) != CURLM_OK) {
 		deliver_free(d);
 		return -EIO;
 	}
-	ev.data.fd = d->donefd;
-	if (epoll_ctl(epfd, EPOLL_CTL_ADD, d->donefd, &ev) < 0) {
-		deliver_free(d);
-		return -EIO;
-	}
-	curl_multi_setopt(d->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
-	curl_multi_setopt(d->multi, CURLMOPT_SOCKETDATA, d);
-	curl_multi_setopt(d->multi, CURLMOPT_TIMERFUNCTION, on_timeout);
-	curl_multi_setopt(d->multi, CURLMOPT_TIMERDATA, d);
 	*out = d;
 	return 0;
-}
-
-int deliver_timerfd(const struct deliver *d)
-{
-	return d->timerfd;
-}
-
-int deliver_donefd(const struct deliver *d)
-{
-	return d->donefd;
 }
 
 size_t deliver_running(const struct deliver *d)
@@ -147,18 +156,20 @@ static size_t on_body(char *data, size_t size, size_t n, void *userp)
 	return len;
 }
 
-/* A transfer for easy, whose body head it collects; NULL without memory. */
+/* A transfer for easy, whose body head it collects; NULL when libcurl
+ * refuses an option (logged). */
 static struct transfer *new_transfer(CURL *easy, void *job)
 {
-	struct transfer *t = calloc(1, sizeof(*t));
+	struct transfer *t = xcalloc(1, sizeof(*t));
 
-	if (!t)
-		return NULL;
 	t->job = job;
 	t->easy = easy;
-	curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(easy, CURLOPT_WRITEDATA, t);
-	curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+	if (easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_body) ||
+	    easy_setopt(easy, CURLOPT_WRITEDATA, t) || easy_setopt(easy, CURLOPT_NOSIGNAL, 1L) ||
+	    easy_setopt(easy, CURLOPT_PRIVATE, t)) {
+		free(t);
+		return NULL;
+	}
 	return t;
 }
 
@@ -176,8 +187,7 @@ int deliver_start(struct deliver *d, CURL *easy, void *job)
 	struct transfer *t = new_transfer(easy, job);
 
 	if (!t)
-		return -ENOMEM;
-	curl_easy_setopt(easy, CURLOPT_PRIVATE, t);
+		return -EIO;
 	if (curl_multi_add_handle(d->multi, easy) != CURLM_OK) {
 		free(t);
 		return -EIO;
@@ -232,25 +242,19 @@ static void drain(struct deliver *d)
 			finished(d, msg);
 }
 
-void deliver_on_timer(struct deliver *d)
+static void on_timer(void *ctx, int fd, uint32_t events)
 {
+	struct deliver *d = ctx;
 	uint64_t v;
 	int running;
 
+	(void)fd;
+	(void)events;
 	if (read(d->timerfd, &v, sizeof(v)) < 0 && errno != EAGAIN)
 		log_warn("deliver: timer: %s", strerror(errno));
 	curl_multi_socket_action(d->multi, CURL_SOCKET_TIMEOUT, 0, &running);
 	drain(d);
-}
-
-void deliver_on_socket(struct deliver *d, int fd, uint32_t events)
-{
-	int running, mask = (events & EPOLLIN ? CURL_CSELECT_IN : 0) |
-			    (events & EPOLLOUT ? CURL_CSELECT_OUT : 0) |
-			    (events & (EPOLLERR | EPOLLHUP) ? CURL_CSELECT_ERR : 0);
-
-	curl_multi_socket_action(d->multi, fd, mask, &running);
-	drain(d);
+	d->after(d->ctx);
 }
 
 /* libcurl 7.88 waits for the answer to an SMTP DATA inside its "done"
@@ -284,7 +288,7 @@ int deliver_start_thread(struct deliver *d, CURL *easy, void *job)
 	struct transfer *t = new_transfer(easy, job);
 
 	if (!t)
-		return -ENOMEM;
+		return -EIO;
 	t->owner = d;
 	t->threaded = 1;
 	if (pthread_create(&t->thread, NULL, perform, t) != 0) {
@@ -295,11 +299,14 @@ int deliver_start_thread(struct deliver *d, CURL *easy, void *job)
 	return 0;
 }
 
-void deliver_on_done(struct deliver *d)
+static void on_done(void *ctx, int fd, uint32_t events)
 {
+	struct deliver *d = ctx;
 	struct transfer *list;
 	uint64_t v;
 
+	(void)fd;
+	(void)events;
 	if (read(d->donefd, &v, sizeof(v)) < 0 && errno != EAGAIN)
 		log_warn("deliver: %s", strerror(errno));
 	pthread_mutex_lock(&d->done_lock);
@@ -315,6 +322,7 @@ void deliver_on_done(struct deliver *d)
 		d->done(d->ctx, t->job, &t->result);
 		free(t);
 	}
+	d->after(d->ctx);
 }
 
 void deliver_free(struct deliver *d)
@@ -333,6 +341,9 @@ void deliver_free(struct deliver *d)
 		unlink_transfer(d, t);
 		free(t);
 	}
+	/* Before the cleanup, which reports its sockets' removal. */
+	watch_remove(d->timer_watch);
+	watch_remove(d->done_watch);
 	if (d->multi)
 		curl_multi_cleanup(d->multi);
 	if (d->timerfd >= 0)

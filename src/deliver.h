@@ -1,6 +1,6 @@
 /* Deliveries through the libcurl multi interface, driven by the daemon's
- * event loop: curl's sockets and timeout are watched by the loop's epoll,
- * so thousands of requests proceed at once in one thread. */
+ * event loop: curl's sockets and timeout are registered with the loop's
+ * watcher, so thousands of requests proceed at once in one thread. */
 #ifndef AGENDAD_DELIVER_H
 #define AGENDAD_DELIVER_H
 
@@ -8,8 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* epoll data of curl's sockets carry this tag above the fd. */
-#define DELIVER_TAG (UINT64_C(1) << 40)
+#include "watch.h"
 
 struct deliver_result {
 	CURLcode curl;  /* CURLE_OK when a response came back */
@@ -19,11 +18,18 @@ struct deliver_result {
 };
 
 typedef void (*deliver_done_fn)(void *ctx, void *job, const struct deliver_result *r);
+/* Called after each event deliver handled (a socket, its timer, its
+ * threads' eventfd), once the transfers it ended are reported: places
+ * may have freed up. */
+typedef void (*deliver_after_fn)(void *ctx);
 
 struct deliver;
 
-/* Registers with epfd; done is called for every finished transfer. */
-int deliver_new(int epfd, deliver_done_fn done, void *ctx, struct deliver **out);
+/* Registers its timer, its threads' eventfd and curl's sockets with w;
+ * done is called for every finished transfer, and after at the end of
+ * each event, from w's dispatch.  Returns 0 or -EIO. */
+int deliver_new(struct watcher *w, deliver_done_fn done, deliver_after_fn after, void *ctx,
+		struct deliver **out);
 /* Aborts what is running (done is not called: the caller frees its jobs
  * and their handles) and frees; accepts NULL. */
 void deliver_free(struct deliver *d);
@@ -35,13 +41,6 @@ int deliver_start(struct deliver *d, CURL *easy, void *job);
  * protocols whose libcurl code blocks (SMTP waits for the answer to DATA
  * with a blocking poll).  done is called from the loop, as for the rest. */
 int deliver_start_thread(struct deliver *d, CURL *easy, void *job);
-/* The timerfd the loop watches for curl's timeouts, and the eventfd the
- * threads wake it with (then call deliver_on_done). */
-int deliver_timerfd(const struct deliver *d);
-int deliver_donefd(const struct deliver *d);
-void deliver_on_done(struct deliver *d);
-void deliver_on_timer(struct deliver *d);
-void deliver_on_socket(struct deliver *d, int fd, uint32_t epoll_events);
 size_t deliver_running(const struct deliver *d);
 
 #endif

@@ -9,6 +9,7 @@
 
 #include "http.h"
 #include "log.h"
+#include "memory.h"
 #include "metrics.h"
 #include "ratelimit.h"
 
@@ -131,11 +132,10 @@ void guard_notify(void *cls, struct MHD_Connection *conn, void **socket_context,
 	struct guard *g = cls;
 
 	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
-		struct tracked *t = calloc(1, sizeof(*t));
+		struct tracked *t = xcalloc(1, sizeof(*t));
 
 		*socket_context = t;
-		if (t)
-			started(g, conn, t);
+		started(g, conn, t);
 	} else if (*socket_context) {
 		closed(g, *socket_context);
 		*socket_context = NULL;
@@ -287,11 +287,9 @@ static void *watchdog(void *arg)
 
 struct guard *guard_new(const struct guard_options *o)
 {
-	struct guard *g = calloc(1, sizeof(*g));
+	struct guard *g = xcalloc(1, sizeof(*g));
 	pthread_condattr_t attr;
 
-	if (!g)
-		return NULL;
 	g->o = *o;
 	if (!g->o.send_min_rate)
 		g->o.send_min_rate = 1;

@@ -27,7 +27,8 @@ struct guard_options {
 
 struct guard;
 
-/* Starts the watchdog.  NULL when memory or threads run out. */
+/* Starts the watchdog.  NULL when its thread cannot start or its
+ * table of connections per address cannot be made. */
 struct guard *guard_new(const struct guard_options *o);
 /* Stops the watchdog and frees; call after the daemons have stopped. */
 void guard_free(struct guard *g);

@@ -27,11 +27,13 @@
 #include "feeds.h"
 #include "http.h"
 #include "log.h"
+#include "memory.h"
 #include "metrics.h"
 #include "remind.h"
 #include "selections.h"
 #include "snapshot.h"
 #include "state.h"
+#include "watch.h"
 
 /* Editors save in several steps (write, rename, chmod): wait this long
  * after the last change before reloading. */
@@ -54,13 +56,21 @@
 
 enum { EXIT_INVALID = 1, EXIT_RUNTIME = 3 };
 
+/* The loop's own descriptors: signals, file changes, its timers, the
+ * loader's eventfd. */
+#define MAX_OWN 8
+
 struct loop {
 	const struct loop_options *o;
 	struct overrides ov;
 	struct state *state;
 	struct http *http;
 	struct remind *remind;
-	int epfd, sigfd, inofd, settlefd, watchdogfd, donefd, pollfd, retryfd, expirefd;
+	struct watcher *watcher; /* every descriptor the loop waits on */
+	struct watch *own[MAX_OWN]; /* the registrations of the ones below */
+	size_t n_own;
+	int stopping; /* SIGTERM or SIGINT came */
+	int sigfd, inofd, settlefd, watchdogfd, donefd, pollfd, retryfd, expirefd;
 	struct selections *selections; /* the expiry's own connection */
 	int64_t selections_expire;     /* of the published configuration */
 	pthread_t expirer;
@@ -158,9 +168,9 @@ static void print_diag(void *ctx, int is_error, const char *msg)
 		remember_error(ctx, msg);
 }
 
-/* Loads, renders and prepares a catalogue; NULL when anything failed
- * (everything is logged).  Runs in the loader thread, or before the loop. */
-/* Renders and prepares a loaded snapshot (taking c and p). */
+/* Renders and prepares a loaded snapshot (taking c and p); NULL when
+ * anything failed (everything is logged).  Runs in the loader thread, or
+ * before the loop. */
 static struct catalogue *prepare(struct loop *l, struct conf *c, struct programme *p)
 {
 	struct feedset *fs;
@@ -191,7 +201,9 @@ static struct catalogue *prepare(struct loop *l, struct conf *c, struct programm
 	return cat;
 }
 
-static struct catalogue *build(struct loop *l, int *same)
+/* The loader's work: reads (or fetches) and prepares a new snapshot; NULL
+ * when rejected, or when *same says nothing changed. */
+static struct catalogue *load_and_prepare(struct loop *l, int *same)
 {
 	enum snapshot_mode mode = !l->want_fetch ? SNAPSHOT_SAVED
 				  : l->want_reload ? SNAPSHOT_FRESH
@@ -225,7 +237,7 @@ static void *loader_main(void *arg)
 	struct loop *l = arg;
 	uint64_t one = 1;
 
-	l->result = build(l, &l->result_same);
+	l->result = load_and_prepare(l, &l->result_same);
 	l->result_ok = l->result != NULL;
 	/* The eventfd write publishes result to the loop (a full barrier). */
 	if (write(l->donefd, &one, sizeof(one)) < 0)
@@ -271,30 +283,19 @@ static void start_reload(struct loop *l, const char *why, int reload, int fetch)
 	}
 }
 
-static int add_fd(struct loop *l, int fd)
-{
-	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
-
-	return epoll_ctl(l->epfd, EPOLL_CTL_ADD, fd, &ev);
-}
-
 static void split_path(const char *path, char **dir, char **name)
 {
-	char *a = strdup(path), *b = strdup(path);
+	char *a = xstrdup(path), *b = xstrdup(path);
 
-	if (!a || !b)
-		abort();
-	*dir = strdup(dirname(a));
-	*name = strdup(basename(b));
+	*dir = xstrdup(dirname(a));
+	*name = xstrdup(basename(b));
 	free(a);
 	free(b);
-	if (!*dir || !*name)
-		abort();
 }
 
 /* Watches the folders, not the files: an editor that saves by renaming
  * a new file over the old one would leave a file watch behind. */
-static void watch(struct loop *l, const struct conf *c)
+static void watch_files(struct loop *l, const struct conf *c)
 {
 	const uint32_t mask = IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_DELETE | IN_ATTRIB;
 	/* A fetched copy changes by our own hand, after a load: only the
@@ -304,7 +305,7 @@ static void watch(struct loop *l, const struct conf *c)
 	if (l->programme_path && strcmp(l->programme_path, programme) == 0)
 		return;
 	free(l->programme_path);
-	l->programme_path = strdup(programme);
+	l->programme_path = xstrdup(programme);
 	if (l->wd_prog >= 0 && l->wd_prog != l->wd_conf)
 		inotify_rm_watch(l->inofd, l->wd_prog);
 	free(l->watch_prog_dir);
@@ -319,13 +320,15 @@ static void watch(struct loop *l, const struct conf *c)
 		log_warn("cannot watch for file changes (%s): reload with SIGHUP", strerror(errno));
 }
 
-static void on_file_change(struct loop *l)
+static void on_file_change(void *ctx, int fd, uint32_t events)
 {
+	struct loop *l = ctx;
 	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
-	struct itimerspec settle = { .it_value = { 0, SETTLE_MS * 1000000L } };
-	ssize_t n = read(l->inofd, buf, sizeof(buf));
+	struct itimerspec settle = { .it_value = { .tv_nsec = SETTLE_MS * 1000000L } };
+	ssize_t n = read(fd, buf, sizeof(buf));
 	int relevant = 0;
 
+	(void)events;
 	for (char *p = buf; n > 0 && p < buf + n;) {
 		const struct inotify_event *ev = (const struct inotify_event *)p;
 
@@ -342,7 +345,8 @@ static void on_file_change(struct loop *l)
  * after `first` seconds when that is set. */
 static void arm_poll(struct loop *l, int64_t every, int64_t first)
 {
-	struct itimerspec t = { { (time_t)every, 0 }, { (time_t)(first ? first : every), 0 } };
+	struct itimerspec t = { .it_interval = { .tv_sec = (time_t)every },
+				.it_value = { .tv_sec = (time_t)(first ? first : every) } };
 
 	if (every == l->poll_every && !first)
 		return;
@@ -360,7 +364,8 @@ static void follow_selections(struct loop *l, const struct conf *c)
 
 static void arm_expiry(struct loop *l)
 {
-	struct itimerspec t = { { EXPIRE_EVERY, 0 }, { EXPIRE_FIRST, 0 } };
+	struct itimerspec t = { .it_interval = { .tv_sec = EXPIRE_EVERY },
+				.it_value = { .tv_sec = EXPIRE_FIRST } };
 
 	timerfd_settime(l->expirefd, 0, &t, NULL);
 }
@@ -407,7 +412,7 @@ static void expire_selections(struct loop *l)
  * is served meanwhile. */
 static void retry_after_failure(struct loop *l, int published)
 {
-	struct itimerspec t = { { 0, 0 }, { 0, 0 } };
+	struct itimerspec t = { .it_value = { .tv_sec = 0 } };
 
 	if (!l->write_failed) {
 		if (l->retry_delay)
@@ -427,31 +432,50 @@ static void retry_after_failure(struct loop *l, int published)
 		l->retry_delay);
 }
 
-static void on_loaded(struct loop *l)
+/* Makes cat the served snapshot (taking the reference): at the start
+ * (at_start) and after every load.  Watched, planned and counted before
+ * HTTP serves it: once a request sees it, nothing else lags behind. */
+static void publish(struct loop *l, struct catalogue *cat, double took, int at_start)
 {
+	const struct conf *c = cat->conf;
+
+	watch_files(l, c);
+	/* At the start a saved copy of programme_url may be old: ask
+	 * upstream at once. */
+	arm_poll(l, c->programme_url ? c->programme_poll : 0, at_start && c->programme_url);
+	follow_selections(l, c);
+	remind_publish(l->remind, cat);
+	metrics_reload(1, clock_real(), took, cat->prog->n_sessions, cat->fs->n_feeds,
+		       cat->total_plain);
+	http_publish(l->http, cat);
+	if (at_start)
+		log_info("serving %zu sessions in %zu feeds on %s", cat->prog->n_sessions,
+			 cat->fs->n_feeds, c->listen);
+	else
+		log_info("published %zu sessions in %zu feeds (%.3f s)", cat->prog->n_sessions,
+			 cat->fs->n_feeds, took);
+	/* A start may serve the last good copy: the rejection stays shown. */
+	if (!at_start)
+		l->rejected[0] = '\0';
+	retry_after_failure(l, 1);
+	set_served(l, cat, l->rejected[0] ? l->good_at : time(NULL));
+	catalogue_unref(cat);
+}
+
+static void on_loaded(void *ctx, int fd, uint32_t events)
+{
+	struct loop *l = ctx;
 	uint64_t v;
 	double took;
 
-	if (read(l->donefd, &v, sizeof(v)) < 0)
+	(void)events;
+	if (read(fd, &v, sizeof(v)) < 0)
 		return;
 	pthread_join(l->loader, NULL);
 	l->loading = 0;
 	took = clock_elapsed() - l->started;
 	if (l->result_ok) {
-		struct catalogue *cat = l->result;
-
-		http_publish(l->http, cat);
-		follow_selections(l, cat->conf);
-		remind_publish(l->remind, cat);
-		metrics_reload(1, clock_real(), took, cat->prog->n_sessions, cat->fs->n_feeds,
-			       cat->total_plain);
-		l->rejected[0] = '\0';
-		set_served(l, cat, time(NULL));
-		watch(l, cat->conf);
-		arm_poll(l, cat->conf->programme_url ? cat->conf->programme_poll : 0, 0);
-		log_info("published %zu sessions in %zu feeds (%.3f s)", cat->prog->n_sessions,
-			 cat->fs->n_feeds, took);
-		catalogue_unref(cat);
+		publish(l, l->result, took, 0);
 	} else if (!l->result_same) {
 		metrics_reload(0, clock_real(), took, 0, 0, 0);
 		memcpy(l->rejected, l->load_error, sizeof(l->rejected));
@@ -459,8 +483,8 @@ static void on_loaded(struct loop *l)
 			snprintf(l->rejected, sizeof(l->rejected), "see the journal");
 		notify_status(l);
 	}
-	if (l->result_ok || l->write_failed)
-		retry_after_failure(l, l->result_ok);
+	if (!l->result_ok && l->write_failed)
+		retry_after_failure(l, 0);
 	l->result = NULL;
 	if (l->want_reload)
 		sd_notify(0, "READY=1");
@@ -471,10 +495,111 @@ static void on_loaded(struct loop *l)
 	}
 }
 
+/* Returns 0, or -1 with errno set. */
+static int watch_own(struct loop *l, int fd, watch_fn fn)
+{
+	struct watch *h;
+
+	if (fd < 0)
+		return -1;
+	if (l->n_own == MAX_OWN) {
+		errno = ENOSPC;
+		return -1;
+	}
+	if (!(h = watch_add(l->watcher, fd, EPOLLIN, fn, l)))
+		return -1;
+	l->own[l->n_own++] = h;
+	return 0;
+}
+
+/* Reads a timerfd's expiry count; 0 when there was none after all. */
+static int expired(int fd)
+{
+	uint64_t v;
+
+	return read(fd, &v, sizeof(v)) > 0;
+}
+
+/* Ends the loop on SIGTERM or SIGINT, and leaves the rest of the wake-up
+ * undone. */
+static void on_signal(void *ctx, int fd, uint32_t events)
+{
+	struct loop *l = ctx;
+	struct signalfd_siginfo si;
+
+	(void)events;
+	while (read(fd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGHUP) {
+			start_reload(l, "SIGHUP", 1, 1);
+		} else {
+			log_info("stopping (%s)", si.ssi_signo == SIGTERM ? "SIGTERM" : "SIGINT");
+			l->stopping = 1;
+			watch_break(l->watcher);
+			return;
+		}
+	}
+}
+
+static void on_settled(void *ctx, int fd, uint32_t events)
+{
+	(void)events;
+	if (expired(fd))
+		start_reload(ctx, "file changed", 1, 0);
+}
+
+static void on_poll(void *ctx, int fd, uint32_t events)
+{
+	(void)events;
+	if (expired(fd))
+		start_reload(ctx, "programme_poll", 0, 1);
+}
+
+static void on_expire(void *ctx, int fd, uint32_t events)
+{
+	(void)events;
+	if (expired(fd))
+		expire_selections(ctx);
+}
+
+static void on_retry(void *ctx, int fd, uint32_t events)
+{
+	(void)events;
+	if (expired(fd))
+		start_reload(ctx, "trying again after a write failure", 1, 0);
+}
+
+static void on_watchdog(void *ctx, int fd, uint32_t events)
+{
+	struct loop *l = ctx;
+
+	(void)events;
+	if (!expired(fd))
+		return;
+	sd_notify(0, "WATCHDOG=1");
+	if (remind_pending(l->remind) != l->n_pending)
+		notify_status(l);
+}
+
+static void arm_watchdog(struct loop *l)
+{
+	struct itimerspec every = { .it_value = { .tv_sec = 0 } };
+	uint64_t usec = 0, half;
+
+	if (sd_watchdog_enabled(0, &usec) <= 0 || usec == 0)
+		return;
+	half = usec / 2;
+	every.it_interval.tv_sec = (time_t)(half / 1000000);
+	every.it_interval.tv_nsec = (long)(half % 1000000) * 1000;
+	every.it_value = every.it_interval;
+	l->watchdogfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (l->watchdogfd < 0 || timerfd_settime(l->watchdogfd, 0, &every, NULL) < 0 ||
+	    watch_own(l, l->watchdogfd, on_watchdog) < 0)
+		log_warn("cannot arm the watchdog timer: %s", strerror(errno));
+}
+
 static int setup_fds(struct loop *l)
 {
 	sigset_t mask;
-	uint64_t usec = 0;
 
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGHUP);
@@ -484,7 +609,6 @@ static int setup_fds(struct loop *l)
 	 * the signals only ever arrive through the signalfd. */
 	pthread_sigmask(SIG_BLOCK, &mask, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	l->epfd = epoll_create1(EPOLL_CLOEXEC);
 	l->sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	l->inofd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
 	l->settlefd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
@@ -492,90 +616,31 @@ static int setup_fds(struct loop *l)
 	l->pollfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	l->retryfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	l->expirefd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-	l->watchdogfd = -1;
-	if (l->epfd < 0 || l->sigfd < 0 || l->inofd < 0 || l->settlefd < 0 || l->donefd < 0 ||
-	    l->pollfd < 0 || l->retryfd < 0 || l->expirefd < 0 || add_fd(l, l->sigfd) ||
-	    add_fd(l, l->inofd) || add_fd(l, l->settlefd) || add_fd(l, l->donefd) ||
-	    add_fd(l, l->pollfd) || add_fd(l, l->retryfd) || add_fd(l, l->expirefd)) {
+	if (watcher_new(&l->watcher) < 0 || watch_own(l, l->sigfd, on_signal) < 0 ||
+	    watch_own(l, l->inofd, on_file_change) < 0 ||
+	    watch_own(l, l->settlefd, on_settled) < 0 || watch_own(l, l->donefd, on_loaded) < 0 ||
+	    watch_own(l, l->pollfd, on_poll) < 0 || watch_own(l, l->retryfd, on_retry) < 0 ||
+	    watch_own(l, l->expirefd, on_expire) < 0) {
 		log_err("cannot set up the event loop: %s", strerror(errno));
 		return -1;
 	}
-	if (sd_watchdog_enabled(0, &usec) > 0 && usec > 0) {
-		struct itimerspec every = { { 0, 0 }, { 0, 0 } };
-		uint64_t half = usec / 2;
-
-		every.it_interval.tv_sec = (time_t)(half / 1000000);
-		every.it_interval.tv_nsec = (long)(half % 1000000) * 1000;
-		every.it_value = every.it_interval;
-		l->watchdogfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-		if (l->watchdogfd < 0 || timerfd_settime(l->watchdogfd, 0, &every, NULL) < 0 ||
-		    add_fd(l, l->watchdogfd) < 0)
-			log_warn("cannot arm the watchdog timer: %s", strerror(errno));
-	}
+	arm_watchdog(l);
 	return 0;
 }
 
-/* Returns 1 when the loop should end. */
-static int on_signal(struct loop *l)
+/* Until SIGTERM or SIGINT; each wake-up is one batch of the reminders. */
+static void serve_events(struct loop *l)
 {
-	struct signalfd_siginfo si;
+	while (!l->stopping) {
+		int rc;
 
-	while (read(l->sigfd, &si, sizeof(si)) == sizeof(si)) {
-		if (si.ssi_signo == SIGHUP) {
-			start_reload(l, "SIGHUP", 1, 1);
-		} else {
-			log_info("stopping (%s)", si.ssi_signo == SIGTERM ? "SIGTERM" : "SIGINT");
-			return 1;
-		}
-	}
-	return 0;
-}
-
-static void run(struct loop *l)
-{
-	for (;;) {
-		struct epoll_event evs[64];
-		uint64_t v;
-		int n = epoll_wait(l->epfd, evs, 64, -1);
-
-		if (n < 0 && errno != EINTR) {
+		remind_batch_begin(l->remind);
+		rc = watch_dispatch(l->watcher, -1);
+		remind_batch_end(l->remind);
+		if (rc < 0) {
 			log_err("event loop: %s", strerror(errno));
 			return;
 		}
-		remind_batch_begin(l->remind);
-		for (int i = 0; i < n; i++) {
-			int fd = evs[i].data.fd;
-
-			if (evs[i].data.u64 & DELIVER_TAG) {
-				remind_on_socket(l->remind, (int)(uint32_t)evs[i].data.u64,
-						 evs[i].events);
-				continue;
-			}
-			if (remind_is_fd(l->remind, fd))
-				remind_on_fd(l->remind, fd);
-			if (fd == l->sigfd && on_signal(l)) {
-				remind_batch_end(l->remind);
-				return;
-			}
-			if (fd == l->inofd)
-				on_file_change(l);
-			if (fd == l->settlefd && read(fd, &v, sizeof(v)) > 0)
-				start_reload(l, "file changed", 1, 0);
-			if (fd == l->pollfd && read(fd, &v, sizeof(v)) > 0)
-				start_reload(l, "programme_poll", 0, 1);
-			if (fd == l->expirefd && read(fd, &v, sizeof(v)) > 0)
-				expire_selections(l);
-			if (fd == l->retryfd && read(fd, &v, sizeof(v)) > 0)
-				start_reload(l, "trying again after a write failure", 1, 0);
-			if (fd == l->donefd)
-				on_loaded(l);
-			if (fd == l->watchdogfd && read(fd, &v, sizeof(v)) > 0) {
-				sd_notify(0, "WATCHDOG=1");
-				if (remind_pending(l->remind) != l->n_pending)
-					notify_status(l);
-			}
-		}
-		remind_batch_end(l->remind);
 	}
 }
 
@@ -592,11 +657,15 @@ static void cleanup(struct loop *l)
 		pthread_join(l->loader, NULL);
 		catalogue_unref(l->result);
 	}
-	/* Stop taking requests, then let the deliveries in flight finish. */
+	/* Stop taking requests and events, then let the deliveries in flight
+	 * finish (through the watcher, which has only theirs left). */
 	http_stop(l->http);
+	for (size_t i = 0; i < l->n_own; i++)
+		watch_remove(l->own[i]);
+	l->n_own = 0;
 	remind_free(l->remind, l->remind ? DRAIN_MS : 0);
+	watcher_free(l->watcher);
 	state_close(l->state);
-	close_fd(l->epfd);
 	close_fd(l->sigfd);
 	close_fd(l->inofd);
 	close_fd(l->settlefd);
@@ -640,7 +709,9 @@ static int simulate(const struct loop_options *o, struct programme *p)
 	return 0;
 }
 
-static int start(struct loop *l, struct catalogue **first)
+/* The first load (falling back on the last good copy), HTTP and the
+ * reminders: what must work before the daemon says it started. */
+static int start_serving(struct loop *l, struct catalogue **first)
 {
 	struct diag d;
 	struct conf *c;
@@ -660,23 +731,25 @@ static int start(struct loop *l, struct catalogue **first)
 		memcpy(l->rejected, l->load_error, sizeof(l->rejected));
 		l->good_at = stat(p->path, &st) == 0 ? st.st_mtime : 0;
 	}
-	ho = (struct http_options){ c->listens,
-				    c->n_listens,
-				    c->max_connections,
-				    (unsigned)c->http_timeout,
-				    c->http_threads,
-				    c->state_dir,
-				    c->selection_max_sessions,
-				    c->selections_per_hour,
-				    (size_t)c->view_cache_mb << 20,
-				    c->max_connections_per_client,
-				    c->request_timeout,
-				    c->send_timeout,
-				    c->send_min_rate,
-				    c->max_old_catalogues,
-				    c->rate_limit_clients,
-				    &c->trusted_proxies,
-				    c->proxy_header };
+	ho = (struct http_options){
+		.listen = c->listens,
+		.n_listen = c->n_listens,
+		.max_connections = c->max_connections,
+		.timeout = (unsigned)c->http_timeout,
+		.threads = c->http_threads,
+		.state_dir = c->state_dir,
+		.selection_max_sessions = c->selection_max_sessions,
+		.selections_per_hour = c->selections_per_hour,
+		.view_cache_bytes = (size_t)c->view_cache_mb << 20,
+		.max_connections_per_client = c->max_connections_per_client,
+		.request_timeout = c->request_timeout,
+		.send_timeout = c->send_timeout,
+		.send_min_rate = c->send_min_rate,
+		.max_old_catalogues = c->max_old_catalogues,
+		.rate_limit_clients = c->rate_limit_clients,
+		.trusted_proxies = &c->trusted_proxies,
+		.proxy_header = c->proxy_header,
+	};
 	if (l->o->now && simulate(l->o, p) < 0) {
 		prog_free(p);
 		conf_free(c);
@@ -684,12 +757,12 @@ static int start(struct loop *l, struct catalogue **first)
 	}
 	selections_set_max(c->selections_max);
 	if (state_open(c->state_dir, &l->state) < 0 || http_start(&ho, &l->http) < 0 ||
-	    remind_new(l->epfd, c->state_dir, l->o->dry_run, &l->remind) < 0) {
+	    remind_new(l->watcher, c->state_dir, l->o->dry_run, &l->remind) < 0) {
 		prog_free(p);
 		conf_free(c);
 		return EXIT_RUNTIME;
 	}
-	l->state_dir = strdup(c->state_dir);
+	l->state_dir = xstrdup(c->state_dir);
 	l->selections_expire = c->selections_expire;
 	arm_expiry(l);
 	l->started = clock_elapsed();
@@ -752,13 +825,14 @@ static int fail(int report, int rc)
 int loop_run(const struct loop_options *o)
 {
 	int report = -1;
-	struct loop l = { .o = o, .wd_conf = -1, .wd_prog = -1, .epfd = -1, .sigfd = -1,
-			  .inofd = -1, .settlefd = -1, .donefd = -1, .pollfd = -1, .retryfd = -1,
+	struct loop l = { .o = o, .wd_conf = -1, .wd_prog = -1, .sigfd = -1, .inofd = -1,
+			  .settlefd = -1, .donefd = -1, .pollfd = -1, .retryfd = -1,
 			  .expirefd = -1, .watchdogfd = -1 };
 	struct catalogue *cat = NULL;
 	int rc;
 
-	l.ov = (struct overrides){ o->state_dir, o->listen, LASTGOOD_SAVE };
+	l.ov = (struct overrides){ .state_dir = o->state_dir, .listen = o->listen,
+				   .last_good = LASTGOOD_SAVE };
 	if (!o->foreground && background(&report) < 0) {
 		log_err("cannot start in the background: %s", strerror(errno));
 		return EXIT_RUNTIME;
@@ -767,30 +841,17 @@ int loop_run(const struct loop_options *o)
 		cleanup(&l);
 		return fail(report, EXIT_RUNTIME);
 	}
-	if ((rc = start(&l, &cat)) != 0) {
+	if ((rc = start_serving(&l, &cat)) != 0) {
 		cleanup(&l);
 		return fail(report, rc);
 	}
 	/* Watch, plan and count before /healthz can say ok: a change made
 	 * the moment the daemon answers must not go unnoticed. */
-	watch(&l, cat->conf);
-	/* A saved copy of programme_url may be old: ask upstream at once. */
-	if (cat->conf->programme_url)
-		arm_poll(&l, cat->conf->programme_poll, 1);
-	remind_publish(l.remind, cat);
-	metrics_reload(1, clock_real(), clock_elapsed() - l.started, cat->prog->n_sessions,
-		       cat->fs->n_feeds, cat->total_plain);
-	http_publish(l.http, cat);
-	log_info("serving %zu sessions in %zu feeds on %s", cat->prog->n_sessions, cat->fs->n_feeds,
-		 cat->conf->listen);
-	if (l.write_failed)
-		retry_after_failure(&l, 1);
-	set_served(&l, cat, l.rejected[0] ? l.good_at : time(NULL));
-	catalogue_unref(cat);
+	publish(&l, cat, clock_elapsed() - l.started, 1);
 	sd_notify(0, "READY=1");
 	if (report >= 0)
 		detach(report);
-	run(&l);
+	serve_events(&l);
 	sd_notify(0, "STOPPING=1");
 	cleanup(&l);
 	return 0;

@@ -134,7 +134,8 @@ static int parse_args(int argc, char **argv, struct options *o)
  * EXIT_INVALID when anything was wrong. */
 static int load(const struct options *o, struct conf **c, struct programme **p)
 {
-	struct overrides ov = { o->state_dir, o->listen, LASTGOOD_OFF };
+	struct overrides ov = { .state_dir = o->state_dir, .listen = o->listen,
+				.last_good = LASTGOOD_OFF };
 	struct diag d;
 
 	diag_init(&d);
@@ -267,8 +268,13 @@ int main(int argc, char **argv)
 	xmlInitParser();
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	if (o.mode == MODE_DAEMON) {
-		struct loop_options lo = { o.config, o.state_dir, o.listen, o.foreground,
-					   o.dry_run, o.now, o.speed ? atof(o.speed) : 1.0 };
+		struct loop_options lo = { .config = o.config,
+					   .state_dir = o.state_dir,
+					   .listen = o.listen,
+					   .foreground = o.foreground,
+					   .dry_run = o.dry_run,
+					   .now = o.now,
+					   .speed = o.speed ? atof(o.speed) : 1.0 };
 
 		rc = loop_run(&lo);
 		cleanup_libraries();

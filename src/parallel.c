@@ -15,7 +15,7 @@ struct range {
 	size_t begin, end;
 };
 
-static void *run(void *arg)
+static void *run_range(void *arg)
 {
 	struct range *r = arg;
 
@@ -43,15 +43,18 @@ void parallel_for(size_t n, size_t min_chunk, void (*fn)(void *ctx, size_t begin
 		return;
 	}
 	for (size_t t = 0; t < threads; t++)
-		r[t] = (struct range){ fn, ctx, n * t / threads, n * (t + 1) / threads };
+		r[t] = (struct range){ .fn = fn,
+				       .ctx = ctx,
+				       .begin = n * t / threads,
+				       .end = n * (t + 1) / threads };
 	/* A thread that cannot be started leaves its range to this one. */
 	for (size_t t = 1; t < threads; t++)
-		started[t] = pthread_create(&tid[t], NULL, run, &r[t]) == 0;
-	run(&r[0]);
+		started[t] = pthread_create(&tid[t], NULL, run_range, &r[t]) == 0;
+	run_range(&r[0]);
 	for (size_t t = 1; t < threads; t++) {
 		if (started[t])
 			pthread_join(tid[t], NULL);
 		else
-			run(&r[t]);
+			run_range(&r[t]);
 	}
 }

@@ -57,7 +57,9 @@ struct channel_state {
 };
 
 struct remind {
-	int epfd, timerfd, clockfd;
+	int timerfd, clockfd;
+	struct watcher *watcher; /* the loop's, for the timers and the drain */
+	struct watch *timer_watch, *clock_watch;
 	int dry_run;
 	struct ledger *ledger;
 	struct deliver *deliver;
@@ -732,7 +734,6 @@ void remind_batch_begin(struct remind *r)
 		r->batch_wanted = 1;
 }
 
-
 void remind_batch_end(struct remind *r)
 {
 	if (!r)
@@ -745,77 +746,71 @@ void remind_batch_end(struct remind *r)
 		arm(r);
 }
 
-int remind_is_fd(const struct remind *r, int fd)
+/* Transfers that ended freed their channels' places: what waits for one
+ * starts at once (curl then starts it with the rest of this wake-up's
+ * work, not one wake-up later). */
+static void after_delivery(void *ctx)
 {
-	return fd == r->timerfd || fd == r->clockfd || fd == deliver_timerfd(r->deliver) ||
-	       fd == deliver_donefd(r->deliver);
+	struct remind *r = ctx;
+
+	if (r->cat)
+		pump(r);
 }
 
 /* A clock set (NTP step, suspend) cancels the CLOCK_REALTIME timer: then
  * every due time is compared with the new time again. */
 static void arm_clock_watch(struct remind *r)
 {
-	struct itimerspec far = { { 0, 0 }, { INT32_MAX, 0 } };
+	struct itimerspec far = { .it_value = { .tv_sec = INT32_MAX } };
 
 	timerfd_settime(r->clockfd, TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET, &far, NULL);
 }
 
-void remind_on_fd(struct remind *r, int fd)
+/* The next due time has come. */
+static void on_timer(void *ctx, int fd, uint32_t events)
 {
+	struct remind *r = ctx;
 	uint64_t v;
 
+	(void)events;
+	if (r->cat && (read(fd, &v, sizeof(v)) >= 0 || errno == EAGAIN))
+		tick(r);
+}
+
+static void on_clock_set(void *ctx, int fd, uint32_t events)
+{
+	struct remind *r = ctx;
+	uint64_t v;
+
+	(void)events;
 	if (!r->cat)
 		return;
-	if (fd == deliver_timerfd(r->deliver)) {
-		deliver_on_timer(r->deliver);
-		pump(r);
-	} else if (fd == deliver_donefd(r->deliver)) {
-		deliver_on_done(r->deliver);
-		pump(r);
-	} else if (fd == r->clockfd) {
-		if (read(fd, &v, sizeof(v)) < 0 && errno == ECANCELED)
-			log_info("the clock was set: reminders are checked against the new time");
-		arm_clock_watch(r);
-		tick(r);
-	} else if (read(fd, &v, sizeof(v)) >= 0 || errno == EAGAIN) {
-		tick(r);
-	}
+	if (read(fd, &v, sizeof(v)) < 0 && errno == ECANCELED)
+		log_info("the clock was set: reminders are checked against the new time");
+	arm_clock_watch(r);
+	tick(r);
 }
 
-void remind_on_socket(struct remind *r, int fd, uint32_t events)
+int remind_new(struct watcher *w, const char *state_dir, int dry_run, struct remind **out)
 {
-	deliver_on_socket(r->deliver, fd, events);
-	pump(r);
-}
-
-static int add_fd(int epfd, int fd)
-{
-	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
-
-	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
-}
-
-int remind_new(int epfd, const char *state_dir, int dry_run, struct remind **out)
-{
-	struct remind *r = calloc(1, sizeof(*r));
+	struct remind *r = xcalloc(1, sizeof(*r));
 	int rc;
 
-	if (!r)
-		return -ENOMEM;
-	r->epfd = epfd;
+	r->watcher = w;
 	r->dry_run = dry_run;
-	r->clockfd = -1;
 	r->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	r->clockfd = timerfd_create(CLOCK_REALTIME, TFD_CLOEXEC | TFD_NONBLOCK);
 	srandom((unsigned)clock_real() ^ (unsigned)getpid());
-	if (r->timerfd < 0 || r->clockfd < 0 || add_fd(epfd, r->timerfd) < 0 ||
-	    add_fd(epfd, r->clockfd) < 0) {
+	if (r->timerfd < 0 || r->clockfd < 0 ||
+	    !(r->timer_watch = watch_add(w, r->timerfd, EPOLLIN, on_timer, r)) ||
+	    !(r->clock_watch = watch_add(w, r->clockfd, EPOLLIN, on_clock_set, r))) {
+		rc = -errno;
 		remind_free(r, 0);
-		return -errno;
+		return rc;
 	}
 	arm_clock_watch(r);
 	if ((rc = ledger_open(state_dir, &r->ledger)) < 0 ||
-	    (rc = deliver_new(epfd, on_done, r, &r->deliver)) < 0) {
+	    (rc = deliver_new(w, on_done, after_delivery, r, &r->deliver)) < 0) {
 		remind_free(r, 0);
 		return rc;
 	}
@@ -823,26 +818,19 @@ int remind_new(int epfd, const char *state_dir, int dry_run, struct remind **out
 	return 0;
 }
 
-/* SIGTERM: the deliveries in flight may finish, within a bound; what is
- * cut off stays in the ledger as in flight and goes again after a start. */
+/* SIGTERM: the deliveries in flight may finish, within a bound, through
+ * the loop's own dispatch; nothing new falls due meanwhile.  What is cut
+ * off stays in the ledger as in flight and goes again after a start. */
 static void drain(struct remind *r, int64_t timeout_ms)
 {
 	double end = clock_elapsed() + (double)timeout_ms / 1000.0;
 
+	watch_remove(r->timer_watch);
+	watch_remove(r->clock_watch);
+	r->timer_watch = r->clock_watch = NULL;
 	while (r->n_in_flight && clock_elapsed() < end) {
-		struct epoll_event evs[16];
-		int n = epoll_wait(r->epfd, evs, 16, 100);
-
 		remind_batch_begin(r);
-		for (int i = 0; i < n; i++) {
-			uint64_t tag = evs[i].data.u64;
-
-			if (tag & DELIVER_TAG)
-				remind_on_socket(r, (int)(uint32_t)tag, evs[i].events);
-			else if (evs[i].data.fd == deliver_timerfd(r->deliver) ||
-				 evs[i].data.fd == deliver_donefd(r->deliver))
-				remind_on_fd(r, evs[i].data.fd);
-		}
+		watch_dispatch(r->watcher, 100);
 		remind_batch_end(r);
 	}
 }
@@ -853,6 +841,8 @@ void remind_free(struct remind *r, int64_t timeout_ms)
 		return;
 	if (r->deliver && r->cat && timeout_ms > 0)
 		drain(r, timeout_ms);
+	watch_remove(r->timer_watch);
+	watch_remove(r->clock_watch);
 	deliver_free(r->deliver);
 	while (r->flying) {
 		struct job *j = r->flying;

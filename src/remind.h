@@ -9,14 +9,17 @@
 #include <stdint.h>
 
 #include "catalogue.h"
+#include "watch.h"
 
 struct remind;
 
-/* Watches its timers and curl's sockets through epfd.  dry_run: log what
- * would be sent, send and record nothing.  Returns 0 or a negative errno. */
-int remind_new(int epfd, const char *state_dir, int dry_run, struct remind **out);
-/* Waits (running the deliveries only) up to timeout_ms for those in
- * flight, then frees.  Accepts NULL. */
+/* Registers its timers and curl's sockets with w, which outlives it.
+ * dry_run: log what would be sent, send and record nothing.  Returns 0
+ * or a negative errno. */
+int remind_new(struct watcher *w, const char *state_dir, int dry_run, struct remind **out);
+/* Stops scheduling and waits up to timeout_ms for the deliveries in
+ * flight, running w's dispatch (so the caller first removes its own
+ * registrations), then frees.  Accepts NULL. */
 void remind_free(struct remind *r, int64_t timeout_ms);
 
 /* A new snapshot: plans its reminders, records them, and schedules what
@@ -26,14 +29,9 @@ void remind_publish(struct remind *r, struct catalogue *cat);
 /* How many reminders wait to be sent (for the service status). */
 size_t remind_pending(const struct remind *r);
 
-/* The loop brackets each wake-up with these: every ledger write of it is
- * one transaction.  Accept NULL. */
+/* The loop brackets each dispatch of the watcher with these: every ledger
+ * write of a wake-up is one transaction.  Accept NULL. */
 void remind_batch_begin(struct remind *r);
 void remind_batch_end(struct remind *r);
-
-/* The loop hands over events on these. */
-int remind_is_fd(const struct remind *r, int fd);
-void remind_on_fd(struct remind *r, int fd);
-void remind_on_socket(struct remind *r, int fd, uint32_t epoll_events);
 
 #endif
