@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <sys/stat.h>
 
-#include "import_util.h"
+#include "import_build.h"
 
 enum import_format import_sniff(const char *data, size_t len)
 {

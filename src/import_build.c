@@ -1,5 +1,5 @@
 /* The programme builder shared by the schedule.json and schedule.xml
- * importers (import_util.h): ids, rooms, tracks, speakers, times and the
+ * importers (import_build.h): ids, rooms, tracks, speakers, times and the
  * messages that say where in the document something is doubtful. */
 #include "config.h"
 
@@ -15,7 +15,8 @@
 
 #include "buf.h"
 #include "guid.h"
-#include "import_util.h"
+#include "hash.h"
+#include "import_build.h"
 #include "lcfg.h"
 
 #define GROW(arr, n, cap)                                                          \

@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "guid.h"
-#include "import_util.h"
+#include "import_build.h"
 #include "lcfg.h"
 #include "strmap.h"
 

@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "import_util.h"
+#include "import_build.h"
 
 static int named(const xmlNode *n, const char *name)
 {

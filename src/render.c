@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "buf.h"
-#include "strmap.h"
+#include "hash.h"
 
 static const char begin_vevent[] = "BEGIN:VEVENT\r\n";
 static const char end_vevent[] = "END:VEVENT\r\n";

@@ -3,8 +3,8 @@
  * builder below (import_build.c), which owns the mapping onto the
  * programme model, the id rules and the messages, so that both formats
  * behave the same. */
-#ifndef AGENDAD_IMPORT_UTIL_H
-#define AGENDAD_IMPORT_UTIL_H
+#ifndef AGENDAD_IMPORT_BUILD_H
+#define AGENDAD_IMPORT_BUILD_H
 
 #include <stddef.h>
 #include <stdint.h>
