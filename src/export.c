@@ -192,7 +192,7 @@ struct gen {
 
 /* A file of the new generation: a hard link to the previous
  * generation's when that holds ct already, else written. */
-static int put(const struct gen *g, const char *path, const struct content *ct)
+static int place_file(const struct gen *g, const char *path, const struct content *ct)
 {
 	int rc;
 
@@ -279,7 +279,7 @@ static void write_range(void *ctx, size_t begin, size_t end)
 		struct feed_src src = { job->fs, feed };
 		struct content ct = { emit_feed, &src, feedset_size(job->fs, feed) };
 
-		rc = put(job->gen, feed->path, &ct);
+		rc = place_file(job->gen, feed->path, &ct);
 	}
 	if (rc < 0)
 		__atomic_store_n(&job->failed, rc, __ATOMIC_RELAXED);
@@ -290,7 +290,7 @@ static int put_bytes(const struct gen *g, const char *name, const char *data, si
 	struct bytes_src src = { data, len };
 	struct content ct = { emit_bytes, &src, len };
 
-	return put(g, name, &ct);
+	return place_file(g, name, &ct);
 }
 
 /* --- documents ---------------------------------------------------------------------- */
@@ -410,7 +410,7 @@ static int write_document(struct docs_job *job)
 	return rc;
 }
 
-/* Like put(): a document that did not change is the previous one, linked
+/* Like place_file(): a document that did not change is the previous one, linked
  * (it is only known once written: it is streamed, not held). */
 static int put_document(struct docs_job *job)
 {
