@@ -72,7 +72,8 @@ int sched_build(int (*from)(const struct sched *, sched_sink, void *), const str
 /* to(p, c) appended to out, which is left as it was when it fails. */
 int sched_keep_whole(int (*to)(const struct programme *, const struct conf *, sched_sink, void *),
 		     const struct programme *p, const struct conf *c, struct buf *out);
-/* Returns 0, or -1 when memory runs out (s is then freed). */
+/* Returns 0, or -1 when OpenSSL cannot make the guids or the version's
+ * SHA-1 (s is then freed). */
 int sched_init(struct sched *s, const struct programme *p, const struct conf *c);
 void sched_free(struct sched *s);
 uint32_t sched_room(const struct sched *s, const struct prog_session *ps);
