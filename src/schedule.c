@@ -3,7 +3,9 @@
  * and the text and time formats. */
 #include "config.h"
 
+#ifdef HAVE_LIBIDN2
 #include <idn2.h>
+#endif
 
 #include "schedule.h"
 
@@ -241,6 +243,30 @@ static int authority_ok(const char *a, size_t n)
 	return 1;
 }
 
+#ifdef HAVE_LIBIDN2
+/* url with its host (hlen bytes after pre) in punycode, or NULL when
+ * libidn2 cannot write it so. */
+static char *punycode(const char *url, size_t pre, size_t hlen)
+{
+	char *host = xstrndup(url + pre, hlen), *ascii = NULL, *out = NULL;
+
+	if (idn2_to_ascii_8z(host, &ascii, IDN2_NONTRANSITIONAL) == IDN2_OK)
+		out = xasprintf("%.*s%s%s", (int)pre, url, ascii, url + pre + hlen);
+	free(host);
+	idn2_free(ascii);
+	return out;
+}
+#else
+/* Built --without-libidn2: such a host cannot be made a URI's. */
+static char *punycode(const char *url, size_t pre, size_t hlen)
+{
+	(void)url;
+	(void)pre;
+	(void)hlen;
+	return NULL;
+}
+#endif
+
 /* An internationalised host name (https://zügli.app) is not a URI host:
  * it is written in punycode (libidn2; libcurl 7.88's CURLU_PUNYCODE
  * fails with "out of memory" here).  Takes url; NULL when its host cannot
@@ -248,19 +274,16 @@ static int authority_ok(const char *a, size_t n)
 static char *ascii_host(char *url)
 {
 	size_t pre = http_prefix(url), hlen = strcspn(url + pre, ":/?#");
-	char *host = xstrndup(url + pre, hlen), *ascii = NULL, *out = NULL;
-	int plain = 1;
+	char *out;
 
-	for (size_t i = 0; i < hlen; i++)
-		plain &= (unsigned char)url[pre + i] < 0x80;
-	if (!plain && idn2_to_ascii_8z(host, &ascii, IDN2_NONTRANSITIONAL) == IDN2_OK)
-		out = xasprintf("%.*s%s%s", (int)pre, url, ascii, url + pre + hlen);
-	free(host);
-	idn2_free(ascii);
-	if (plain)
-		return url;
-	free(url);
-	return out;
+	for (size_t i = 0; i < hlen; i++) {
+		if ((unsigned char)url[pre + i] >= 0x80) {
+			out = punycode(url, pre, hlen);
+			free(url);
+			return out;
+		}
+	}
+	return url;
 }
 
 char *sched_uri(const char *url)
