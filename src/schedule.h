@@ -17,8 +17,9 @@
  * -1 to give the document up. */
 typedef int (*sched_sink)(void *ctx, const char *data, size_t len);
 
-/* Write the document to sink.  Return 0, or -1 when memory runs out or
- * the sink gave up; what reached the sink by then is not a document. */
+/* Write the document to sink.  Return 0, or -1 when jansson, libxml2 or
+ * OpenSSL fail (they run out of memory) or the sink gave up; what reached
+ * the sink by then is not a document. */
 int schedule_json_to(const struct programme *p, const struct conf *c, sched_sink sink, void *ctx);
 int schedule_xml_to(const struct programme *p, const struct conf *c, sched_sink sink, void *ctx);
 /* The same, appended to out (left as it was when they fail). */
