@@ -314,8 +314,6 @@ void imp_init(struct imp *imp, const char *path, struct diag *d)
 {
 	memset(imp, 0, sizeof(*imp));
 	imp->p = prog_new(path);
-	if (!imp->p)
-		out_of_memory();
 	imp->d = d;
 	imp->errors_before = d->errors;
 	imp->room_names = strmap_new(64);
