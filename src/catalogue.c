@@ -9,6 +9,7 @@
 #include "buf.h"
 #include "clock.h"
 #include "gzip.h"
+#include "hash.h"
 #include "http_headers.h"
 #include "log.h"
 #include "memory.h"

@@ -20,6 +20,7 @@
 #include "parallel.h"
 #include "publish.h"
 #include "strmap.h"
+#include "memory.h"
 
 static const char *const subdirs[] = { "days", "tracks", "rooms", "speakers", "sessions", NULL };
 #define N_SUBDIRS 5
@@ -159,8 +160,8 @@ static int unchanged(int dirfd, const char *name, const struct content *ct)
 
 	if (fd < 0)
 		return 0;
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (size_t)st.st_size == ct->size &&
-	    (old = malloc(ct->size + 1))) {
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (size_t)st.st_size == ct->size) {
+		old = xmalloc(ct->size + 1);
 		while (m.len < ct->size) {
 			ssize_t r = read(fd, old + m.len, ct->size - m.len);
 
@@ -192,7 +193,7 @@ struct gen {
 
 /* A file of the new generation: a hard link to the previous
  * generation's when that holds ct already, else written. */
-static int put(const struct gen *g, const char *path, const struct content *ct)
+static int place_file(const struct gen *g, const char *path, const struct content *ct)
 {
 	int rc;
 
@@ -279,7 +280,7 @@ static void write_range(void *ctx, size_t begin, size_t end)
 		struct feed_src src = { job->fs, feed };
 		struct content ct = { emit_feed, &src, feedset_size(job->fs, feed) };
 
-		rc = put(job->gen, feed->path, &ct);
+		rc = place_file(job->gen, feed->path, &ct);
 	}
 	if (rc < 0)
 		__atomic_store_n(&job->failed, rc, __ATOMIC_RELAXED);
@@ -290,7 +291,7 @@ static int put_bytes(const struct gen *g, const char *name, const char *data, si
 	struct bytes_src src = { data, len };
 	struct content ct = { emit_bytes, &src, len };
 
-	return put(g, name, &ct);
+	return place_file(g, name, &ct);
 }
 
 /* --- documents ---------------------------------------------------------------------- */
@@ -342,9 +343,9 @@ static int to_file(void *ctx, const char *data, size_t len)
 static int same_files(int a, int b, const char *name)
 {
 	int fa = openat(a, name, O_RDONLY | O_CLOEXEC), fb = openat(b, name, O_RDONLY | O_CLOEXEC);
-	char *x = malloc(2 * 65536);
+	char *x = xmalloc(2 * 65536);
 	struct stat sa, sb;
-	int same = fa >= 0 && fb >= 0 && x && fstat(fa, &sa) == 0 && fstat(fb, &sb) == 0 &&
+	int same = fa >= 0 && fb >= 0 && fstat(fa, &sa) == 0 && fstat(fb, &sb) == 0 &&
 		   S_ISREG(sb.st_mode) && sa.st_size == sb.st_size;
 
 	while (same) {
@@ -385,15 +386,13 @@ struct docs_job {
 static int write_document(struct docs_job *job)
 {
 	const struct gen *g = job->gen;
-	struct file_sink f = { .buf = malloc(SINK_BUF) };
+	struct file_sink f = { .buf = xmalloc(SINK_BUF) };
 	int rc;
 
 	f.fd = openat(g->fd, job->name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (f.fd < 0 || !f.buf) {
-		rc = f.fd < 0 ? -errno : -ENOMEM;
+	if (f.fd < 0) {
+		rc = -errno;
 		log_err("cannot write %s/%s: %s", g->dir, job->name, strerror(-rc));
-		if (f.fd >= 0)
-			close(f.fd);
 		free(f.buf);
 		return rc;
 	}
@@ -410,7 +409,7 @@ static int write_document(struct docs_job *job)
 	return rc;
 }
 
-/* Like put(): a document that did not change is the previous one, linked
+/* Like place_file(): a document that did not change is the previous one, linked
  * (it is only known once written: it is streamed, not held). */
 static int put_document(struct docs_job *job)
 {
@@ -483,10 +482,8 @@ static void *start_documents(void *arg)
 
 struct export *export_start(const struct programme *p, const struct conf *c, const char *dir)
 {
-	struct export *ex = calloc(1, sizeof(*ex));
+	struct export *ex = xcalloc(1, sizeof(*ex));
 
-	if (!ex)
-		return NULL;
 	ex->pub = publish_begin(dir);
 	if (!ex->pub) {
 		free(ex);

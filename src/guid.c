@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "memory.h"
+
 /* RFC 9562 appendix C: the URL namespace, 6ba7b811-9dad-11d1-80b4-00c04fd430c8. */
 static const unsigned char ns_url[16] = { 0x6b, 0xa7, 0xb8, 0x11, 0x9d, 0xad, 0x11, 0xd1,
 					  0x80, 0xb4, 0x00, 0xc0, 0x4f, 0xd4, 0x30, 0xc8 };
@@ -44,7 +46,7 @@ static void digest(EVP_MD_CTX *ctx, const EVP_MD *md, const char *const *parts, 
 	for (int i = 0; i < n && ok; i++)
 		ok = EVP_DigestUpdate(ctx, parts[i], strlen(parts[i]));
 	if (!ok || !EVP_DigestFinal_ex(ctx, sum, &len))
-		abort(); /* SHA-1 of a few bytes fails only without memory */
+		out_of_memory(); /* SHA-1 of a few bytes fails only without memory */
 	format(sum, out);
 }
 
@@ -53,7 +55,7 @@ void guid_uuid5(const char *name, char out[37])
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 
 	if (!ctx)
-		abort();
+		out_of_memory();
 	digest(ctx, EVP_sha1(), &name, 1, out);
 	EVP_MD_CTX_free(ctx);
 }
@@ -64,17 +66,15 @@ void guid_of(const char *prefix, const char *id, const char *event_id, char out[
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 
 	if (!ctx)
-		abort();
+		out_of_memory();
 	digest(ctx, EVP_sha1(), parts, 4, out);
 	EVP_MD_CTX_free(ctx);
 }
 
 struct guid_gen *guid_gen_new(void)
 {
-	struct guid_gen *g = calloc(1, sizeof(*g));
+	struct guid_gen *g = xcalloc(1, sizeof(*g));
 
-	if (!g)
-		return NULL;
 	g->md = EVP_MD_fetch(NULL, "SHA1", NULL);
 	g->ctx = EVP_MD_CTX_new();
 	if (!g->md || !g->ctx) {

@@ -14,7 +14,8 @@ void guid_of(const char *prefix, const char *id, const char *event_id, char out[
 /* For many guids in a row: holds SHA-1 fetched once from OpenSSL, which
  * guid_of fetches again on every call.  Not for sharing between threads. */
 struct guid_gen;
-/* NULL when memory runs out; free with guid_gen_free (NULL is fine). */
+/* NULL when OpenSSL cannot give SHA-1 (a provider without it, or its
+ * own allocation failed); free with guid_gen_free (NULL is fine). */
 struct guid_gen *guid_gen_new(void);
 void guid_gen_free(struct guid_gen *g);
 /* guid_of with g's SHA-1. */

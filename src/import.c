@@ -9,7 +9,8 @@
 #include <stdint.h>
 #include <sys/stat.h>
 
-#include "import_util.h"
+#include "import_build.h"
+#include "memory.h"
 
 enum import_format import_sniff(const char *data, size_t len)
 {
@@ -42,17 +43,7 @@ static char *slurp(const char *path, size_t max_size, size_t *len)
 			errno = EFBIG;
 			return NULL;
 		}
-		if (n + 65536 > cap) {
-			char *more = realloc(data, cap = cap * 2 + 65536);
-
-			if (!more) {
-				free(data);
-				fclose(f);
-				errno = ENOMEM;
-				return NULL;
-			}
-			data = more;
-		}
+		XGROW(data, cap, n + 65536);
 		got = fread(data + n, 1, cap - n - 1, f);
 		n += got;
 	} while (got > 0);

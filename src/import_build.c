@@ -1,5 +1,5 @@
 /* The programme builder shared by the schedule.json and schedule.xml
- * importers (import_util.h): ids, rooms, tracks, speakers, times and the
+ * importers (import_build.h): ids, rooms, tracks, speakers, times and the
  * messages that say where in the document something is doubtful. */
 #include "config.h"
 
@@ -15,83 +15,74 @@
 
 #include "buf.h"
 #include "guid.h"
-#include "import_util.h"
+#include "hash.h"
+#include "import_build.h"
 #include "lcfg.h"
-
-#define GROW(arr, n, cap)                                                          \
-	do {                                                                       \
-		if ((n) == (cap)) {                                                \
-			void *more_ = realloc((arr), sizeof(*(arr)) * ((cap) * 2 + 16)); \
-			if (!more_)                                                \
-				abort();                                           \
-			(arr) = more_;                                             \
-			(cap) = (cap) * 2 + 16;                                    \
-		}                                                                  \
-	} while (0)
+#include "memory.h"
 
 /* --- messages ------------------------------------------------------------ */
 
-static void vmsg(struct imp *I, int is_error, int line, const char *prefix, const char *fmt,
+static void vmsg(struct imp *imp, int is_error, int line, const char *prefix, const char *fmt,
 		 va_list ap)
 {
 	char msg[1500];
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	if (is_error) {
-		diag_error(I->d, I->p->path, line, "%s%s", prefix, msg);
+		diag_error(imp->d, imp->p->path, line, "%s%s", prefix, msg);
 	} else {
-		diag_warn(I->d, I->p->path, line, "%s%s", prefix, msg);
-		I->p->warnings++;
+		diag_warn(imp->d, imp->p->path, line, "%s%s", prefix, msg);
+		imp->p->warnings++;
 	}
 }
 
-void imp_error(struct imp *I, int line, const char *fmt, ...)
+void imp_error(struct imp *imp, int line, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	vmsg(I, 1, line, "", fmt, ap);
+	vmsg(imp, 1, line, "", fmt, ap);
 	va_end(ap);
 }
 
-void imp_warn(struct imp *I, int line, const char *fmt, ...)
+void imp_warn(struct imp *imp, int line, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	vmsg(I, 0, line, "", fmt, ap);
+	vmsg(imp, 0, line, "", fmt, ap);
 	va_end(ap);
 }
 
 /* JSON has no lines: the message starts with the event's place in the
  * document; XML messages carry the <event>'s line and its name. */
-static void event_msg(struct imp *I, int is_error, const char *fmt, va_list ap)
+static void event_msg(struct imp *imp, int is_error, const char *fmt, va_list ap)
 {
 	char prefix[1024];
 
-	if (I->line > 0)
-		snprintf(prefix, sizeof(prefix), "event %s: ", I->what ? I->what : "?");
+	if (imp->line > 0)
+		snprintf(prefix, sizeof(prefix), "event %s: ", imp->what ? imp->what : "?");
 	else
-		snprintf(prefix, sizeof(prefix), "%s %s: ", I->where ? I->where : "?",
-			 I->what ? I->what : "");
-	vmsg(I, is_error, I->line, prefix, fmt, ap);
+		snprintf(prefix, sizeof(prefix), "%s %s: ", imp->where ? imp->where : "?",
+			 imp->what ? imp->what : "");
+	vmsg(imp, is_error, imp->line, prefix, fmt, ap);
 }
 
-void imp_event_error(struct imp *I, const char *fmt, ...)
+void imp_event_error(struct imp *imp, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	event_msg(I, 1, fmt, ap);
+	event_msg(imp, 1, fmt, ap);
 	va_end(ap);
 }
 
-void imp_event_warn(struct imp *I, const char *fmt, ...)
+void imp_event_warn(struct imp *imp, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	event_msg(I, 0, fmt, ap);
+	event_msg(imp, 0, fmt, ap);
 	va_end(ap);
 }
 
@@ -108,12 +99,10 @@ static const char *const latin1[64] = {
 char *import_slugify(struct arena *a, const char *s)
 {
 	size_t n = strlen(s);
-	char *out = malloc(2 * n + 1), *o = out, *res;
+	char *out = xmalloc(2 * n + 1), *o = out, *res;
 	const unsigned char *u = (const unsigned char *)s;
 	int dash = 0;
 
-	if (!out)
-		abort();
 	while (*u) {
 		const char *fold = NULL;
 		char one[2] = { 0, 0 };
@@ -144,27 +133,34 @@ char *import_slugify(struct arena *a, const char *s)
 	return res;
 }
 
+/* ASCII letters of s to lower case, in place (not the locale's tolower:
+ * ids and keys must not depend on it). */
+static void ascii_lower(char *s)
+{
+	for (char *c = s; *c; c++)
+		if (*c >= 'A' && *c <= 'Z')
+			*c = (char)(*c - 'A' + 'a');
+}
+
 /* A usable id from an id-like string of the document: kept when it is
  * already a valid id once lower-cased, else slugified. */
 static char *make_id(struct arena *a, const char *s)
 {
 	char *id = arena_strdup(a, s);
 
-	for (char *c = id; *c; c++)
-		if (*c >= 'A' && *c <= 'Z')
-			*c = (char)(*c - 'A' + 'a');
+	ascii_lower(id);
 	return lcfg_is_id(id) ? id : import_slugify(a, s);
 }
 
 /* An id not used yet by another room/track/speaker: base, base-2, base-3... */
-static const char *unique_id(struct imp *I, const char *kind, const char *base, const char *empty,
+static const char *unique_id(struct imp *imp, const char *kind, const char *base, const char *empty,
 			     size_t n)
 {
-	struct arena *a = I->p->arena;
+	struct arena *a = imp->p->arena;
 	const char *id = *base ? base : arena_printf(a, "%s-%zu", empty, n + 1);
 	const char *key = arena_printf(a, "%s:%s", kind, id);
 
-	for (int i = 2; strmap_put(I->used_ids, key, 0, NULL) == -EEXIST; i++)
+	for (int i = 2; strmap_put(imp->used_ids, key, 0, NULL) == -EEXIST; i++)
 		key = arena_printf(a, "%s:%s-%d", kind, id, i);
 	return strchr(key, ':') + 1;
 }
@@ -215,7 +211,7 @@ struct text_out {
 
 /* Pending breaks and spaces are written only before more text, so the
  * text neither starts nor ends with them. */
-static void put(struct text_out *t, const char *s, size_t n)
+static void text_add(struct text_out *t, const char *s, size_t n)
 {
 	if (t->b.len > 0 && t->brk)
 		buf_adds(&t->b, t->brk > 1 ? "\n\n" : "\n");
@@ -225,7 +221,7 @@ static void put(struct text_out *t, const char *s, size_t n)
 	buf_add(&t->b, s, n);
 }
 
-static void put_text(struct text_out *t, const char *s)
+static void text_add_words(struct text_out *t, const char *s)
 {
 	while (*s) {
 		size_t ws = strspn(s, " \t\r\n"), word;
@@ -238,7 +234,7 @@ static void put_text(struct text_out *t, const char *s)
 		s += ws;
 		word = strcspn(s, " \t\r\n");
 		if (word)
-			put(t, s, word);
+			text_add(t, s, word);
 		s += word;
 	}
 }
@@ -256,7 +252,7 @@ static void walk_html(struct text_out *t, xmlNode *n)
 		int block;
 
 		if (n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE) {
-			put_text(t, (const char *)n->content);
+			text_add_words(t, (const char *)n->content);
 			continue;
 		}
 		if (n->type != XML_ELEMENT_NODE || !strcmp(name, "script") || !strcmp(name, "style"))
@@ -268,7 +264,7 @@ static void walk_html(struct text_out *t, xmlNode *n)
 			brk(t, 2);
 		if (!strcmp(name, "li")) {
 			brk(t, 1);
-			put(t, "- ", 2);
+			text_add(t, "- ", 2);
 		}
 		t->pre += !strcmp(name, "pre");
 		walk_html(t, n->children);
@@ -281,7 +277,7 @@ static void walk_html(struct text_out *t, xmlNode *n)
 			if (href && strstr((char *)href, "://") &&
 			    (!text || !strstr((char *)text, (char *)href))) {
 				t->space = 1;
-				put(t, "(", 1);
+				text_add(t, "(", 1);
 				buf_adds(&t->b, (char *)href);
 				buf_adds(&t->b, ")");
 			}
@@ -314,36 +310,34 @@ char *import_html_text(struct arena *a, const char *s)
 
 /* --- set-up and the end -------------------------------------------------- */
 
-void imp_init(struct imp *I, const char *path, struct diag *d)
+void imp_init(struct imp *imp, const char *path, struct diag *d)
 {
-	memset(I, 0, sizeof(*I));
-	I->p = prog_new(path);
-	if (!I->p)
-		abort();
-	I->d = d;
-	I->errors_before = d->errors;
-	I->room_names = strmap_new(64);
-	I->track_names = strmap_new(64);
-	I->speaker_keys = strmap_new(1024);
-	I->used_ids = strmap_new(1024);
-	I->session_keys = strmap_new(1024);
-	I->timeslot = 5 * 60;
-	I->day_change = -1;
+	memset(imp, 0, sizeof(*imp));
+	imp->p = prog_new(path);
+	imp->d = d;
+	imp->errors_before = d->errors;
+	imp->room_names = strmap_new(64);
+	imp->track_names = strmap_new(64);
+	imp->speaker_keys = strmap_new(1024);
+	imp->used_ids = strmap_new(1024);
+	imp->session_keys = strmap_new(1024);
+	imp->timeslot = 5 * 60;
+	imp->day_change = -1;
 }
 
-void imp_done(struct imp *I)
+void imp_done(struct imp *imp)
 {
-	free(I->rooms);
-	free(I->tracks);
-	free(I->speakers);
-	free(I->sessions);
-	strmap_free(I->room_names);
-	strmap_free(I->track_names);
-	strmap_free(I->speaker_keys);
-	strmap_free(I->used_ids);
-	strmap_free(I->session_keys);
-	prog_free(I->p);
-	memset(I, 0, sizeof(*I));
+	free(imp->rooms);
+	free(imp->tracks);
+	free(imp->speakers);
+	free(imp->sessions);
+	strmap_free(imp->room_names);
+	strmap_free(imp->track_names);
+	strmap_free(imp->speaker_keys);
+	strmap_free(imp->used_ids);
+	strmap_free(imp->session_keys);
+	prog_free(imp->p);
+	memset(imp, 0, sizeof(*imp));
 }
 
 static void *to_arena(struct arena *a, const void *src, size_t n, size_t size)
@@ -362,7 +356,7 @@ static void *to_arena(struct arena *a, const void *src, size_t n, size_t size)
  * titles and names (trim), without white space at either end: libical
  * and KCalendarCore drop it from SUMMARY, other readers keep it.  s
  * itself when nothing changes; where/what name it in the warning. */
-static const char *clean(struct imp *I, const char *s, int trim, const char *where,
+static const char *clean(struct imp *imp, const char *s, int trim, const char *where,
 			 const char *what)
 {
 	size_t len, start = 0;
@@ -379,9 +373,9 @@ static const char *clean(struct imp *I, const char *s, int trim, const char *whe
 	if (lcfg_control(s) < 0 && start == 0 && len == strlen(s))
 		return s;
 	if (lcfg_control(s) >= 0)
-		imp_warn(I, 0, "%s: %s holds control characters (U+%04X...), which calendars cannot "
+		imp_warn(imp, 0, "%s: %s holds control characters (U+%04X...), which calendars cannot "
 			 "show: dropped", where, what, (unsigned)lcfg_control(s));
-	out = o = arena_alloc(I->p->arena, len - start + 1);
+	out = o = arena_alloc(imp->p->arena, len - start + 1);
 	for (size_t i = start; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
 
@@ -394,7 +388,7 @@ static const char *clean(struct imp *I, const char *s, int trim, const char *whe
 
 /* An id of at most LCFG_MAX_ID bytes (files and URLs are named by it):
  * a longer one is cut, and a hash of the whole keeps cut ids apart. */
-static const char *short_id(struct imp *I, const char *id, const char *what)
+static const char *short_id(struct imp *imp, const char *id, const char *what)
 {
 	size_t len = id ? strlen(id) : 0, keep = LCFG_MAX_ID - 9;
 	const char *out;
@@ -403,88 +397,88 @@ static const char *short_id(struct imp *I, const char *id, const char *what)
 		return id;
 	while (keep > 1 && id[keep - 1] == '-')
 		keep--;
-	out = arena_printf(I->p->arena, "%.*s-%08x", (int)keep, id,
+	out = arena_printf(imp->p->arena, "%.*s-%08x", (int)keep, id,
 			   (unsigned)(hash_bytes(HASH_SEED, id, len) & 0xffffffffu));
-	imp_warn(I, 0, "%s id \"%.32s...\" is %zu bytes long, more than the %d an id may have: "
+	imp_warn(imp, 0, "%s id \"%.32s...\" is %zu bytes long, more than the %d an id may have: "
 		 "shortened to \"%s\"", what, id, len, LCFG_MAX_ID, out);
 	return out;
 }
 
-static void clean_session(struct imp *I, struct prog_session *s)
+static void clean_session(struct imp *imp, struct prog_session *s)
 {
 	const char *w = s->where ? s->where : "?";
 
-	s->id = short_id(I, s->id, "session");
-	s->title = clean(I, s->title, 1, w, "the title");
-	s->description = clean(I, s->description, 0, w, "the description");
-	s->kind = short_id(I, clean(I, s->kind, 1, w, "the type"), "kind");
+	s->id = short_id(imp, s->id, "session");
+	s->title = clean(imp, s->title, 1, w, "the title");
+	s->description = clean(imp, s->description, 0, w, "the description");
+	s->kind = short_id(imp, clean(imp, s->kind, 1, w, "the type"), "kind");
 	for (uint32_t j = 0; j < s->n_people; j++) {
-		s->people[j].role = clean(I, s->people[j].role, 1, w, "a person's role");
+		s->people[j].role = clean(imp, s->people[j].role, 1, w, "a person's role");
 		s->people[j].affiliation =
-			clean(I, s->people[j].affiliation, 1, w, "a person's affiliation");
+			clean(imp, s->people[j].affiliation, 1, w, "a person's affiliation");
 	}
 	for (uint32_t j = 0; j < s->n_docs; j++) {
-		s->docs[j].title = clean(I, s->docs[j].title, 1, w, "a link's title");
-		s->docs[j].url = clean(I, s->docs[j].url, 1, w, "a link's url");
+		s->docs[j].title = clean(imp, s->docs[j].title, 1, w, "a link's title");
+		s->docs[j].url = clean(imp, s->docs[j].url, 1, w, "a link's url");
 	}
 }
 
 /* Every text of the programme, once, before it is finished. */
-static void clean_all(struct imp *I)
+static void clean_all(struct imp *imp)
 {
-	struct programme *p = I->p;
+	struct programme *p = imp->p;
 	struct prog_event *e = &p->event;
 
-	e->id = short_id(I, e->id, "event");
-	e->title = clean(I, e->title, 1, "the conference", "the title");
-	e->location = clean(I, e->location, 1, "the conference", "the venue");
-	e->url = clean(I, e->url, 1, "the conference", "the url");
-	e->description = clean(I, e->description, 0, "the conference", "the description");
+	e->id = short_id(imp, e->id, "event");
+	e->title = clean(imp, e->title, 1, "the conference", "the title");
+	e->location = clean(imp, e->location, 1, "the conference", "the venue");
+	e->url = clean(imp, e->url, 1, "the conference", "the url");
+	e->description = clean(imp, e->description, 0, "the conference", "the description");
 	for (size_t i = 0; i < p->n_rooms; i++) {
-		I->rooms[i].id = short_id(I, I->rooms[i].id, "room");
-		I->rooms[i].title = clean(I, I->rooms[i].title, 1, "a room", "the name");
+		imp->rooms[i].id = short_id(imp, imp->rooms[i].id, "room");
+		imp->rooms[i].title = clean(imp, imp->rooms[i].title, 1, "a room", "the name");
 	}
 	for (size_t i = 0; i < p->n_tracks; i++) {
-		I->tracks[i].id = short_id(I, I->tracks[i].id, "track");
-		I->tracks[i].title = clean(I, I->tracks[i].title, 1, "a track", "the name");
-		I->tracks[i].description =
-			clean(I, I->tracks[i].description, 0, "a track", "the description");
+		imp->tracks[i].id = short_id(imp, imp->tracks[i].id, "track");
+		imp->tracks[i].title = clean(imp, imp->tracks[i].title, 1, "a track", "the name");
+		imp->tracks[i].description =
+			clean(imp, imp->tracks[i].description, 0, "a track", "the description");
 	}
 	for (size_t i = 0; i < p->n_speakers; i++) {
-		struct prog_speaker *sp = &I->speakers[i];
+		struct prog_speaker *sp = &imp->speakers[i];
 
-		sp->id = short_id(I, sp->id, "speaker");
-		sp->name = clean(I, sp->name, 1, "a person", "the name");
-		sp->affiliation = clean(I, sp->affiliation, 1, "a person", "the affiliation");
-		sp->bio_url = clean(I, sp->bio_url, 1, "a person", "the url");
-		sp->email = clean(I, sp->email, 1, "a person", "the e-mail address");
+		sp->id = short_id(imp, sp->id, "speaker");
+		sp->name = clean(imp, sp->name, 1, "a person", "the name");
+		sp->affiliation = clean(imp, sp->affiliation, 1, "a person", "the affiliation");
+		sp->bio_url = clean(imp, sp->bio_url, 1, "a person", "the url");
+		sp->email = clean(imp, sp->email, 1, "a person", "the e-mail address");
 	}
 	for (size_t i = 0; i < p->n_sessions; i++)
-		clean_session(I, &I->sessions[i]);
+		clean_session(imp, &imp->sessions[i]);
 }
 
-struct programme *imp_finish(struct imp *I)
+struct programme *imp_finish(struct imp *imp)
 {
-	struct programme *p = I->p;
+	struct programme *p = imp->p;
 
-	if (I->d->errors == I->errors_before && !p->tz)
-		imp_error(I, 0, "the document has no events and no time_zone_name");
+	if (imp->d->errors == imp->errors_before && !p->tz)
+		imp_error(imp, 0, "the document has no events and no time_zone_name");
 	for (size_t i = 0; i < p->n_speakers; i++) {
-		if (!I->speakers[i].name) { /* imp_speaker's, named by no person */
-			imp_warn(I, 0, "speaker '%s' has no name: the id is used", I->speakers[i].id);
-			I->speakers[i].name = I->speakers[i].id;
+		if (!imp->speakers[i].name) { /* imp_speaker's, named by no person */
+			imp_warn(imp, 0, "speaker '%s' has no name: the id is used", imp->speakers[i].id);
+			imp->speakers[i].name = imp->speakers[i].id;
 		}
 	}
-	if (I->d->errors > I->errors_before)
+	if (imp->d->errors > imp->errors_before)
 		return NULL;
-	clean_all(I);
-	p->rooms = to_arena(p->arena, I->rooms, p->n_rooms, sizeof(*p->rooms));
-	p->tracks = to_arena(p->arena, I->tracks, p->n_tracks, sizeof(*p->tracks));
-	p->speakers = to_arena(p->arena, I->speakers, p->n_speakers, sizeof(*p->speakers));
-	p->sessions = to_arena(p->arena, I->sessions, p->n_sessions, sizeof(*p->sessions));
-	if (prog_finish(p, I->d) < 0)
+	clean_all(imp);
+	p->rooms = to_arena(p->arena, imp->rooms, p->n_rooms, sizeof(*p->rooms));
+	p->tracks = to_arena(p->arena, imp->tracks, p->n_tracks, sizeof(*p->tracks));
+	p->speakers = to_arena(p->arena, imp->speakers, p->n_speakers, sizeof(*p->speakers));
+	p->sessions = to_arena(p->arena, imp->sessions, p->n_sessions, sizeof(*p->sessions));
+	if (prog_finish(p, imp->d) < 0)
 		return NULL;
-	I->p = NULL; /* the caller's now */
+	imp->p = NULL; /* the caller's now */
 	return p;
 }
 
@@ -530,7 +524,7 @@ static int64_t duration_seconds(const char *s, int three_is_days)
 
 /* The zone for a document without time_zone_name: UTC, or the fixed
  * offset of its first time ("Etc/GMT-1" is UTC+1: POSIX signs). */
-static int derive_zone(struct imp *I, int offset)
+static int derive_zone(struct imp *imp, int offset)
 {
 	char name[32];
 
@@ -539,27 +533,27 @@ static int derive_zone(struct imp *I, int offset)
 	else if (offset % 3600 == 0)
 		snprintf(name, sizeof(name), "Etc/GMT%+d", -offset / 3600);
 	else {
-		imp_error(I, I->conf.line, "no time_zone_name, and the offset %+03d:%02d of the "
-			  "times has no fixed-offset zone: add time_zone_name", offset / 3600,
+		imp_error(imp, imp->conf.line, "no time_zone_name, and the offset %+03d:%02d of "
+			  "the times has no fixed-offset zone: add time_zone_name", offset / 3600,
 			  abs(offset % 3600) / 60);
 		return -1;
 	}
-	if (tz_open(name, &I->p->tz) < 0) {
-		imp_error(I, I->conf.line, "no time_zone_name, and the time zone %s is unknown",
+	if (tz_open(name, &imp->p->tz) < 0) {
+		imp_error(imp, imp->conf.line, "no time_zone_name, and the time zone %s is unknown",
 			  name);
 		return -1;
 	}
-	I->p->event.timezone = arena_strdup(I->p->arena, name);
+	imp->p->event.timezone = arena_strdup(imp->p->arena, name);
 	if (offset != 0)
-		imp_warn(I, I->conf.line, "no time_zone_name: using %s, the fixed offset of the "
-			 "times (daylight saving time changes are not known)", name);
+		imp_warn(imp, imp->conf.line, "no time_zone_name: using %s, the fixed offset of "
+			 "the times (daylight saving time changes are not known)", name);
 	return 0;
 }
 
 /* ISO 8601 "YYYY-MM-DDTHH:MM[:SS[.fff]][Z|+HH:MM|+HHMM]" as UTC seconds.
  * An offset wins over the zone (as the document says the instant);
  * when the zone disagrees, that is said once.  Returns 0 or -1 (*why). */
-static int iso_time(struct imp *I, const char *v, int64_t *utc, const char **why)
+static int iso_time(struct imp *imp, const char *v, int64_t *utc, const char **why)
 {
 	char tmp[64], *dot;
 	size_t n = strlen(v);
@@ -586,34 +580,35 @@ static int iso_time(struct imp *I, const char *v, int64_t *utc, const char **why
 		*why = "the year must be between " PROG_YEARS;
 		return -1;
 	}
-	if (!I->p->tz && (!has_offset || derive_zone(I, offset) < 0)) {
+	if (!imp->p->tz && (!has_offset || derive_zone(imp, offset) < 0)) {
 		*why = "no time zone: the document has no time_zone_name and this time no offset";
 		return -1;
 	}
 	if (!has_offset) {
 		/* A repeated or skipped local time: the first reading (libical's). */
-		tz_local_to_utc(I->p->tz, &c, utc);
+		tz_local_to_utc(imp->p->tz, &c, utc);
 		return 0;
 	}
 	*utc = civil_to_seconds(&c) - offset;
-	if (tz_offset_at(I->p->tz, *utc) != offset && !I->offset_warned) {
-		I->offset_warned = 1;
-		imp_warn(I, I->line, "time_zone_name %s disagrees with the offset in \"%s\"%s%s; "
-			 "the times' offsets are used (said once)", I->p->event.timezone, v,
-			 I->line > 0 ? "" : " at ", I->line > 0 ? "" : (I->where ? I->where : "?"));
+	if (tz_offset_at(imp->p->tz, *utc) != offset && !imp->offset_warned) {
+		imp->offset_warned = 1;
+		imp_warn(imp, imp->line, "time_zone_name %s disagrees with the offset in \"%s\"%s%s; "
+			 "the times' offsets are used (said once)", imp->p->event.timezone, v,
+			 imp->line > 0 ? "" : " at ",
+			 imp->line > 0 ? "" : (imp->where ? imp->where : "?"));
 	}
 	return 0;
 }
 
 /* --- the conference, rooms, tracks, days ---------------------------------- */
 
-int imp_conference(struct imp *I, const struct imp_conference *c)
+int imp_conference(struct imp *imp, const struct imp_conference *c)
 {
-	struct programme *p = I->p;
+	struct programme *p = imp->p;
 	struct prog_event *e = &p->event;
 	int64_t slot = clock_seconds(c->timeslot);
 
-	I->conf = *c;
+	imp->conf = *c;
 	e->title = arena_strdup(p->arena, blank(c->title) ? c->acronym : c->title);
 	e->id = import_slugify(p->arena, c->acronym ? c->acronym : "");
 	if (!*e->id && e->title)
@@ -621,134 +616,149 @@ int imp_conference(struct imp *I, const struct imp_conference *c)
 	if (!*e->id)
 		e->id = "event";
 	if (!e->title)
-		imp_error(I, c->line, "the conference has no title and no acronym");
+		imp_error(imp, c->line, "the conference has no title and no acronym");
 	e->url = arena_strdup(p->arena, blank(c->url) ? c->base_url : c->url);
 	e->location = blank(c->location) ? NULL : arena_strdup(p->arena, c->location);
 	if (slot > 0 && slot <= 86400)
-		I->timeslot = slot;
-	I->day_change = (int)clock_seconds(c->day_change);
+		imp->timeslot = slot;
+	imp->day_change = (int)clock_seconds(c->day_change);
 	if (blank(c->zone))
 		return 0; /* found from the first time's offset (derive_zone) */
 	e->timezone = arena_strdup(p->arena, c->zone);
 	if (tz_open(c->zone, &p->tz) < 0) {
-		imp_error(I, c->line, "unknown time_zone_name \"%s\": use an IANA name such as "
+		imp_error(imp, c->line, "unknown time_zone_name \"%s\": use an IANA name such as "
 			  "\"Europe/Berlin\"", c->zone);
 		return -1;
 	}
 	return 0;
 }
 
-uint32_t imp_room(struct imp *I, const char *name, const char *slug)
+/* The index of the room or track called name in names, or n (the next
+ * index) after giving a new one its *title and an *id from slug or the
+ * name that no other room or track has; the caller then appends it. */
+static uint32_t room_or_track(struct imp *imp, struct strmap *names, const char *kind, size_t n,
+		      const char *name, const char *slug, const char **title, const char **id)
 {
-	struct programme *p = I->p;
+	struct arena *a = imp->p->arena;
 	uint32_t index;
-	struct prog_room *r;
+
+	if (strmap_get(names, name, &index) == 0)
+		return index;
+	*title = arena_strdup(a, name);
+	*id = unique_id(imp, kind, import_slugify(a, blank(slug) ? name : slug), kind, n);
+	strmap_put(names, *title, (uint32_t)n, NULL);
+	return (uint32_t)n;
+}
+
+uint32_t imp_room(struct imp *imp, const char *name, const char *slug)
+{
+	struct programme *p = imp->p;
+	struct prog_room room = { 0 };
+	uint32_t index;
 
 	if (blank(name))
 		return PROG_NONE;
-	if (strmap_get(I->room_names, name, &index) == 0)
-		return index;
-	GROW(I->rooms, p->n_rooms, I->cap_rooms);
-	r = &I->rooms[p->n_rooms];
-	r->title = arena_strdup(p->arena, name);
-	r->id = unique_id(I, "room", import_slugify(p->arena, blank(slug) ? name : slug), "room",
-			  p->n_rooms);
-	strmap_put(I->room_names, r->title, (uint32_t)p->n_rooms, NULL);
-	return (uint32_t)p->n_rooms++;
+	index = room_or_track(imp, imp->room_names, "room", p->n_rooms, name, slug, &room.title, &room.id);
+	if (index == p->n_rooms) {
+		XGROW(imp->rooms, imp->cap_rooms, p->n_rooms + 1);
+		imp->rooms[p->n_rooms++] = room;
+	}
+	return index;
 }
 
-uint32_t imp_track(struct imp *I, const char *name, const char *slug)
+static uint32_t add_track(struct imp *imp, const struct prog_track *track)
 {
-	struct programme *p = I->p;
+	struct programme *p = imp->p;
+
+	XGROW(imp->tracks, imp->cap_tracks, p->n_tracks + 1);
+	imp->tracks[p->n_tracks] = *track;
+	return (uint32_t)p->n_tracks++;
+}
+
+uint32_t imp_track(struct imp *imp, const char *name, const char *slug)
+{
+	struct programme *p = imp->p;
+	struct prog_track track = { 0 };
 	uint32_t index;
-	struct prog_track *t;
 
 	if (blank(name))
 		return PROG_NONE;
-	if (strmap_get(I->track_names, name, &index) == 0)
-		return index;
-	GROW(I->tracks, p->n_tracks, I->cap_tracks);
-	t = &I->tracks[p->n_tracks];
-	memset(t, 0, sizeof(*t));
-	t->title = arena_strdup(p->arena, name);
-	t->id = unique_id(I, "track", import_slugify(p->arena, blank(slug) ? name : slug), "track",
-			  p->n_tracks);
-	strmap_put(I->track_names, t->title, (uint32_t)p->n_tracks, NULL);
-	return (uint32_t)p->n_tracks++;
+	index = room_or_track(imp, imp->track_names, "track", p->n_tracks, name, slug, &track.title,
+		      &track.id);
+	return index == p->n_tracks ? add_track(imp, &track) : index;
 }
 
-uint32_t imp_track_new(struct imp *I, const char *name, const char *id)
+uint32_t imp_track_new(struct imp *imp, const char *name, const char *id)
 {
-	struct programme *p = I->p;
-	struct prog_track *t;
+	struct programme *p = imp->p;
+	struct prog_track track = { 0 };
 
-	GROW(I->tracks, p->n_tracks, I->cap_tracks);
-	t = &I->tracks[p->n_tracks];
-	memset(t, 0, sizeof(*t));
-	t->title = arena_strdup(p->arena, name);
-	t->id = id ? arena_strdup(p->arena, id) : arena_printf(p->arena, "track-%zu", p->n_tracks + 1);
-	strmap_put(I->track_names, t->title, (uint32_t)p->n_tracks, NULL); /* the first keeps it */
-	return (uint32_t)p->n_tracks++;
+	track.title = arena_strdup(p->arena, name);
+	track.id = id ? arena_strdup(p->arena, id)
+		      : arena_printf(p->arena, "track-%zu", p->n_tracks + 1);
+	/* The first of a title keeps the name. */
+	strmap_put(imp->track_names, track.title, (uint32_t)p->n_tracks, NULL);
+	return add_track(imp, &track);
 }
 
-void imp_day(struct imp *I, const char *date, const char *start, int line)
+void imp_day(struct imp *imp, const char *date, const char *start, int line)
 {
 	const char *why;
 	struct civil c;
 	int has_offset, offset;
 	char tmp[32];
 
-	I->day = arena_strdup(I->p->arena, date ? date : "?");
-	I->day_line = line;
-	I->has_day_start = 0;
-	I->where = arena_printf(I->p->arena, "day %s", I->day);
-	I->line = line;
+	imp->day = arena_strdup(imp->p->arena, date ? date : "?");
+	imp->day_line = line;
+	imp->has_day_start = 0;
+	imp->where = arena_printf(imp->p->arena, "day %s", imp->day);
+	imp->line = line;
 	if (!blank(start)) {
-		if (iso_time(I, start, &I->day_start, &why) == 0)
-			I->has_day_start = 1;
+		if (iso_time(imp, start, &imp->day_start, &why) == 0)
+			imp->has_day_start = 1;
 		else
-			imp_warn(I, line, "day %s: bad start \"%s\" (ignored): %s", I->day, start, why);
+			imp_warn(imp, line, "day %s: bad start \"%s\" (ignored): %s", imp->day, start, why);
 		return;
 	}
 	/* No start of its own: the conference's day_change on that date. */
-	if (!date || I->day_change < 0 || !I->p->tz)
+	if (!date || imp->day_change < 0 || !imp->p->tz)
 		return;
 	snprintf(tmp, sizeof(tmp), "%.10s 00:00", date);
 	if (civil_parse(tmp, &c, &has_offset, &offset, &why) == 0) {
-		c.hour = I->day_change / 3600;
-		c.min = I->day_change / 60 % 60;
-		c.sec = I->day_change % 60;
-		tz_local_to_utc(I->p->tz, &c, &I->day_start);
-		I->has_day_start = 1;
+		c.hour = imp->day_change / 3600;
+		c.min = imp->day_change / 60 % 60;
+		c.sec = imp->day_change % 60;
+		tz_local_to_utc(imp->p->tz, &c, &imp->day_start);
+		imp->has_day_start = 1;
 	}
 }
 
 /* --- events --------------------------------------------------------------- */
 
 /* Where the event is in the document, for messages and s->where. */
-static void event_place(struct imp *I, const struct imp_event *ev)
+static void event_place(struct imp *imp, const struct imp_event *ev)
 {
-	struct arena *a = I->p->arena;
+	struct arena *a = imp->p->arena;
 	const char *key = !blank(ev->guid) ? ev->guid : !blank(ev->id) ? ev->id : "?";
 
-	I->line = ev->line;
-	I->where = arena_printf(a, "day %s, room '%s', event %s", I->day ? I->day : "?",
+	imp->line = ev->line;
+	imp->where = arena_printf(a, "day %s, room '%s', event %s", imp->day ? imp->day : "?",
 				blank(ev->room) ? "" : ev->room, key);
-	I->what = ev->line > 0 ? arena_printf(a, "%s '%s'", key, ev->title ? ev->title : "")
+	imp->what = ev->line > 0 ? arena_printf(a, "%s '%s'", key, ev->title ? ev->title : "")
 			       : arena_printf(a, "'%s'", ev->title ? ev->title : "");
 }
 
 /* The session id: agendad's own export (guid = uuid5(slug@event)) keeps
  * its slug; else the guid, the slug, or "e<id>". */
-static const char *session_id(struct imp *I, const struct imp_event *ev)
+static const char *session_id(struct imp *imp, const struct imp_event *ev)
 {
-	struct arena *a = I->p->arena;
+	struct arena *a = imp->p->arena;
 
 	if (!blank(ev->guid)) {
 		if (!blank(ev->slug)) {
 			char uuid[37];
 
-			guid_of("", ev->slug, I->p->event.id, uuid);
+			guid_of("", ev->slug, imp->p->event.id, uuid);
 			if (strcasecmp(uuid, ev->guid) == 0 && lcfg_is_id(ev->slug))
 				return arena_strdup(a, ev->slug);
 		}
@@ -764,53 +774,54 @@ static const char *session_id(struct imp *I, const struct imp_event *ev)
 /* Start and end.  The document's full date wins; without it, the day's
  * date and the wall-clock start (after midnight but before the day's
  * start it is the next calendar date, as frab's days run to day_change). */
-static int event_times(struct imp *I, const struct imp_event *ev, struct prog_session *s)
+static int event_times(struct imp *imp, const struct imp_event *ev, struct prog_session *s)
 {
 	const char *why;
 	int64_t dur;
 
 	if (!blank(ev->date)) {
-		if (iso_time(I, ev->date, &s->start, &why) < 0) {
-			imp_event_error(I, "bad date \"%s\": %s", ev->date, why);
+		if (iso_time(imp, ev->date, &s->start, &why) < 0) {
+			imp_event_error(imp, "bad date \"%s\": %s", ev->date, why);
 			return -1;
 		}
-	} else if (!blank(ev->start) && I->day && clock_seconds(ev->start) >= 0) {
+	} else if (!blank(ev->start) && imp->day && clock_seconds(ev->start) >= 0) {
 		char tmp[64];
 
-		snprintf(tmp, sizeof(tmp), "%.10sT%s", I->day, ev->start);
-		if (iso_time(I, tmp, &s->start, &why) < 0) {
-			imp_event_error(I, "bad start \"%s\" on day %s: %s", ev->start, I->day, why);
+		snprintf(tmp, sizeof(tmp), "%.10sT%s", imp->day, ev->start);
+		if (iso_time(imp, tmp, &s->start, &why) < 0) {
+			imp_event_error(imp, "bad start \"%s\" on day %s: %s", ev->start, imp->day, why);
 			return -1;
 		}
-		if (I->has_day_start && s->start < I->day_start && s->start + 86400 >= I->day_start)
+		if (imp->has_day_start && s->start < imp->day_start &&
+		    s->start + 86400 >= imp->day_start)
 			s->start += 86400;
 	} else {
-		imp_event_error(I, "no start: give \"date\" (or \"start\" within a day)");
+		imp_event_error(imp, "no start: give \"date\" (or \"start\" within a day)");
 		return -1;
 	}
 	if (!blank(ev->duration)) {
-		if ((dur = duration_seconds(ev->duration, !I->xml)) < 0) {
-			imp_event_error(I, "bad duration \"%s\": expected \"%s\", at most %d days",
-					ev->duration, I->xml ? "HH:MM:SS" : "HH:MM",
+		if ((dur = duration_seconds(ev->duration, !imp->xml)) < 0) {
+			imp_event_error(imp, "bad duration \"%s\": expected \"%s\", at most %d "
+					"days", ev->duration, imp->xml ? "HH:MM:SS" : "HH:MM",
 					PROG_MAX_DURATION / 86400);
 			return -1;
 		}
 		s->end = s->start + dur;
 	} else if (!blank(ev->end)) {
-		if (iso_time(I, ev->end, &s->end, &why) < 0) {
-			imp_event_error(I, "bad end \"%s\": %s", ev->end, why);
+		if (iso_time(imp, ev->end, &s->end, &why) < 0) {
+			imp_event_error(imp, "bad end \"%s\": %s", ev->end, why);
 			return -1;
 		}
 	} else {
-		imp_event_error(I, "no duration and no end");
+		imp_event_error(imp, "no duration and no end");
 		return -1;
 	}
 	if (s->end < s->start) {
-		imp_event_error(I, "ends before it starts");
+		imp_event_error(imp, "ends before it starts");
 		return -1;
 	}
 	if (s->end - s->start > PROG_MAX_DURATION) {
-		imp_event_error(I, "lasts longer than %d days (%s \"%s\"), the longest a session may",
+		imp_event_error(imp, "lasts longer than %d days (%s \"%s\"), the longest a session may",
 				PROG_MAX_DURATION / 86400, blank(ev->duration) ? "end" : "duration",
 				blank(ev->duration) ? ev->end : ev->duration);
 		return -1;
@@ -819,18 +830,18 @@ static int event_times(struct imp *I, const struct imp_event *ev, struct prog_se
 	 * is usually an unfinished entry, so it gets the smallest slot of the
 	 * conference's grid, and the warning says so. */
 	if (s->end == s->start) {
-		s->end = s->start + I->timeslot;
-		imp_event_warn(I, "duration is zero; shown as one timeslot (%d minutes)",
-			       (int)(I->timeslot / 60));
+		s->end = s->start + imp->timeslot;
+		imp_event_warn(imp, "duration is zero; shown as one timeslot (%d minutes)",
+			       (int)(imp->timeslot / 60));
 	}
-	if (I->has_day_start && s->start < I->day_start)
-		imp_event_warn(I, "starts before the start of day %s", I->day);
+	if (imp->has_day_start && s->start < imp->day_start)
+		imp_event_warn(imp, "starts before the start of day %s", imp->day);
 	return 0;
 }
 
-static const char *event_kind(struct imp *I, const char *type, int *is_break)
+static const char *event_kind(struct imp *imp, const char *type, int *is_break)
 {
-	char *k = blank(type) ? NULL : import_slugify(I->p->arena, type);
+	char *k = blank(type) ? NULL : import_slugify(imp->p->arena, type);
 
 	*is_break = k && (strcmp(k, "break") == 0 || strcmp(k, "pause") == 0);
 	if (*is_break)
@@ -839,9 +850,9 @@ static const char *event_kind(struct imp *I, const char *type, int *is_break)
 }
 
 /* Subtitle, abstract and description as one text, blank lines between. */
-static const char *event_text(struct imp *I, const struct imp_event *ev)
+static const char *event_text(struct imp *imp, const struct imp_event *ev)
 {
-	struct arena *a = I->p->arena;
+	struct arena *a = imp->p->arena;
 	const char *parts[3] = { ev->subtitle, ev->abstract, ev->description };
 	char *out = NULL;
 
@@ -863,30 +874,30 @@ static const char *event_text(struct imp *I, const struct imp_event *ev)
 	return out;
 }
 
-int imp_session(struct imp *I, const struct imp_event *ev, struct prog_session *s,
+int imp_session(struct imp *imp, const struct imp_event *ev, struct prog_session *s,
 		size_t n_people, size_t n_docs)
 {
-	struct arena *a = I->p->arena;
-	size_t errors = I->d->errors;
+	struct arena *a = imp->p->arena;
+	size_t errors = imp->d->errors;
 
 	memset(s, 0, sizeof(*s));
-	event_place(I, ev);
+	event_place(imp, ev);
 	s->line = ev->line;
-	s->where = I->where;
+	s->where = imp->where;
 	if (blank(ev->title))
-		imp_event_error(I, "no title");
+		imp_event_error(imp, "no title");
 	s->title = arena_strdup(a, ev->title);
-	if (!(s->id = session_id(I, ev)) || !*s->id)
-		imp_event_error(I, "no guid, slug or id to name it by");
-	if (event_times(I, ev, s) < 0 || I->d->errors > errors)
+	if (!(s->id = session_id(imp, ev)) || !*s->id)
+		imp_event_error(imp, "no guid, slug or id to name it by");
+	if (event_times(imp, ev, s) < 0 || imp->d->errors > errors)
 		return -1;
-	s->room = imp_room(I, ev->room, NULL);
-	if (s->room == PROG_NONE && !I->own)
-		imp_event_warn(I, "no room");
-	s->track = imp_track(I, ev->track, ev->track_slug);
-	s->kind = event_kind(I, ev->type, &s->is_break);
+	s->room = imp_room(imp, ev->room, NULL);
+	if (s->room == PROG_NONE && !imp->own)
+		imp_event_warn(imp, "no room");
+	s->track = imp_track(imp, ev->track, ev->track_slug);
+	s->kind = event_kind(imp, ev->type, &s->is_break);
 	s->status = PROG_CONFIRMED;
-	s->description = event_text(I, ev);
+	s->description = event_text(imp, ev);
 	s->people = arena_alloc(a, sizeof(*s->people) * (n_people + 1));
 	s->docs = arena_alloc(a, sizeof(*s->docs) * (n_docs + 1));
 	return 0;
@@ -895,9 +906,9 @@ int imp_session(struct imp *I, const struct imp_event *ev, struct prog_session *
 /* The speaker's id: agendad's own export (guid = uuid5("speaker:<id>@
  * <event>") with the id as code or as the slug of the name) keeps it;
  * else the guid, the pretalx code, "p<id>", or the slug of the name. */
-static const char *speaker_id(struct imp *I, const struct imp_person *pp, const char *name)
+static const char *speaker_id(struct imp *imp, const struct imp_person *pp, const char *name)
 {
-	struct arena *a = I->p->arena;
+	struct arena *a = imp->p->arena;
 
 	if (!blank(pp->guid)) {
 		/* agendad's schedule.json has the id as "slug"; the XML has none. */
@@ -908,7 +919,7 @@ static const char *speaker_id(struct imp *I, const struct imp_person *pp, const 
 
 			if (blank(cand[i]) || !lcfg_is_id(cand[i]))
 				continue;
-			guid_of("speaker:", cand[i], I->p->event.id, uuid);
+			guid_of("speaker:", cand[i], imp->p->event.id, uuid);
 			if (strcasecmp(uuid, pp->guid) == 0)
 				return arena_strdup(a, cand[i]);
 		}
@@ -921,11 +932,26 @@ static const char *speaker_id(struct imp *I, const struct imp_person *pp, const 
 	return import_slugify(a, name);
 }
 
+/* Appends a speaker under key, with an id from base that no other
+ * speaker has; name may be NULL (imp_speaker's, until a person names it). */
+static uint32_t add_speaker(struct imp *imp, const char *key, const char *base, const char *name)
+{
+	struct programme *p = imp->p;
+	struct prog_speaker sp = { 0 };
+
+	sp.name = name;
+	sp.id = unique_id(imp, "speaker", base, "speaker", p->n_speakers);
+	XGROW(imp->speakers, imp->cap_speakers, p->n_speakers + 1);
+	imp->speakers[p->n_speakers] = sp;
+	strmap_put(imp->speaker_keys, key, (uint32_t)p->n_speakers, NULL);
+	return (uint32_t)p->n_speakers++;
+}
+
 /* The same person in many events is one speaker: keyed by guid, code,
  * id, or (when the document names people only) the name. */
-static uint32_t speaker(struct imp *I, const struct imp_person *pp, const char *name)
+static uint32_t speaker(struct imp *imp, const struct imp_person *pp, const char *name)
 {
-	struct programme *p = I->p;
+	struct programme *p = imp->p;
 	char *key = !blank(pp->guid)   ? arena_printf(p->arena, "g:%s", pp->guid)
 		    : !blank(pp->code) ? arena_printf(p->arena, "c:%s", pp->code)
 		    : !blank(pp->id)   ? arena_printf(p->arena, "i:%s", pp->id)
@@ -934,10 +960,9 @@ static uint32_t speaker(struct imp *I, const struct imp_person *pp, const char *
 	uint32_t index;
 
 	if (key[0] != 'n') /* guids and pretalx codes are case-insensitive */
-		for (char *c = key; *c; c++)
-			*c = (char)(*c >= 'A' && *c <= 'Z' ? *c - 'A' + 'a' : *c);
-	if (strmap_get(I->speaker_keys, key, &index) == 0) {
-		sp = &I->speakers[index];
+		ascii_lower(key);
+	if (strmap_get(imp->speaker_keys, key, &index) == 0) {
+		sp = &imp->speakers[index];
 		if (!sp->name) { /* made by imp_speaker: its first appearance */
 			sp->name = arena_strdup(p->arena, name);
 			if (!sp->bio_url && !blank(pp->url))
@@ -945,67 +970,56 @@ static uint32_t speaker(struct imp *I, const struct imp_person *pp, const char *
 		}
 		return index;
 	}
-	GROW(I->speakers, p->n_speakers, I->cap_speakers);
-	sp = &I->speakers[p->n_speakers];
-	memset(sp, 0, sizeof(*sp));
-	sp->name = arena_strdup(p->arena, name);
-	sp->id = unique_id(I, "speaker", speaker_id(I, pp, name), "speaker", p->n_speakers);
-	sp->bio_url = blank(pp->url) ? NULL : arena_strdup(p->arena, pp->url);
-	strmap_put(I->speaker_keys, key, (uint32_t)p->n_speakers, NULL);
-	return (uint32_t)p->n_speakers++;
+	index = add_speaker(imp, key, speaker_id(imp, pp, name), arena_strdup(p->arena, name));
+	if (!blank(pp->url))
+		imp->speakers[index].bio_url = arena_strdup(p->arena, pp->url);
+	return index;
 }
 
-uint32_t imp_speaker(struct imp *I, const char *guid, const char *id, const char *name)
+uint32_t imp_speaker(struct imp *imp, const char *guid, const char *id, const char *name)
 {
-	struct programme *p = I->p;
+	struct programme *p = imp->p;
 	char *key = arena_printf(p->arena, "g:%s", guid);
-	struct prog_speaker *sp;
 	uint32_t index;
 
-	for (char *c = key; *c; c++) /* as speaker() keys it */
-		*c = (char)(*c >= 'A' && *c <= 'Z' ? *c - 'A' + 'a' : *c);
-	if (strmap_get(I->speaker_keys, key, &index) == 0)
+	ascii_lower(key); /* as speaker() keys it */
+	if (strmap_get(imp->speaker_keys, key, &index) == 0)
 		return index;
-	GROW(I->speakers, p->n_speakers, I->cap_speakers);
-	sp = &I->speakers[p->n_speakers];
-	memset(sp, 0, sizeof(*sp));
-	sp->name = blank(name) ? NULL : arena_strdup(p->arena, name);
-	sp->id = unique_id(I, "speaker", arena_strdup(p->arena, id), "speaker", p->n_speakers);
-	strmap_put(I->speaker_keys, key, (uint32_t)p->n_speakers, NULL);
-	return (uint32_t)p->n_speakers++;
+	return add_speaker(imp, key, arena_strdup(p->arena, id),
+			   blank(name) ? NULL : arena_strdup(p->arena, name));
 }
 
-void imp_person(struct imp *I, struct prog_session *s, const struct imp_person *pp)
+void imp_person(struct imp *imp, struct prog_session *s, const struct imp_person *pp)
 {
 	const char *name = pp->name;
 	struct prog_person *out = &s->people[s->n_people];
 
 	if (blank(name)) {
-		imp_event_warn(I, "a person without a name (ignored)");
+		imp_event_warn(imp, "a person without a name (ignored)");
 		return;
 	}
-	out->speaker = speaker(I, pp, name);
+	out->speaker = speaker(imp, pp, name);
 	for (uint32_t j = 0; j < s->n_people; j++) {
 		if (s->people[j].speaker == out->speaker) {
-			imp_event_warn(I, "'%s' is listed twice", name);
+			imp_event_warn(imp, "'%s' is listed twice", name);
 			return;
 		}
 	}
-	out->role = blank(pp->role) ? NULL : arena_strdup(I->p->arena, pp->role);
+	out->role = blank(pp->role) ? NULL : arena_strdup(imp->p->arena, pp->role);
 	s->n_people++;
 }
 
-void imp_document(struct imp *I, struct prog_session *s, const char *title, const char *url)
+void imp_document(struct imp *imp, struct prog_session *s, const char *title, const char *url)
 {
-	struct arena *a = I->p->arena;
+	struct arena *a = imp->p->arena;
 	struct prog_document *doc = &s->docs[s->n_docs];
 
 	if (blank(url) && blank(title))
 		return;
 	/* Attachments are often site-relative ("/media/..."): resolved
 	 * against the schedule's base_url so that a calendar can open them. */
-	if (!blank(url) && url[0] == '/' && url[1] != '/' && !blank(I->conf.base_url)) {
-		const char *base = I->conf.base_url, *host = strstr(base, "://");
+	if (!blank(url) && url[0] == '/' && url[1] != '/' && !blank(imp->conf.base_url)) {
+		const char *base = imp->conf.base_url, *host = strstr(base, "://");
 		const char *end = host ? strchr(host + 3, '/') : NULL;
 
 		if (host)
@@ -1017,20 +1031,22 @@ void imp_document(struct imp *I, struct prog_session *s, const char *title, cons
 	s->n_docs++;
 }
 
-void imp_add(struct imp *I, struct prog_session *s)
+void imp_add(struct imp *imp, struct prog_session *s)
 {
-	struct programme *p = I->p;
+	struct programme *p = imp->p;
 	uint32_t first;
 
-	if (strmap_put(I->session_keys, s->id, (uint32_t)p->n_sessions, &first) == -EEXIST) {
-		const struct prog_session *f = &I->sessions[first];
+	if (strmap_put(imp->session_keys, s->id, (uint32_t)p->n_sessions, &first) == -EEXIST) {
+		const struct prog_session *f = &imp->sessions[first];
 
 		if (f->line > 0)
-			imp_event_error(I, "duplicate guid/id '%s' (first at line %d)", s->id, f->line);
+			imp_event_error(imp, "duplicate guid/id '%s' (first at line %d)", s->id,
+					f->line);
 		else
-			imp_event_error(I, "duplicate guid/id '%s' (first at %s)", s->id, f->where);
+			imp_event_error(imp, "duplicate guid/id '%s' (first at %s)", s->id,
+					f->where);
 		return;
 	}
-	GROW(I->sessions, p->n_sessions, I->cap_sessions);
-	I->sessions[p->n_sessions++] = *s;
+	XGROW(imp->sessions, imp->cap_sessions, p->n_sessions + 1);
+	imp->sessions[p->n_sessions++] = *s;
 }

@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "guid.h"
-#include "import_util.h"
+#include "import_build.h"
 #include "lcfg.h"
 #include "strmap.h"
 
@@ -35,16 +35,16 @@ struct own {
 
 /* A member as text: strings as they are, numbers printed (ids are
  * integers in frab and strings elsewhere), anything else NULL. */
-static const char *jtext(struct imp *I, const json_t *o, const char *key)
+static const char *jtext(struct imp *imp, const json_t *o, const char *key)
 {
 	const json_t *v = json_is_object(o) ? json_object_get(o, key) : NULL;
 
 	if (json_is_string(v))
 		return json_string_value(v);
 	if (json_is_integer(v))
-		return arena_printf(I->p->arena, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+		return arena_printf(imp->p->arena, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
 	if (json_is_real(v))
-		return arena_printf(I->p->arena, "%.17g", json_real_value(v));
+		return arena_printf(imp->p->arena, "%.17g", json_real_value(v));
 	return NULL;
 }
 
@@ -65,7 +65,7 @@ static size_t jlen(const json_t *o, const char *key)
 }
 
 /* affs: agendad's per-appearance affiliations, parallel to persons. */
-static void people(struct imp *I, const json_t *e, struct prog_session *s, const json_t *affs)
+static void people(struct imp *imp, const json_t *e, struct prog_session *s, const json_t *affs)
 {
 	const json_t *list = json_object_get(e, "persons"), *p;
 	size_t i;
@@ -78,24 +78,24 @@ static void people(struct imp *I, const json_t *e, struct prog_session *s, const
 		if (json_is_string(p)) { /* some exports list bare names */
 			pp.name = json_string_value(p);
 		} else {
-			pp.guid = jtext(I, p, "guid");
-			pp.code = jtext(I, p, "code");
-			pp.id = jtext(I, p, "id");
-			pp.slug = jtext(I, p, "slug");
-			pp.name = jtext(I, p, "public_name");
+			pp.guid = jtext(imp, p, "guid");
+			pp.code = jtext(imp, p, "code");
+			pp.id = jtext(imp, p, "id");
+			pp.slug = jtext(imp, p, "slug");
+			pp.name = jtext(imp, p, "public_name");
 			if (!pp.name || !*pp.name)
-				pp.name = jtext(I, p, "name");
-			pp.role = jtext(I, p, "role");
-			pp.url = jtext(I, p, "url");
+				pp.name = jtext(imp, p, "name");
+			pp.role = jtext(imp, p, "role");
+			pp.url = jtext(imp, p, "url");
 		}
-		imp_person(I, s, &pp);
+		imp_person(imp, s, &pp);
 		if (aff && s->n_people > before)
-			s->people[before].affiliation = arena_strdup(I->p->arena, aff);
+			s->people[before].affiliation = arena_strdup(imp->p->arena, aff);
 	}
 }
 
 /* agendad's documents as they were, with and without url. */
-static void own_documents(struct imp *I, const json_t *docs, struct prog_session *s)
+static void own_documents(struct imp *imp, const json_t *docs, struct prog_session *s)
 {
 	const json_t *d;
 	size_t i;
@@ -105,8 +105,8 @@ static void own_documents(struct imp *I, const json_t *docs, struct prog_session
 
 		if (!title)
 			continue;
-		s->docs[s->n_docs].title = arena_strdup(I->p->arena, title);
-		s->docs[s->n_docs].url = url ? arena_strdup(I->p->arena, url) : NULL;
+		s->docs[s->n_docs].title = arena_strdup(imp->p->arena, title);
+		s->docs[s->n_docs].url = url ? arena_strdup(imp->p->arena, url) : NULL;
 		s->n_docs++;
 	}
 }
@@ -131,18 +131,18 @@ static const json_t *own_entry(const struct own *o, const json_t *e, const char 
  * mapping changes (prefix of cancelled titles, kinds slugified, HTML
  * turned into text, the abstract joined in) is undone from the event
  * and meta.agendad. */
-static void own_session(struct imp *I, const json_t *entry, const char *id, const json_t *e,
+static void own_session(struct imp *imp, const json_t *entry, const char *id, const json_t *e,
 			struct prog_session *s)
 {
-	struct arena *a = I->p->arena;
+	struct arena *a = imp->p->arena;
 	const char *type = jstr(e, "type"), *desc = jstr(e, "description");
 	const char *status = jstr(entry, "status"), *track = jstr(entry, "track");
 
 	if (id)
 		s->id = arena_strdup(a, id);
 	/* "track" names it by id when another track has the same title. */
-	for (size_t t = 0; track && t < I->p->n_tracks; t++)
-		if (strcmp(I->tracks[t].id, track) == 0)
+	for (size_t t = 0; track && t < imp->p->n_tracks; t++)
+		if (strcmp(imp->tracks[t].id, track) == 0)
 			s->track = (uint32_t)t;
 	if (status && strcmp(status, "tentative") == 0) {
 		s->status = PROG_TENTATIVE;
@@ -158,20 +158,20 @@ static void own_session(struct imp *I, const json_t *entry, const char *id, cons
 	s->description = blank(desc) ? NULL : arena_strdup(a, desc);
 }
 
-static void documents(struct imp *I, const json_t *e, const char *key, struct prog_session *s)
+static void documents(struct imp *imp, const json_t *e, const char *key, struct prog_session *s)
 {
 	const json_t *list = json_object_get(e, key), *l;
 	size_t i;
 
 	json_array_foreach(list, i, l) {
 		if (json_is_string(l))
-			imp_document(I, s, NULL, json_string_value(l));
+			imp_document(imp, s, NULL, json_string_value(l));
 		else
-			imp_document(I, s, jtext(I, l, "title"), jtext(I, l, "url"));
+			imp_document(imp, s, jtext(imp, l, "title"), jtext(imp, l, "url"));
 	}
 }
 
-static void event(struct imp *I, const struct own *o, const json_t *e, const char *room_key)
+static void event(struct imp *imp, const struct own *o, const json_t *e, const char *room_key)
 {
 	struct imp_event ev = { 0 };
 	struct prog_session s;
@@ -180,26 +180,26 @@ static void event(struct imp *I, const struct own *o, const json_t *e, const cha
 	size_t n_docs;
 
 	if (!json_is_object(e)) {
-		imp_warn(I, 0, "day %s, room '%s': an event that is not an object (ignored)", I->day,
+		imp_warn(imp, 0, "day %s, room '%s': an event that is not an object (ignored)", imp->day,
 			 room_key);
 		return;
 	}
-	ev.guid = jtext(I, e, "guid");
-	ev.id = jtext(I, e, "id");
-	ev.slug = jtext(I, e, "slug");
-	ev.title = jtext(I, e, "title");
-	ev.subtitle = jtext(I, e, "subtitle");
-	ev.abstract = jtext(I, e, "abstract");
-	ev.description = jtext(I, e, "description");
-	ev.type = jtext(I, e, "type");
-	ev.room = jtext(I, e, "room");
+	ev.guid = jtext(imp, e, "guid");
+	ev.id = jtext(imp, e, "id");
+	ev.slug = jtext(imp, e, "slug");
+	ev.title = jtext(imp, e, "title");
+	ev.subtitle = jtext(imp, e, "subtitle");
+	ev.abstract = jtext(imp, e, "abstract");
+	ev.description = jtext(imp, e, "description");
+	ev.type = jtext(imp, e, "type");
+	ev.room = jtext(imp, e, "room");
 	if (!ev.room || !*ev.room)
 		ev.room = room_key; /* the room the day lists it under */
-	ev.track = jtext(I, e, "track");
-	ev.date = jtext(I, e, "date");
-	ev.start = jtext(I, e, "start");
-	ev.duration = jtext(I, e, "duration");
-	ev.end = jtext(I, e, "end");
+	ev.track = jtext(imp, e, "track");
+	ev.date = jtext(imp, e, "date");
+	ev.start = jtext(imp, e, "start");
+	ev.duration = jtext(imp, e, "duration");
+	ev.end = jtext(imp, e, "end");
 	n_docs = jlen(e, "links") + jlen(e, "attachments");
 	if (o) {
 		if (o->venue && ev.room && strcmp(ev.room, o->venue) == 0)
@@ -210,29 +210,29 @@ static void event(struct imp *I, const struct own *o, const json_t *e, const cha
 		if (json_array_size(json_object_get(entry, "documents")) > n_docs)
 			n_docs = json_array_size(json_object_get(entry, "documents"));
 	}
-	if (imp_session(I, &ev, &s, jlen(e, "persons"), n_docs) < 0)
+	if (imp_session(imp, &ev, &s, jlen(e, "persons"), n_docs) < 0)
 		return;
 	if (o)
-		own_session(I, entry, own_id, e, &s);
-	people(I, e, &s, json_object_get(entry, "affiliations"));
+		own_session(imp, entry, own_id, e, &s);
+	people(imp, e, &s, json_object_get(entry, "affiliations"));
 	docs = json_object_get(entry, "documents");
 	if (json_is_array(docs)) {
-		own_documents(I, docs, &s);
+		own_documents(imp, docs, &s);
 	} else {
-		documents(I, e, "links", &s);
-		documents(I, e, "attachments", &s);
+		documents(imp, e, "links", &s);
+		documents(imp, e, "attachments", &s);
 	}
-	imp_add(I, &s);
+	imp_add(imp, &s);
 }
 
-static void day(struct imp *I, const struct own *o, const json_t *d)
+static void day(struct imp *imp, const struct own *o, const json_t *d)
 {
 	const json_t *rooms = json_object_get(d, "rooms"), *events;
 	const char *name;
 
-	imp_day(I, jtext(I, d, "date"), jtext(I, d, "day_start"), 0);
+	imp_day(imp, jtext(imp, d, "date"), jtext(imp, d, "day_start"), 0);
 	if (!json_is_object(rooms)) {
-		imp_warn(I, 0, "day %s: no \"rooms\" object", I->day);
+		imp_warn(imp, 0, "day %s: no \"rooms\" object", imp->day);
 		return;
 	}
 	json_object_foreach((json_t *)rooms, name, events) {
@@ -240,21 +240,21 @@ static void day(struct imp *I, const struct own *o, const json_t *d)
 		size_t i;
 
 		if (!o || !o->venue || strcmp(name, o->venue) != 0)
-			imp_room(I, name, NULL);
+			imp_room(imp, name, NULL);
 		json_array_foreach(events, i, e)
-			event(I, o, e, name);
+			event(imp, o, e, name);
 	}
 }
 
 /* uuid5("<prefix><id>@<event id>"), as schedule.c makes guids. */
-static void own_guid(struct imp *I, const char *event_id, const char *prefix, const char *id,
+static void own_guid(struct imp *imp, const char *event_id, const char *prefix, const char *id,
 		     char out[37])
 {
 	guid_of(prefix, id, event_id, out);
 }
 
 /* guid -> key for each key of meta.agendad's object name. */
-static struct strmap *guid_map(struct imp *I, const struct own *o, const char *name,
+static struct strmap *guid_map(struct imp *imp, const struct own *o, const char *name,
 			       const char *prefix, const char ***keys)
 {
 	const json_t *obj = json_object_get(o->ag, name), *v;
@@ -262,13 +262,13 @@ static struct strmap *guid_map(struct imp *I, const struct own *o, const char *n
 	const char *key;
 	uint32_t n = 0;
 
-	*keys = arena_alloc(I->p->arena, sizeof(**keys) * (json_object_size(obj) + 1));
+	*keys = arena_alloc(imp->p->arena, sizeof(**keys) * (json_object_size(obj) + 1));
 	json_object_foreach((json_t *)obj, key, v) {
 		char guid[37];
 
-		own_guid(I, o->event_id, prefix, key, guid);
+		own_guid(imp, o->event_id, prefix, key, guid);
 		(*keys)[n] = key;
-		strmap_put(m, arena_strdup(I->p->arena, guid), n++, NULL);
+		strmap_put(m, arena_strdup(imp->p->arena, guid), n++, NULL);
 	}
 	return m;
 }
@@ -278,7 +278,7 @@ static struct strmap *guid_map(struct imp *I, const struct own *o, const char *n
  * event's slug, the person's slug, the room's slug or a key of
  * meta.agendad.  Fills o; returns 1, or 0 (with a warning when a
  * meta.agendad was there but is not believed). */
-static int own_check(struct imp *I, const json_t *c, struct own *o)
+static int own_check(struct imp *imp, const json_t *c, struct own *o)
 {
 	const json_t *meta = json_object_get(c, "meta"), *ag = json_object_get(meta, "agendad");
 	const json_t *d, *x, *events, *e, *pp;
@@ -293,16 +293,16 @@ static int own_check(struct imp *I, const json_t *c, struct own *o)
 	o->event_id = jstr(meta, "event_id");
 	o->zone = jstr(meta, "time_zone_name");
 	if (!o->event_id || !lcfg_is_id(o->event_id) || blank(o->zone)) {
-		imp_warn(I, 0, "meta.agendad ignored: no valid meta.event_id and time_zone_name");
+		imp_warn(imp, 0, "meta.agendad ignored: no valid meta.event_id and time_zone_name");
 		return 0;
 	}
 	if (json_integer_value(json_object_get(ag, "version")) != 1) {
-		imp_warn(I, 0, "meta.agendad ignored: not version 1");
+		imp_warn(imp, 0, "meta.agendad ignored: not version 1");
 		return 0;
 	}
-	own_guid(I, o->event_id, "room:", "", o->venue_guid);
-	o->sessions = guid_map(I, o, "sessions", "", &o->session_keys);
-	o->rooms = guid_map(I, o, "rooms", "room:", &o->room_keys);
+	own_guid(imp, o->event_id, "room:", "", o->venue_guid);
+	o->sessions = guid_map(imp, o, "sessions", "", &o->session_keys);
+	o->rooms = guid_map(imp, o, "rooms", "room:", &o->room_keys);
 	json_array_foreach(json_object_get(c, "rooms"), i, x) {
 		const char *g = jstr(x, "guid"), *slug = jstr(x, "slug");
 
@@ -311,7 +311,7 @@ static int own_check(struct imp *I, const json_t *c, struct own *o)
 			continue;
 		}
 		if (slug)
-			own_guid(I, o->event_id, "room:", slug, guid);
+			own_guid(imp, o->event_id, "room:", slug, guid);
 		if (!g || ((!slug || strcmp(g, guid) != 0) && strmap_get(o->rooms, g, &idx) < 0))
 			why = "a room's guid";
 	}
@@ -321,7 +321,7 @@ static int own_check(struct imp *I, const json_t *c, struct own *o)
 				const char *g = jstr(e, "guid"), *slug = jstr(e, "slug");
 
 				if (slug)
-					own_guid(I, o->event_id, "", slug, guid);
+					own_guid(imp, o->event_id, "", slug, guid);
 				if (!g || ((!slug || strcmp(g, guid) != 0) &&
 					   strmap_get(o->sessions, g, &idx) < 0))
 					why = "an event's guid";
@@ -329,7 +329,7 @@ static int own_check(struct imp *I, const json_t *c, struct own *o)
 					const char *pg = jstr(pp, "guid"), *ps = jstr(pp, "slug");
 
 					if (ps)
-						own_guid(I, o->event_id, "speaker:", ps, guid);
+						own_guid(imp, o->event_id, "speaker:", ps, guid);
 					if (!pg || !ps || strcmp(pg, guid) != 0)
 						why = "a person's guid";
 				}
@@ -337,7 +337,7 @@ static int own_check(struct imp *I, const json_t *c, struct own *o)
 		}
 	}
 	if (why) {
-		imp_warn(I, 0, "meta.agendad ignored: %s does not follow agendad's rules for "
+		imp_warn(imp, 0, "meta.agendad ignored: %s does not follow agendad's rules for "
 			 "event_id \"%s\", so this is not agendad's own export", why, o->event_id);
 		return 0;
 	}
@@ -345,9 +345,9 @@ static int own_check(struct imp *I, const json_t *c, struct own *o)
 }
 
 /* The event, tracks, rooms and speakers of agendad's own export. */
-static void own_conference(struct imp *I, const struct own *o, const json_t *c)
+static void own_conference(struct imp *imp, const struct own *o, const json_t *c)
 {
-	struct programme *p = I->p;
+	struct programme *p = imp->p;
 	struct arena *a = p->arena;
 	const json_t *ev = json_object_get(o->ag, "event"), *tracks = json_object_get(o->ag, "tracks");
 	const json_t *rooms = json_object_get(o->ag, "rooms"), *x, *v;
@@ -363,7 +363,7 @@ static void own_conference(struct imp *I, const struct own *o, const json_t *c)
 
 	json_array_foreach(json_object_get(c, "tracks"), i, x)
 		if (!blank(jstr(x, "name")))
-			imp_track_new(I, jstr(x, "name"), jstr(x, "slug"));
+			imp_track_new(imp, jstr(x, "name"), jstr(x, "slug"));
 	/* Tracks whose id is not a slug are found by name: the first not
 	 * claimed yet, as both lists are in the programme's order. */
 	claimed = arena_alloc(a, p->n_tracks + 1);
@@ -372,13 +372,14 @@ static void own_conference(struct imp *I, const struct own *o, const json_t *c)
 		const char *name = jstr(v, "name");
 
 		for (size_t t = 0; t < p->n_tracks; t++) {
-			if (claimed[t] || (strcmp(I->tracks[t].id, key) != 0 &&
-					   (!name || strcmp(I->tracks[t].title, name) != 0)))
+			if (claimed[t] || (strcmp(imp->tracks[t].id, key) != 0 &&
+					   (!name || strcmp(imp->tracks[t].title, name) != 0)))
 				continue;
 			claimed[t] = 1;
-			I->tracks[t].id = arena_strdup(a, key);
+			imp->tracks[t].id = arena_strdup(a, key);
 			if (jstr(v, "description"))
-				I->tracks[t].description = arena_strdup(a, jstr(v, "description"));
+				imp->tracks[t].description =
+					arena_strdup(a, jstr(v, "description"));
 			break;
 		}
 	}
@@ -388,70 +389,70 @@ static void own_conference(struct imp *I, const struct own *o, const json_t *c)
 
 		if (o->venue && g && strcmp(g, o->venue_guid) == 0)
 			continue;
-		r = imp_room(I, jtext(I, x, "name"), slug);
+		r = imp_room(imp, jtext(imp, x, "name"), slug);
 		if (r == PROG_NONE)
 			continue;
 		if (slug)
-			I->rooms[r].id = arena_strdup(a, slug);
+			imp->rooms[r].id = arena_strdup(a, slug);
 		if (g && strmap_get(o->rooms, g, &k) == 0) {
 			const char *title = jstr(json_object_get(rooms, o->room_keys[k]), "title");
 
-			I->rooms[r].id = arena_strdup(a, o->room_keys[k]);
+			imp->rooms[r].id = arena_strdup(a, o->room_keys[k]);
 			if (title) /* the name was made unique; it stays the key */
-				I->rooms[r].title = arena_strdup(a, title);
+				imp->rooms[r].title = arena_strdup(a, title);
 		}
 	}
 	json_object_foreach((json_t *)json_object_get(o->ag, "speakers"), key, v) {
 		char guid[37];
 		uint32_t sp;
 
-		own_guid(I, o->event_id, "speaker:", key, guid);
-		sp = imp_speaker(I, guid, key, jstr(v, "name"));
+		own_guid(imp, o->event_id, "speaker:", key, guid);
+		sp = imp_speaker(imp, guid, key, jstr(v, "name"));
 		if (jstr(v, "affiliation"))
-			I->speakers[sp].affiliation = arena_strdup(a, jstr(v, "affiliation"));
+			imp->speakers[sp].affiliation = arena_strdup(a, jstr(v, "affiliation"));
 		if (jstr(v, "bio_url"))
-			I->speakers[sp].bio_url = arena_strdup(a, jstr(v, "bio_url"));
+			imp->speakers[sp].bio_url = arena_strdup(a, jstr(v, "bio_url"));
 	}
 }
 
-static void conference(struct imp *I, const json_t *schedule, const json_t *c)
+static void conference(struct imp *imp, const json_t *schedule, const json_t *c)
 {
 	struct imp_conference ic = { 0 };
 	const json_t *list = json_object_get(c, "days"), *x;
 	struct own own = { 0 }, *o = NULL;
 	size_t i;
 
-	if (own_check(I, c, &own)) {
+	if (own_check(imp, c, &own)) {
 		o = &own;
-		I->own = 1;
+		imp->own = 1;
 	}
-	ic.acronym = jtext(I, c, "acronym");
-	ic.title = jtext(I, c, "title");
-	ic.zone = jtext(I, c, "time_zone_name");
-	ic.url = jtext(I, c, "url");
-	ic.base_url = jtext(I, schedule, "base_url");
+	ic.acronym = jtext(imp, c, "acronym");
+	ic.title = jtext(imp, c, "title");
+	ic.zone = jtext(imp, c, "time_zone_name");
+	ic.url = jtext(imp, c, "url");
+	ic.base_url = jtext(imp, schedule, "base_url");
 	if (!ic.base_url)
-		ic.base_url = jtext(I, c, "base_url");
-	ic.timeslot = jtext(I, c, "timeslot_duration");
-	ic.day_change = jtext(I, c, "day_change");
+		ic.base_url = jtext(imp, c, "base_url");
+	ic.timeslot = jtext(imp, c, "timeslot_duration");
+	ic.day_change = jtext(imp, c, "day_change");
 	if (o) {
 		ic.acronym = own.event_id;
 		ic.zone = own.zone; /* time_zone_name is left out when its pattern refuses it */
 	}
-	if (imp_conference(I, &ic) < 0)
+	if (imp_conference(imp, &ic) < 0)
 		goto done;
 	if (o) {
-		own_conference(I, o, c);
+		own_conference(imp, o, c);
 	} else {
 		json_array_foreach(json_object_get(c, "tracks"), i, x)
-			imp_track(I, jtext(I, x, "name"), jtext(I, x, "slug"));
+			imp_track(imp, jtext(imp, x, "name"), jtext(imp, x, "slug"));
 		json_array_foreach(json_object_get(c, "rooms"), i, x)
-			imp_room(I, jtext(I, x, "name"), jtext(I, x, "slug"));
+			imp_room(imp, jtext(imp, x, "name"), jtext(imp, x, "slug"));
 	}
 	if (!json_is_array(list))
-		imp_error(I, 0, "schedule.conference has no \"days\" list");
+		imp_error(imp, 0, "schedule.conference has no \"days\" list");
 	json_array_foreach(list, i, x)
-		day(I, o, x);
+		day(imp, o, x);
 done:
 	strmap_free(own.sessions);
 	strmap_free(own.rooms);
@@ -459,7 +460,7 @@ done:
 
 struct programme *import_json(const char *path, const char *data, size_t len, struct diag *d)
 {
-	struct imp I;
+	struct imp imp;
 	struct programme *p = NULL;
 	json_error_t err;
 	json_t *root, *schedule, *c;
@@ -480,15 +481,15 @@ struct programme *import_json(const char *path, const char *data, size_t len, st
 			diag_error(d, path, err.line, "%s", err.text);
 		return NULL;
 	}
-	imp_init(&I, path, d);
+	imp_init(&imp, path, d);
 	schedule = json_object_get(root, "schedule");
 	c = json_object_get(schedule, "conference");
 	if (!json_is_object(c))
-		imp_error(&I, 0, "not a schedule.json: no \"schedule\": { \"conference\": { ... } }");
+		imp_error(&imp, 0, "not a schedule.json: no \"schedule\": { \"conference\": { ... } }");
 	else
-		conference(&I, schedule, c);
-	p = imp_finish(&I);
-	imp_done(&I);
+		conference(&imp, schedule, c);
+	p = imp_finish(&imp);
+	imp_done(&imp);
 	json_decref(root);
 	return p;
 }

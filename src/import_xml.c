@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "import_util.h"
+#include "import_build.h"
 
 static int named(const xmlNode *n, const char *name)
 {
@@ -20,7 +20,7 @@ static int named(const xmlNode *n, const char *name)
 }
 
 /* Text content of n in the arena (NULL for no node). */
-static const char *text(struct imp *I, const xmlNode *n)
+static const char *text(struct imp *imp, const xmlNode *n)
 {
 	xmlChar *c;
 	const char *s;
@@ -28,15 +28,15 @@ static const char *text(struct imp *I, const xmlNode *n)
 	if (!n)
 		return NULL;
 	c = xmlNodeGetContent(n);
-	s = arena_strdup(I->p->arena, (const char *)c);
+	s = arena_strdup(imp->p->arena, (const char *)c);
 	xmlFree(c);
 	return s;
 }
 
-static const char *attr(struct imp *I, const xmlNode *n, const char *name)
+static const char *attr(struct imp *imp, const xmlNode *n, const char *name)
 {
 	xmlChar *v = xmlGetProp(n, (const xmlChar *)name);
-	const char *s = arena_strdup(I->p->arena, (const char *)v);
+	const char *s = arena_strdup(imp->p->arena, (const char *)v);
 
 	xmlFree(v);
 	return s;
@@ -59,31 +59,31 @@ static size_t count(const xmlNode *n, const char *name)
 	return k;
 }
 
-static void people(struct imp *I, const xmlNode *list, struct prog_session *s)
+static void people(struct imp *imp, const xmlNode *list, struct prog_session *s)
 {
 	for (const xmlNode *c = list ? list->children : NULL; c; c = c->next) {
 		struct imp_person pp = { 0 };
 
 		if (!named(c, "person"))
 			continue;
-		pp.guid = attr(I, c, "guid");
-		pp.code = attr(I, c, "code");
-		pp.id = attr(I, c, "id");
-		pp.role = attr(I, c, "role");
+		pp.guid = attr(imp, c, "guid");
+		pp.code = attr(imp, c, "code");
+		pp.id = attr(imp, c, "id");
+		pp.role = attr(imp, c, "role");
 		/* <person id="1">Name</person>, or with <name> inside (FOSDEM's top level). */
-		pp.name = child(c, "name") ? text(I, child(c, "name")) : text(I, c);
-		imp_person(I, s, &pp);
+		pp.name = child(c, "name") ? text(imp, child(c, "name")) : text(imp, c);
+		imp_person(imp, s, &pp);
 	}
 }
 
-static void documents(struct imp *I, const xmlNode *list, struct prog_session *s)
+static void documents(struct imp *imp, const xmlNode *list, struct prog_session *s)
 {
 	for (const xmlNode *c = list ? list->children : NULL; c; c = c->next)
 		if (named(c, "link") || named(c, "attachment"))
-			imp_document(I, s, text(I, c), attr(I, c, "href"));
+			imp_document(imp, s, text(imp, c), attr(imp, c, "href"));
 }
 
-static void event(struct imp *I, const xmlNode *e, const char *room_name)
+static void event(struct imp *imp, const xmlNode *e, const char *room_name)
 {
 	struct imp_event ev = { 0 };
 	const xmlNode *track = child(e, "track");
@@ -92,96 +92,96 @@ static void event(struct imp *I, const xmlNode *e, const char *room_name)
 	struct prog_session s;
 
 	ev.line = (int)xmlGetLineNo(e);
-	ev.guid = attr(I, e, "guid");
-	ev.id = attr(I, e, "id");
-	ev.slug = text(I, child(e, "slug"));
-	ev.title = text(I, child(e, "title"));
-	ev.subtitle = text(I, child(e, "subtitle"));
-	ev.abstract = text(I, child(e, "abstract"));
-	ev.description = text(I, child(e, "description"));
-	ev.type = text(I, child(e, "type"));
-	ev.room = text(I, child(e, "room"));
+	ev.guid = attr(imp, e, "guid");
+	ev.id = attr(imp, e, "id");
+	ev.slug = text(imp, child(e, "slug"));
+	ev.title = text(imp, child(e, "title"));
+	ev.subtitle = text(imp, child(e, "subtitle"));
+	ev.abstract = text(imp, child(e, "abstract"));
+	ev.description = text(imp, child(e, "description"));
+	ev.type = text(imp, child(e, "type"));
+	ev.room = text(imp, child(e, "room"));
 	if (!ev.room || !*ev.room)
 		ev.room = room_name;
-	ev.track = text(I, track);
-	ev.track_slug = track ? attr(I, track, "slug") : NULL;
-	ev.date = text(I, child(e, "date"));
-	ev.start = text(I, child(e, "start"));
-	ev.duration = text(I, child(e, "duration"));
-	ev.end = text(I, child(e, "end"));
-	if (imp_session(I, &ev, &s, count(persons, "person"),
+	ev.track = text(imp, track);
+	ev.track_slug = track ? attr(imp, track, "slug") : NULL;
+	ev.date = text(imp, child(e, "date"));
+	ev.start = text(imp, child(e, "start"));
+	ev.duration = text(imp, child(e, "duration"));
+	ev.end = text(imp, child(e, "end"));
+	if (imp_session(imp, &ev, &s, count(persons, "person"),
 			count(links, NULL) + count(attachments, NULL)) < 0)
 		return;
-	people(I, persons, &s);
-	documents(I, links, &s);
-	documents(I, attachments, &s);
-	imp_add(I, &s);
+	people(imp, persons, &s);
+	documents(imp, links, &s);
+	documents(imp, attachments, &s);
+	imp_add(imp, &s);
 }
 
-static void day(struct imp *I, const xmlNode *d)
+static void day(struct imp *imp, const xmlNode *d)
 {
-	imp_day(I, attr(I, d, "date"), attr(I, d, "start"), (int)xmlGetLineNo(d));
+	imp_day(imp, attr(imp, d, "date"), attr(imp, d, "start"), (int)xmlGetLineNo(d));
 	for (const xmlNode *r = d->children; r; r = r->next) {
 		const char *name;
 
 		if (!named(r, "room"))
 			continue;
-		name = attr(I, r, "name");
-		imp_room(I, name, attr(I, r, "slug"));
+		name = attr(imp, r, "name");
+		imp_room(imp, name, attr(imp, r, "slug"));
 		for (const xmlNode *e = r->children; e; e = e->next)
 			if (named(e, "event"))
-				event(I, e, name);
+				event(imp, e, name);
 	}
 }
 
-static int conference(struct imp *I, const xmlNode *c)
+static int conference(struct imp *imp, const xmlNode *c)
 {
 	struct imp_conference ic = { 0 };
-	const char *venue = text(I, child(c, "venue")), *city = text(I, child(c, "city"));
+	const char *venue = text(imp, child(c, "venue")), *city = text(imp, child(c, "city"));
 
 	ic.line = (int)xmlGetLineNo(c);
-	ic.acronym = text(I, child(c, "acronym"));
-	ic.title = text(I, child(c, "title"));
-	ic.zone = text(I, child(c, "time_zone_name"));
-	ic.url = text(I, child(c, "url"));
-	ic.base_url = text(I, child(c, "base_url"));
-	ic.timeslot = text(I, child(c, "timeslot_duration"));
-	ic.day_change = text(I, child(c, "day_change"));
+	ic.acronym = text(imp, child(c, "acronym"));
+	ic.title = text(imp, child(c, "title"));
+	ic.zone = text(imp, child(c, "time_zone_name"));
+	ic.url = text(imp, child(c, "url"));
+	ic.base_url = text(imp, child(c, "base_url"));
+	ic.timeslot = text(imp, child(c, "timeslot_duration"));
+	ic.day_change = text(imp, child(c, "day_change"));
 	if (venue && *venue && city && *city)
-		ic.location = arena_printf(I->p->arena, "%s, %s", venue, city);
+		ic.location = arena_printf(imp->p->arena, "%s, %s", venue, city);
 	else
 		ic.location = venue && *venue ? venue : city;
-	if (imp_conference(I, &ic) < 0)
+	if (imp_conference(imp, &ic) < 0)
 		return -1;
 	/* C3VOC lists tracks inside <conference> as <track name= slug=/>. */
 	for (const xmlNode *t = c->children; t; t = t->next)
 		if (named(t, "track"))
-			imp_track(I, attr(I, t, "name"), attr(I, t, "slug"));
+			imp_track(imp, attr(imp, t, "name"), attr(imp, t, "slug"));
 	return 0;
 }
 
-static void schedule(struct imp *I, const xmlNode *root)
+static void schedule(struct imp *imp, const xmlNode *root)
 {
 	const xmlNode *c = child(root, "conference");
 
 	if (!named(root, "schedule") || !c) {
-		imp_error(I, (int)xmlGetLineNo(root),
+		imp_error(imp, (int)xmlGetLineNo(root),
 			  "not a schedule.xml: expected <schedule> with a <conference>");
 		return;
 	}
-	if (conference(I, c) < 0)
+	if (conference(imp, c) < 0)
 		return;
 	for (const xmlNode *n = root->children; n; n = n->next) {
 		if (named(n, "tracks")) {
 			for (const xmlNode *t = n->children; t; t = t->next)
 				if (named(t, "track"))
-					imp_track(I, text(I, t), attr(I, t, "slug"));
+					imp_track(imp, text(imp, t), attr(imp, t, "slug"));
 		} else if (named(n, "rooms")) {
 			for (const xmlNode *r = n->children; r; r = r->next)
 				if (named(r, "room"))
-					imp_room(I, attr(I, r, "name"), attr(I, r, "slug"));
+					imp_room(imp, attr(imp, r, "name"), attr(imp, r, "slug"));
 		} else if (named(n, "day")) {
-			day(I, n);
+			day(imp, n);
 		}
 	}
 }
@@ -241,7 +241,7 @@ struct programme *import_xml(const char *path, const char *data, size_t len, str
 	xmlDocPtr doc;
 	struct programme *p;
 	struct first_error err = { 0, 0, "" };
-	struct imp I;
+	struct imp imp;
 
 	if (!ctxt) {
 		diag_error(d, path, 0, "out of memory");
@@ -258,11 +258,11 @@ struct programme *import_xml(const char *path, const char *data, size_t len, str
 		xmlFreeParserCtxt(ctxt);
 		return NULL;
 	}
-	imp_init(&I, path, d);
-	I.xml = 1;
-	schedule(&I, xmlDocGetRootElement(doc));
-	p = imp_finish(&I);
-	imp_done(&I);
+	imp_init(&imp, path, d);
+	imp.xml = 1;
+	schedule(&imp, xmlDocGetRootElement(doc));
+	p = imp_finish(&imp);
+	imp_done(&imp);
 	xmlFreeDoc(doc);
 	xmlFreeParserCtxt(ctxt);
 	return p;

@@ -16,7 +16,6 @@
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/timerfd.h>
-#include <systemd/sd-daemon.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -29,6 +28,7 @@
 #include "log.h"
 #include "memory.h"
 #include "metrics.h"
+#include "notify.h"
 #include "remind.h"
 #include "selections.h"
 #include "snapshot.h"
@@ -123,7 +123,7 @@ static void notify_status(struct loop *l)
 			 "%zu sessions in %zu feeds; %zu reminders pending",
 			 l->rejected, when, l->n_sessions, l->n_feeds, l->n_pending);
 	}
-	sd_notify(0, msg);
+	notify_send(msg);
 }
 
 /* What a new snapshot serves (after a rejection: still the reason). */
@@ -253,7 +253,7 @@ static void notify_reloading(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	snprintf(msg, sizeof(msg), "RELOADING=1\nMONOTONIC_USEC=%llu",
 		 (unsigned long long)ts.tv_sec * 1000000ULL + (unsigned long long)ts.tv_nsec / 1000);
-	sd_notify(0, msg);
+	notify_send(msg);
 }
 
 /* fetch: programme_url is fetched first; a poll (fetch without reload)
@@ -279,7 +279,7 @@ static void start_reload(struct loop *l, const char *why, int reload, int fetch)
 	if (pthread_create(&l->loader, NULL, loader_main, l) != 0) {
 		log_err("cannot start a reload: %s", strerror(errno));
 		l->loading = 0;
-		sd_notify(0, "READY=1");
+		notify_send("READY=1");
 	}
 }
 
@@ -487,7 +487,7 @@ static void on_loaded(void *ctx, int fd, uint32_t events)
 		retry_after_failure(l, 0);
 	l->result = NULL;
 	if (l->want_reload)
-		sd_notify(0, "READY=1");
+		notify_send("READY=1");
 	if (l->queued) {
 		l->queued = 0;
 		start_reload(l, "changed again while loading", l->next_reload, l->next_fetch);
@@ -575,7 +575,7 @@ static void on_watchdog(void *ctx, int fd, uint32_t events)
 	(void)events;
 	if (!expired(fd))
 		return;
-	sd_notify(0, "WATCHDOG=1");
+	notify_send("WATCHDOG=1");
 	if (remind_pending(l->remind) != l->n_pending)
 		notify_status(l);
 }
@@ -585,7 +585,7 @@ static void arm_watchdog(struct loop *l)
 	struct itimerspec every = { .it_value = { .tv_sec = 0 } };
 	uint64_t usec = 0, half;
 
-	if (sd_watchdog_enabled(0, &usec) <= 0 || usec == 0)
+	if (!notify_watchdog(&usec))
 		return;
 	half = usec / 2;
 	every.it_interval.tv_sec = (time_t)(half / 1000000);
@@ -848,11 +848,11 @@ int loop_run(const struct loop_options *o)
 	/* Watch, plan and count before /healthz can say ok: a change made
 	 * the moment the daemon answers must not go unnoticed. */
 	publish(&l, cat, clock_elapsed() - l.started, 1);
-	sd_notify(0, "READY=1");
+	notify_send("READY=1");
 	if (report >= 0)
 		detach(report);
 	serve_events(&l);
-	sd_notify(0, "STOPPING=1");
+	notify_send("STOPPING=1");
 	cleanup(&l);
 	return 0;
 }

@@ -7,6 +7,7 @@
 #include "pages.h"
 #include "page_site.h"
 #include "page_util.h"
+#include "memory.h"
 
 /* Pages built per request see only the programme's sessions (site_number,
  * not site_open): removed ones would need the time zone, whose rules are
@@ -66,15 +67,13 @@ char *page_now_html(const struct feedset *fs, const struct conf *c, int64_t now,
 	const struct programme *p = fs->prog;
 	struct page_head h = { .title = "Now and next", .canonical = "now.html",
 			       .feed = "calendar.ics" };
-	uint32_t *cur = malloc(sizeof(uint32_t) * (p->n_rooms + 1));
-	uint32_t *next = malloc(sizeof(uint32_t) * (p->n_rooms + 1));
+	uint32_t *cur = xmalloc(sizeof(uint32_t) * (p->n_rooms + 1));
+	uint32_t *next = xmalloc(sizeof(uint32_t) * (p->n_rooms + 1));
 	struct buf b = { 0 };
 	struct site st;
 	struct civil lt;
 	size_t rows = 0;
 
-	if (!cur || !next)
-		abort();
 	site_number(&st, fs, c);
 	now_next(p, now, cur, next);
 	local_time(p, now, &lt);
@@ -166,16 +165,16 @@ static json_t *session_json(const struct site *st, uint32_t i)
 char *page_now_json(const struct feedset *fs, const struct conf *c, int64_t now, size_t *len)
 {
 	const struct programme *p = fs->prog;
-	uint32_t *cur = malloc(sizeof(uint32_t) * (p->n_rooms + 1));
-	uint32_t *next = malloc(sizeof(uint32_t) * (p->n_rooms + 1));
+	uint32_t *cur = xmalloc(sizeof(uint32_t) * (p->n_rooms + 1));
+	uint32_t *next = xmalloc(sizeof(uint32_t) * (p->n_rooms + 1));
 	json_t *root = json_object(), *rooms = json_array();
 	char stamp[48], local[48];
 	struct civil u, lt;
 	struct site st;
 	char *text;
 
-	if (!cur || !next || !root || !rooms)
-		abort();
+	if (!root || !rooms)
+		out_of_memory(); /* jansson's allocation */
 	site_number(&st, fs, c);
 	now_next(p, now, cur, next);
 	seconds_to_civil(now, &u);
@@ -209,7 +208,7 @@ char *page_now_json(const struct feedset *fs, const struct conf *c, int64_t now,
 	free(cur);
 	free(next);
 	if (!text)
-		abort();
+		out_of_memory();
 	*len = strlen(text);
 	return text;
 }

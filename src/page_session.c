@@ -41,43 +41,62 @@ static void details(struct buf *b, const struct site *st, const struct prog_sess
 	buf_free(&d);
 }
 
-/* Links that open Google Calendar's and Outlook's own forms for a new
- * event, filled in: the attendee checks and saves it there. */
-static void add_links(struct buf *b, const struct site *st, const struct prog_session *s,
-		      const char *page)
+/* A calendar's own form for a new event, filled in through its address:
+ * the title, the times in UTC, the room and the details. */
+struct add_form {
+	const char *label;
+	const char *title_at; /* the address up to the title's value */
+	const char *start;    /* the start's parameter */
+	const char *end;      /* what comes between start and end */
+	int dashes;           /* times as 2024-05-01T10:00:00Z (else 20240501T100000Z) */
+	const char *zone;     /* the parameter of the event's time zone, or NULL */
+	const char *details;  /* the parameter of the description */
+};
+
+static const struct add_form add_forms[] = {
+	{ .label = "Google Calendar",
+	  .title_at = "https://calendar.google.com/calendar/render?action=TEMPLATE&text=",
+	  .start = "&dates=", .end = "/", .dashes = 0, .zone = "&ctz=", .details = "&details=" },
+	{ .label = "Outlook",
+	  .title_at = "https://outlook.live.com/calendar/0/deeplink/compose?path=%2Fcalendar%2F"
+		      "action%2Fcompose&rru=addevent&subject=",
+	  .start = "&startdt=", .end = "&enddt=", .dashes = 1, .zone = NULL, .details = "&body=" },
+};
+
+static void add_link(struct buf *b, const struct site *st, const struct prog_session *s,
+		     const char *page, const struct add_form *form)
 {
 	const struct programme *p = st->p;
 	const char *room = s->room != PROG_NONE ? p->rooms[s->room].title : "";
 	char from[24], to[24];
 	struct buf u = { 0 };
 
-	utc_stamp(from, sizeof(from), s->start, 0);
-	utc_stamp(to, sizeof(to), s->end, 0);
-	buf_adds(&u, "https://calendar.google.com/calendar/render?action=TEMPLATE&text=");
+	utc_stamp(from, sizeof(from), s->start, form->dashes);
+	utc_stamp(to, sizeof(to), s->end, form->dashes);
+	buf_adds(&u, form->title_at);
 	page_pct(&u, s->title);
-	buf_printf(&u, "&dates=%s/%s&ctz=", from, to);
-	page_pct(&u, p->event.timezone);
+	buf_printf(&u, "%s%s%s%s", form->start, from, form->end, to);
+	if (form->zone) {
+		buf_adds(&u, form->zone);
+		page_pct(&u, p->event.timezone);
+	}
 	buf_adds(&u, "&location=");
 	page_pct(&u, room);
-	buf_adds(&u, "&details=");
+	buf_adds(&u, form->details);
 	details(&u, st, s, page);
 	buf_adds(b, "<a class=\"btn\" rel=\"nofollow\" href=\"");
 	page_esc(b, u.data);
-	buf_adds(b, "\">Google Calendar</a>");
-	u.len = 0;
-	utc_stamp(from, sizeof(from), s->start, 1);
-	utc_stamp(to, sizeof(to), s->end, 1);
-	buf_adds(&u, "https://outlook.live.com/calendar/0/deeplink/compose?path=%2Fcalendar%2F"
-		     "action%2Fcompose&rru=addevent&subject=");
-	page_pct(&u, s->title);
-	buf_printf(&u, "&startdt=%s&enddt=%s&location=", from, to);
-	page_pct(&u, room);
-	buf_adds(&u, "&body=");
-	details(&u, st, s, page);
-	buf_adds(b, "<a class=\"btn\" rel=\"nofollow\" href=\"");
-	page_esc(b, u.data);
-	buf_adds(b, "\">Outlook</a>");
+	buf_printf(b, "\">%s</a>", form->label);
 	buf_free(&u);
+}
+
+/* Links that open Google Calendar's and Outlook's own forms for a new
+ * event, filled in: the attendee checks and saves it there. */
+static void add_links(struct buf *b, const struct site *st, const struct prog_session *s,
+		      const char *page)
+{
+	for (size_t i = 0; i < sizeof(add_forms) / sizeof(add_forms[0]); i++)
+		add_link(b, st, s, page, &add_forms[i]);
 }
 
 /* Whether the session changed since it was first published comes from

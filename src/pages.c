@@ -9,6 +9,7 @@
 #include "page_site.h"
 #include "page_util.h"
 #include "parallel.h"
+#include "memory.h"
 
 const char page_style[] =
 	":root{--ink:#1d1d1f;--soft:#595959;--line:#d6d6d6;--link:#0a58ca;--bg:#fafafa}"
@@ -99,9 +100,7 @@ void site_open(struct site *st, const struct feedset *fs, const struct conf *c)
 
 	site_number(st, fs, c);
 	/* The time zone is not for threads: localize here, once. */
-	st->tombs = calloc(fs->n_tombs + 1, sizeof(*st->tombs));
-	if (!st->tombs)
-		abort();
+	st->tombs = xcalloc(fs->n_tombs + 1, sizeof(*st->tombs));
 	for (size_t i = 0; i < fs->n_tombs; i++)
 		feeds_tomb_session(p, &fs->history.tombs[i], &st->tombs[i]);
 }
@@ -391,13 +390,11 @@ static size_t row_of(const int64_t *times, size_t n, int64_t t)
 static void day_grid(struct buf *b, const struct site *st, const struct feed *f)
 {
 	const struct programme *p = st->p;
-	uint32_t *col = calloc(p->n_rooms + 1, sizeof(uint32_t));
-	int64_t *times = malloc(sizeof(int64_t) * (2 * f->n_items + 1));
+	uint32_t *col = xcalloc(p->n_rooms + 1, sizeof(uint32_t));
+	int64_t *times = xmalloc(sizeof(int64_t) * (2 * f->n_items + 1));
 	size_t n_times = 0, n_cols = 1, k;
 	char style[80];
 
-	if (!col || !times)
-		abort();
 	for (k = 0; k < f->n_items; k++) {
 		const struct prog_session *s = site_session(st, f->items[k]);
 
@@ -570,10 +567,8 @@ static char *speakers_page(const struct site *st, size_t *len)
 	struct buf b = { 0 }, desc = { 0 };
 	struct page_head h = { .title = "Speakers", .canonical = "speakers.html",
 			       .feed = "calendar.ics" };
-	uint32_t *order = malloc(sizeof(uint32_t) * (p->n_speakers + 1));
+	uint32_t *order = xmalloc(sizeof(uint32_t) * (p->n_speakers + 1));
 
-	if (!order)
-		abort();
 	for (size_t i = 0; i < p->n_speakers; i++)
 		order[i] = (uint32_t)i;
 	qsort_r(order, p->n_speakers, sizeof(uint32_t), cmp_name, (void *)p);
@@ -625,22 +620,20 @@ static void build_one(struct build *bd, size_t i)
 
 	pg->content_type = "text/html; charset=utf-8";
 	if (i == PG_INDEX) {
-		pg->path = strdup("index.html");
+		pg->path = xstrdup("index.html");
 		pg->data = index_page(st, &pg->len);
 		return;
 	}
 	if (i == PG_STYLE) {
-		pg->path = strdup("style.css");
+		pg->path = xstrdup("style.css");
 		pg->content_type = "text/css; charset=utf-8";
-		pg->data = malloc(page_style_len + 1);
-		if (!pg->data)
-			abort();
+		pg->data = xmalloc(page_style_len + 1);
 		memcpy(pg->data, page_style, page_style_len + 1);
 		pg->len = page_style_len;
 		return;
 	}
 	if (i == PG_SPEAKERS) {
-		pg->path = strdup("speakers.html");
+		pg->path = xstrdup("speakers.html");
 		pg->data = speakers_page(st, &pg->len);
 		return;
 	}
@@ -671,9 +664,7 @@ void pages_build(const struct feedset *fs, const struct conf *c, struct pageset 
 
 	site_open(&bd.st, fs, c);
 	out->n = PG_FIXED + fs->n_feeds - 1; /* every feed but calendar.ics has a page */
-	out->pages = calloc(out->n, sizeof(*out->pages));
-	if (!out->pages)
-		abort();
+	out->pages = xcalloc(out->n, sizeof(*out->pages));
 	bd.ps = out;
 	parallel_for(out->n, 64, build_range, &bd);
 	site_close(&bd.st);

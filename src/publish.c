@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "memory.h"
 
 /* Folders nested deeper than this are not walked (a user's tree carried
  * over, or one being removed): the export itself is two levels deep. */
@@ -70,10 +71,8 @@ static int split(const char *path, char **parent, char **name)
 {
 	const char *slash = strrchr(path, '/');
 
-	*parent = slash ? strndup(path, slash == path ? 1 : (size_t)(slash - path)) : strdup(".");
-	*name = strdup(slash ? slash + 1 : path);
-	if (!*parent || !*name)
-		return -ENOMEM;
+	*parent = slash ? xstrndup(path, slash == path ? 1 : (size_t)(slash - path)) : xstrdup(".");
+	*name = xstrdup(slash ? slash + 1 : path);
 	if (!**name || strcmp(*name, ".") == 0 || strcmp(*name, "..") == 0)
 		return -EINVAL;
 	return 0;
@@ -83,14 +82,14 @@ static int split(const char *path, char **parent, char **name)
  * link of the user's own (not one of ours) leads. */
 static int resolve(struct publish *p, const char *dir)
 {
-	char *path = strdup(dir), target[PATH_MAX];
+	char *path = xstrdup(dir), target[PATH_MAX];
 	int rc = -ELOOP;
 
-	for (int hops = 0; path && hops <= MAX_LINKS; hops++) {
+	for (int hops = 0; hops <= MAX_LINKS; hops++) {
 		size_t len = strlen(path);
 		unsigned long n;
 		ssize_t r;
-		char *next = NULL;
+		char *next;
 
 		while (len > 1 && path[len - 1] == '/')
 			path[--len] = '\0';
@@ -110,15 +109,10 @@ static int resolve(struct publish *p, const char *dir)
 		if (gen_number(target, p->name, &n))
 			break; /* ours */
 		rc = -ELOOP;
-		if (target[0] == '/')
-			next = strdup(target);
-		else if (asprintf(&next, "%s/%s", p->parent, target) < 0)
-			next = NULL;
+		next = target[0] == '/' ? xstrdup(target) : xasprintf("%s/%s", p->parent, target);
 		free(path);
 		path = next;
 	}
-	if (!path)
-		rc = -ENOMEM;
 	free(path);
 	return rc;
 }
@@ -305,9 +299,7 @@ int publish_carry_over(struct publish *p, int (*skip)(void *ctx, const char *pat
 
 	if (p->prevfd < 0)
 		return 0;
-	c = malloc(sizeof(*c));
-	if (!c)
-		return -ENOMEM;
+	c = xmalloc(sizeof(*c));
 	c->p = p;
 	c->skip = skip;
 	c->ctx = ctx;
@@ -430,14 +422,12 @@ static void discard(struct publish *p)
 
 struct publish *publish_begin(const char *dir)
 {
-	struct publish *p = calloc(1, sizeof(*p));
+	struct publish *p = xcalloc(1, sizeof(*p));
 	char name[NAME_MAX + 1];
 	struct stat st;
 	unsigned long highest;
 	int rc;
 
-	if (!p)
-		return NULL;
 	*p = (struct publish){ .dir = dir, .pfd = -1, .lockfd = -1, .prevfd = -1, .fd = -1 };
 	if ((rc = resolve(p, dir)) < 0) {
 		log_err("cannot export to %s: %s", dir,

@@ -2,8 +2,10 @@
 
 #include "qr.h"
 
-#include <qrencode.h>
 #include <stdlib.h>
+
+#ifdef HAVE_QRENCODE
+#include <qrencode.h>
 
 #include "buf.h"
 
@@ -33,3 +35,11 @@ char *qr_svg(const char *text)
 	QRcode_free(qr);
 	return buf_steal(&b, NULL);
 }
+#else
+/* Built --without-qrencode: the page goes without the code. */
+char *qr_svg(const char *text)
+{
+	(void)text;
+	return NULL;
+}
+#endif

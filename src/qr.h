@@ -3,7 +3,8 @@
 #ifndef AGENDAD_QR_H
 #define AGENDAD_QR_H
 
-/* An <svg> element, or NULL when text cannot be encoded.  Caller frees. */
+/* An <svg> element, or NULL when text cannot be encoded or agendad is
+ * built --without-qrencode.  Caller frees. */
 char *qr_svg(const char *text);
 
 #endif

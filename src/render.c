@@ -8,7 +8,8 @@
 #include <string.h>
 
 #include "buf.h"
-#include "strmap.h"
+#include "hash.h"
+#include "memory.h"
 
 static const char begin_vevent[] = "BEGIN:VEVENT\r\n";
 static const char end_vevent[] = "END:VEVENT\r\n";
@@ -76,21 +77,14 @@ char *render_location(const struct programme *p, const struct prog_session *s)
  * read alike (see tz_local_names). */
 static icalproperty *when(const struct programme *p, const struct prog_session *s, int is_end)
 {
-	struct icaltimetype tt = icaltime_null_time();
 	int local = is_end ? s->end_named : s->start_named;
 	struct civil c = is_end ? s->end_local : s->start_local;
+	struct icaltimetype tt;
 	icalproperty *prop;
 
 	if (!local)
 		seconds_to_civil(is_end ? s->end : s->start, &c);
-	tt.year = c.year;
-	tt.month = c.month;
-	tt.day = c.day;
-	tt.hour = c.hour;
-	tt.minute = c.min;
-	tt.second = c.sec;
-	if (!local)
-		tt.zone = icaltimezone_get_utc_timezone();
+	tt = civil_to_ical(&c, !local);
 	prop = is_end ? icalproperty_new_dtend(tt) : icalproperty_new_dtstart(tt);
 	/* The TZID is set by hand: libical would write its own prefixed name. */
 	if (local)
@@ -185,9 +179,7 @@ static void text_props(const struct programme *p, const struct conf *c,
 void alarm_heads_make(struct alarm_heads *h, const int64_t *before, size_t n)
 {
 	h->n = n;
-	h->text = calloc(n + 1, sizeof(*h->text));
-	if (!h->text)
-		abort();
+	h->text = xcalloc(n + 1, sizeof(*h->text));
 	for (size_t i = 0; i < n; i++) {
 		struct icaltriggertype trig = { icaltime_null_time(),
 						icaldurationtype_from_int(-(int)before[i]) };
@@ -449,11 +441,9 @@ char *render_vtimezone(const struct programme *p, int64_t from, int64_t to, size
 {
 	icalcomponent *vtz = tz_vtimezone(p->tz, from, to);
 	char *text = take_text(vtz, len);
-	char *copy = strdup(text);
+	char *copy = xstrdup(text);
 
 	icalmemory_free_buffer(text);
 	icalcomponent_free(vtz);
-	if (!copy)
-		abort();
 	return copy;
 }

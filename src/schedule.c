@@ -3,7 +3,9 @@
  * and the text and time formats. */
 #include "config.h"
 
+#ifdef HAVE_LIBIDN2
 #include <idn2.h>
+#endif
 
 #include "schedule.h"
 
@@ -18,6 +20,7 @@
 
 #include "guid.h"
 #include "render.h"
+#include "memory.h"
 
 /* --- patterns ----------------------------------------------------------------- */
 
@@ -240,6 +243,30 @@ static int authority_ok(const char *a, size_t n)
 	return 1;
 }
 
+#ifdef HAVE_LIBIDN2
+/* url with its host (hlen bytes after pre) in punycode, or NULL when
+ * libidn2 cannot write it so. */
+static char *punycode(const char *url, size_t pre, size_t hlen)
+{
+	char *host = xstrndup(url + pre, hlen), *ascii = NULL, *out = NULL;
+
+	if (idn2_to_ascii_8z(host, &ascii, IDN2_NONTRANSITIONAL) == IDN2_OK)
+		out = xasprintf("%.*s%s%s", (int)pre, url, ascii, url + pre + hlen);
+	free(host);
+	idn2_free(ascii);
+	return out;
+}
+#else
+/* Built --without-libidn2: such a host cannot be made a URI's. */
+static char *punycode(const char *url, size_t pre, size_t hlen)
+{
+	(void)url;
+	(void)pre;
+	(void)hlen;
+	return NULL;
+}
+#endif
+
 /* An internationalised host name (https://zügli.app) is not a URI host:
  * it is written in punycode (libidn2; libcurl 7.88's CURLU_PUNYCODE
  * fails with "out of memory" here).  Takes url; NULL when its host cannot
@@ -247,20 +274,16 @@ static int authority_ok(const char *a, size_t n)
 static char *ascii_host(char *url)
 {
 	size_t pre = http_prefix(url), hlen = strcspn(url + pre, ":/?#");
-	char *host = strndup(url + pre, hlen), *ascii = NULL, *out = NULL;
-	int plain = 1;
+	char *out;
 
-	for (size_t i = 0; i < hlen; i++)
-		plain &= (unsigned char)url[pre + i] < 0x80;
-	if (!plain && host && idn2_to_ascii_8z(host, &ascii, IDN2_NONTRANSITIONAL) == IDN2_OK &&
-	    asprintf(&out, "%.*s%s%s", (int)pre, url, ascii, url + pre + hlen) < 0)
-		out = NULL;
-	free(host);
-	idn2_free(ascii);
-	if (plain)
-		return url;
-	free(url);
-	return out;
+	for (size_t i = 0; i < hlen; i++) {
+		if ((unsigned char)url[pre + i] >= 0x80) {
+			out = punycode(url, pre, hlen);
+			free(url);
+			return out;
+		}
+	}
+	return url;
 }
 
 char *sched_uri(const char *url)
@@ -440,13 +463,11 @@ static int number_unique(struct sched *s, uint32_t *taken, size_t cap)
 }
 
 /* A clash moves the later id (in id order) on to the next free number. */
-static int number_in_id_order(struct sched *s, uint32_t *taken, size_t cap)
+static void number_in_id_order(struct sched *s, uint32_t *taken, size_t cap)
 {
 	size_t n = s->p->n_sessions;
-	struct by_id *by_id = malloc((n + 1) * sizeof(*by_id));
+	struct by_id *by_id = xmalloc((n + 1) * sizeof(*by_id));
 
-	if (!by_id)
-		return -1;
 	for (uint32_t i = 0; i < n; i++)
 		by_id[i] = (struct by_id){ s->p->sessions[i].id, i };
 	qsort(by_id, n, sizeof(*by_id), cmp_by_id);
@@ -465,29 +486,24 @@ static int number_in_id_order(struct sched *s, uint32_t *taken, size_t cap)
 		it->number = v;
 	}
 	free(by_id);
-	return 0;
 }
 
 /* Integer ids are required (schema: id >= 1; XSD: positiveInteger and
  * unique).  They come from the guid, so that they stay put when other
  * sessions come and go. */
-static int number_items(struct sched *s)
+static void number_items(struct sched *s)
 {
 	size_t cap = 4;
 	uint32_t *taken;
-	int rc = 0;
 
 	while (cap < 2 * s->p->n_sessions + 2)
 		cap *= 2;
-	taken = calloc(cap, sizeof(*taken));
-	if (!taken)
-		return -1;
+	taken = xcalloc(cap, sizeof(*taken));
 	if (!number_unique(s, taken, cap)) {
 		memset(taken, 0, cap * sizeof(*taken));
-		rc = number_in_id_order(s, taken, cap);
+		number_in_id_order(s, taken, cap);
 	}
 	free(taken);
-	return rc;
 }
 
 static void make_item(struct guid_gen *g, const struct programme *p,
@@ -535,15 +551,13 @@ static char *unique_name(char **names, size_t n, const char *title, const char *
 	return buf_steal(&b, NULL);
 }
 
-static int name_rooms(struct sched *s, struct guid_gen *g)
+static void name_rooms(struct sched *s, struct guid_gen *g)
 {
 	const struct programme *p = s->p;
 	size_t n = p->n_rooms;
 
-	s->room_names = calloc(n + 1, sizeof(*s->room_names));
-	s->room_guids = calloc(n + 1, sizeof(*s->room_guids));
-	if (!s->room_names || !s->room_guids)
-		return -1;
+	s->room_names = xcalloc(n + 1, sizeof(*s->room_names));
+	s->room_guids = xcalloc(n + 1, sizeof(*s->room_guids));
 	for (size_t i = 0; i < n; i++) {
 		s->room_names[i] = unique_name(s->room_names, i, p->rooms[i].title, p->rooms[i].id);
 		guid_gen_of(g, "room:", p->rooms[i].id, p->event.id, s->room_guids[i]);
@@ -557,7 +571,6 @@ static int name_rooms(struct sched *s, struct guid_gen *g)
 	for (size_t i = 0; i < p->n_sessions; i++)
 		if (p->sessions[i].room == PROG_NONE)
 			s->room_used_fallback = 1;
-	return 0;
 }
 
 /* --- nesting and days --------------------------------------------------------- */
@@ -578,13 +591,11 @@ static int cmp_nest(const void *a, const void *b)
 }
 
 /* Session indices by (day, room, start): the nesting of both documents. */
-static int nest_sessions(struct sched *s)
+static void nest_sessions(struct sched *s)
 {
 	size_t n = s->p->n_sessions;
-	struct nest *v = malloc((n + 1) * sizeof(*v));
+	struct nest *v = xmalloc((n + 1) * sizeof(*v));
 
-	if (!v)
-		return -1;
 	for (size_t i = 0; i < n; i++)
 		v[i] = (struct nest){ s->p->sessions[i].day, sched_room(s, &s->p->sessions[i]),
 				      (uint32_t)i };
@@ -592,7 +603,6 @@ static int nest_sessions(struct sched *s)
 	for (size_t i = 0; i < n; i++)
 		s->order[i] = v[i].index;
 	free(v);
-	return 0;
 }
 
 static void span_days(struct sched *s)
@@ -715,13 +725,11 @@ static void h_programme(struct hasher *h, const struct sched *s)
  * and so not hashed. */
 static int make_version(struct sched *s)
 {
-	struct hasher *h = malloc(sizeof(*h));
+	struct hasher *h = xmalloc(sizeof(*h));
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int len = 0;
 	int ok;
 
-	if (!h)
-		return -1;
 	h->len = 0;
 	h->ctx = EVP_MD_CTX_new();
 	ok = h->ctx && EVP_DigestInit_ex(h->ctx, EVP_sha1(), NULL);
@@ -773,17 +781,17 @@ int sched_keep_whole(int (*to)(const struct programme *, const struct conf *, sc
 
 /* --- life cycle ------------------------------------------------------------------ */
 
-/* Every session's, room's and speaker's, with one SHA-1 fetched for all. */
+/* Every session's, room's and speaker's, with one SHA-1 fetched for all;
+ * -1 when OpenSSL has none to give. */
 static int make_guids(struct sched *s)
 {
 	const struct programme *p = s->p;
 	struct guid_gen *g = guid_gen_new();
 
-	s->speaker_guids = malloc((p->n_speakers + 1) * sizeof(*s->speaker_guids));
-	if (!g || !s->speaker_guids || name_rooms(s, g) < 0) {
-		guid_gen_free(g);
+	if (!g)
 		return -1;
-	}
+	s->speaker_guids = xmalloc((p->n_speakers + 1) * sizeof(*s->speaker_guids));
+	name_rooms(s, g);
 	for (size_t i = 0; i < p->n_sessions; i++)
 		make_item(g, p, &p->sessions[i], &s->items[i]);
 	for (size_t i = 0; i < p->n_speakers; i++)
@@ -799,13 +807,15 @@ int sched_init(struct sched *s, const struct programme *p, const struct conf *c)
 	s->c = c;
 	make_acronym(p->event.id, s->acronym);
 	s->tz_json = is_json_tz_name(tz_name(p->tz)) ? tz_name(p->tz) : NULL;
-	s->items = calloc(p->n_sessions + 1, sizeof(*s->items));
-	s->days = calloc(p->n_days + 1, sizeof(*s->days));
-	s->order = malloc((p->n_sessions + 1) * sizeof(*s->order));
-	if (!s->items || !s->days || !s->order || make_guids(s) < 0)
+	s->items = xcalloc(p->n_sessions + 1, sizeof(*s->items));
+	s->days = xcalloc(p->n_days + 1, sizeof(*s->days));
+	s->order = xmalloc((p->n_sessions + 1) * sizeof(*s->order));
+	if (make_guids(s) < 0)
 		goto fail;
-	if (number_items(s) < 0 || make_version(s) < 0 || nest_sessions(s) < 0)
+	number_items(s);
+	if (make_version(s) < 0)
 		goto fail;
+	nest_sessions(s);
 	span_days(s);
 	return 0;
 fail:

@@ -17,8 +17,9 @@
  * -1 to give the document up. */
 typedef int (*sched_sink)(void *ctx, const char *data, size_t len);
 
-/* Write the document to sink.  Return 0, or -1 when memory runs out or
- * the sink gave up; what reached the sink by then is not a document. */
+/* Write the document to sink.  Return 0, or -1 when jansson, libxml2 or
+ * OpenSSL fail (they run out of memory) or the sink gave up; what reached
+ * the sink by then is not a document. */
 int schedule_json_to(const struct programme *p, const struct conf *c, sched_sink sink, void *ctx);
 int schedule_xml_to(const struct programme *p, const struct conf *c, sched_sink sink, void *ctx);
 /* The same, appended to out (left as it was when they fail). */
@@ -72,7 +73,8 @@ int sched_build(int (*from)(const struct sched *, sched_sink, void *), const str
 /* to(p, c) appended to out, which is left as it was when it fails. */
 int sched_keep_whole(int (*to)(const struct programme *, const struct conf *, sched_sink, void *),
 		     const struct programme *p, const struct conf *c, struct buf *out);
-/* Returns 0, or -1 when memory runs out (s is then freed). */
+/* Returns 0, or -1 when OpenSSL cannot make the guids or the version's
+ * SHA-1 (s is then freed). */
 int sched_init(struct sched *s, const struct programme *p, const struct conf *c);
 void sched_free(struct sched *s);
 uint32_t sched_room(const struct sched *s, const struct prog_session *ps);

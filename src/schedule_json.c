@@ -46,6 +46,7 @@
 
 #include "render.h"
 #include "strmap.h"
+#include "memory.h"
 
 /* What many events repeat is made once and shared: jansson dumps a value
  * with several parents wherever it appears. */
@@ -243,11 +244,9 @@ static void links(struct jctx *j, json_t *a, const struct prog_session *ps)
 static char *people_text(const struct programme *p, const struct prog_session *ps)
 {
 	struct prog_session copy = *ps;
-	struct prog_document *docs = calloc(ps->n_docs + 1, sizeof(*docs));
+	struct prog_document *docs = xcalloc(ps->n_docs + 1, sizeof(*docs));
 	char *text;
 
-	if (!docs)
-		return NULL;
 	copy.description = NULL;
 	copy.docs = docs;
 	copy.n_docs = 0;
@@ -260,7 +259,7 @@ static char *people_text(const struct programme *p, const struct prog_session *p
 	}
 	text = render_description(p, &copy);
 	free(docs);
-	return text ? text : strdup("");
+	return text ? text : xstrdup("");
 }
 
 /* Compact: conference apps parse it, and at 100,000 sessions the
@@ -622,12 +621,8 @@ static json_t *meta_speakers(struct jctx *j)
 {
 	const struct programme *p = j->s->p;
 	json_t *all = json_object();
-	char *used = calloc(p->n_speakers + 1, 1);
+	char *used = xcalloc(p->n_speakers + 1, 1);
 
-	if (!used) {
-		j->err = 1;
-		return all;
-	}
 	for (size_t i = 0; i < p->n_sessions; i++)
 		for (uint32_t k = 0; k < p->sessions[i].n_people; k++)
 			used[p->sessions[i].people[k].speaker] = 1;
@@ -789,37 +784,37 @@ static int fill_days(struct jctx *j, struct out *out, size_t i)
 }
 
 /* Which tracks share their title with another: "track" cannot tell
- * those apart, so meta names their id.  NULL when memory runs out. */
+ * those apart, so meta names their id. */
 static char *shared_titles(const struct programme *p)
 {
-	char *shared = calloc(p->n_tracks + 1, 1);
+	char *shared = xcalloc(p->n_tracks + 1, 1);
 	struct strmap *seen = strmap_new(p->n_tracks);
 	uint32_t first;
 
-	for (uint32_t t = 0; shared && t < p->n_tracks; t++)
+	for (uint32_t t = 0; t < p->n_tracks; t++)
 		if (strmap_put(seen, p->tracks[t].title, t, &first) == -EEXIST)
 			shared[t] = shared[first] = 1;
 	strmap_free(seen);
 	return shared;
 }
 
-/* The shared values (struct jspeaker and the names); 0 or -1. */
+/* The shared values (struct jspeaker and the names); 0, or -1 when
+ * jansson cannot make the event template. */
 static int shared_init(struct jctx *j)
 {
 	const struct programme *p = j->s->p;
 
-	j->sp = calloc(p->n_speakers + 1, sizeof(*j->sp));
-	j->room_names = calloc(p->n_rooms + 1, sizeof(*j->room_names));
-	j->track_titles = calloc(p->n_tracks + 1, sizeof(*j->track_titles));
+	j->sp = xcalloc(p->n_speakers + 1, sizeof(*j->sp));
+	j->room_names = xcalloc(p->n_rooms + 1, sizeof(*j->room_names));
+	j->track_titles = xcalloc(p->n_tracks + 1, sizeof(*j->track_titles));
 	j->title_shared = shared_titles(p);
-	j->rooms = malloc((p->n_rooms + 2) * sizeof(*j->rooms));
+	j->rooms = xmalloc((p->n_rooms + 2) * sizeof(*j->rooms));
 	for (size_t i = 0; i < p->n_sessions; i++)
 		if (p->sessions[i].n_people > j->n_slots)
 			j->n_slots = p->sessions[i].n_people;
 	j->n_slots *= 2;
-	j->slots = calloc(j->n_slots + 1, sizeof(*j->slots));
-	if (!j->sp || !j->room_names || !j->track_titles || !j->title_shared || !j->rooms || !j->slots ||
-	    !jevent_new(j, &j->ev))
+	j->slots = xcalloc(j->n_slots + 1, sizeof(*j->slots));
+	if (!jevent_new(j, &j->ev))
 		return -1;
 	for (size_t i = 0; i < p->n_speakers; i++)
 		if (p->speakers[i].bio_url)
@@ -860,11 +855,11 @@ int schedule_json_from(const struct sched *s, sched_sink sink, void *ctx)
 {
 	struct jctx j = { .s = s };
 	struct buf skel = { 0 };
-	struct out out = { sink, ctx, malloc(OUT_SIZE), 0, 0 };
+	struct out out = { sink, ctx, xmalloc(OUT_SIZE), 0, 0 };
 	json_t *root = NULL;
 	int rc = -1;
 
-	if (out.buf && shared_init(&j) == 0)
+	if (shared_init(&j) == 0)
 		root = document(&j);
 	if (root && !j.err)
 		rc = dump_holes(&j, root, &skel, &out, 1, fill_days);

@@ -25,12 +25,12 @@ static void check(struct xctx *x, int rc)
 		x->err = 1;
 }
 
-static void start(struct xctx *x, const char *name)
+static void element_open(struct xctx *x, const char *name)
 {
 	check(x, xmlTextWriterStartElement(x->w, X(name)));
 }
 
-static void end(struct xctx *x)
+static void element_close(struct xctx *x)
 {
 	check(x, xmlTextWriterEndElement(x->w));
 }
@@ -60,35 +60,35 @@ static void element_take(struct xctx *x, const char *name, char *value)
 
 static void persons(struct xctx *x, const struct prog_session *ps)
 {
-	start(x, "persons");
+	element_open(x, "persons");
 	for (uint32_t k = 0; k < ps->n_people; k++) {
 		uint32_t i = ps->people[k].speaker;
 
 		/* The XSD allows only an integer id and the guid: the speaker's
 		 * id has no place here (schedule.json has it).  No e-mail. */
-		start(x, "person");
+		element_open(x, "person");
 		attr(x, "guid", x->s->speaker_guids[i]);
 		text(x, x->s->p->speakers[i].name);
-		end(x);
+		element_close(x);
 	}
-	end(x);
+	element_close(x);
 }
 
 static void links(struct xctx *x, const struct prog_session *ps)
 {
-	start(x, "links");
+	element_open(x, "links");
 	for (uint32_t k = 0; k < ps->n_docs; k++) {
 		char *url = ps->docs[k].url ? sched_uri(ps->docs[k].url) : NULL;
 
 		if (!url)
 			continue;
-		start(x, "link");
+		element_open(x, "link");
 		attr(x, "href", url);
 		text(x, ps->docs[k].title);
-		end(x);
+		element_close(x);
 		free(url);
 	}
-	end(x);
+	element_close(x);
 }
 
 static void event_times(struct xctx *x, const struct prog_session *ps)
@@ -113,7 +113,7 @@ static void event(struct xctx *x, uint32_t i)
 	char num[16];
 
 	snprintf(num, sizeof(num), "%u", (unsigned)it->number);
-	start(x, "event");
+	element_open(x, "event");
 	attr(x, "guid", it->guid);
 	attr(x, "id", num);
 	event_times(x, ps);
@@ -129,7 +129,7 @@ static void event(struct xctx *x, uint32_t i)
 	persons(x, ps);
 	links(x, ps);
 	element_take(x, "url", sched_session_url(x->s, ps));
-	end(x);
+	element_close(x);
 }
 
 static void day(struct xctx *x, uint32_t d, size_t *k)
@@ -139,7 +139,7 @@ static void day(struct xctx *x, uint32_t d, size_t *k)
 	char t[48], index[16];
 
 	snprintf(index, sizeof(index), "%u", (unsigned)d + 1);
-	start(x, "day");
+	element_open(x, "day");
 	attr(x, "index", index);
 	attr(x, "date", p->days[d].date);
 	sched_datetime(sd->first->start, &sd->first->start_local, t);
@@ -149,16 +149,16 @@ static void day(struct xctx *x, uint32_t d, size_t *k)
 	while (*k < p->n_sessions && p->sessions[x->s->order[*k]].day == d) {
 		uint32_t room = sched_room(x->s, &p->sessions[x->s->order[*k]]);
 
-		start(x, "room");
+		element_open(x, "room");
 		attr(x, "name", x->s->room_names[room]);
 		attr(x, "guid", x->s->room_guids[room]);
 		for (; *k < p->n_sessions && p->sessions[x->s->order[*k]].day == d &&
 		       sched_room(x->s, &p->sessions[x->s->order[*k]]) == room;
 		     ++*k)
 			event(x, x->s->order[*k]);
-		end(x);
+		element_close(x);
 	}
-	end(x);
+	element_close(x);
 }
 
 static void tracks(struct xctx *x)
@@ -166,11 +166,11 @@ static void tracks(struct xctx *x)
 	for (size_t i = 0; i < x->s->p->n_tracks; i++) {
 		const struct prog_track *t = &x->s->p->tracks[i];
 
-		start(x, "track");
+		element_open(x, "track");
 		attr(x, "name", t->title);
 		if (sched_is_xsd_track_slug(t->id))
 			attr(x, "slug", t->id);
-		end(x);
+		element_close(x);
 	}
 }
 
@@ -195,7 +195,7 @@ static void conference(struct xctx *x)
 
 	snprintf(days, sizeof(days), "%zu", p->n_days);
 	buf_printf(&base, "%s/", x->s->c->base_url);
-	start(x, "conference");
+	element_open(x, "conference");
 	element(x, "acronym", x->s->acronym);
 	element(x, "title", p->event.title);
 	if (p->n_days) {
@@ -208,7 +208,7 @@ static void conference(struct xctx *x)
 	element_take(x, "url", conference_url(x));
 	tracks(x);
 	element_take(x, "base_url", buf_steal(&base, NULL));
-	end(x);
+	element_close(x);
 }
 
 static void document(struct xctx *x)
@@ -219,16 +219,16 @@ static void document(struct xctx *x)
 	 * libxml2 writes the indent a level at a time, a quarter of the
 	 * document's cost (and 1.7 MB at 10,000 sessions). */
 	check(x, xmlTextWriterStartDocument(x->w, "1.0", "UTF-8", NULL));
-	start(x, "schedule");
-	start(x, "generator");
+	element_open(x, "schedule");
+	element_open(x, "generator");
 	attr(x, "name", "agendad");
 	attr(x, "version", PACKAGE_VERSION);
-	end(x);
+	element_close(x);
 	element(x, "version", x->s->version);
 	conference(x);
 	for (uint32_t d = 0; d < x->s->p->n_days; d++)
 		day(x, d, &k);
-	end(x);
+	element_close(x);
 	check(x, xmlTextWriterEndDocument(x->w));
 }
 

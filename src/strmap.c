@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hash.h"
 #include "memory.h"
 
 struct slot {
@@ -20,19 +21,6 @@ struct strmap {
 	struct slot *slots;
 	size_t cap, count;
 };
-
-/* FNV-1a: ids are short, and this is not exposed to hostile keys at a
- * scale where flooding matters (the map holds the organiser's own ids). */
-uint64_t hash_bytes(uint64_t h, const void *data, size_t len)
-{
-	const unsigned char *p = data;
-
-	for (size_t i = 0; i < len; i++) {
-		h ^= p[i];
-		h *= 0x100000001b3ULL;
-	}
-	return h;
-}
 
 struct strmap *strmap_new(size_t expected)
 {

@@ -17,7 +17,4 @@ int strmap_get(const struct strmap *m, const char *key, uint32_t *value);
 int strmap_getn(const struct strmap *m, const char *key, size_t len, uint32_t *value);
 size_t strmap_count(const struct strmap *m);
 
-uint64_t hash_bytes(uint64_t h, const void *data, size_t len);
-#define HASH_SEED 0xcbf29ce484222325ULL
-
 #endif

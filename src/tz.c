@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "memory.h"
+
 /* Offsets are looked up hour by hour: a programme's sessions fall on a
  * few hundred distinct hours, and libical's lookup is comparatively slow. */
 #define TZ_CACHE 4096
@@ -155,15 +157,9 @@ int tz_open(const char *name, struct tz **out)
 		zone = icaltimezone_get_builtin_timezone(name);
 	if (!zone || !icaltimezone_get_component(zone))
 		return -ENOENT;
-	tz = calloc(1, sizeof(*tz));
-	if (!tz)
-		return -ENOMEM;
+	tz = xcalloc(1, sizeof(*tz));
 	tz->zone = zone;
-	tz->name = strdup(name);
-	if (!tz->name) {
-		free(tz);
-		return -ENOMEM;
-	}
+	tz->name = xstrdup(name);
 	*out = tz;
 	return 0;
 }
@@ -186,20 +182,27 @@ icaltimezone *tz_ical(const struct tz *tz)
 	return tz->zone;
 }
 
-static struct icaltimetype ical_utc(int64_t utc)
+struct icaltimetype civil_to_ical(const struct civil *c, int utc)
 {
 	struct icaltimetype tt = icaltime_null_time();
+
+	tt.year = c->year;
+	tt.month = c->month;
+	tt.day = c->day;
+	tt.hour = c->hour;
+	tt.minute = c->min;
+	tt.second = c->sec;
+	if (utc)
+		tt.zone = icaltimezone_get_utc_timezone();
+	return tt;
+}
+
+static struct icaltimetype ical_utc(int64_t utc)
+{
 	struct civil c;
 
 	seconds_to_civil(utc, &c);
-	tt.year = c.year;
-	tt.month = c.month;
-	tt.day = c.day;
-	tt.hour = c.hour;
-	tt.minute = c.min;
-	tt.second = c.sec;
-	tt.zone = icaltimezone_get_utc_timezone();
-	return tt;
+	return civil_to_ical(&c, 1);
 }
 
 /* Since 1970 every zone's offsets and transition instants are whole

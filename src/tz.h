@@ -17,6 +17,9 @@ void seconds_to_civil(int64_t s, struct civil *c);
  * " -HH:MM" or " Z".  Returns 0, or -1 with *why set to a static
  * explanation.  *has_offset tells whether an offset was given. */
 int civil_parse(const char *s, struct civil *c, int *has_offset, int *offset, const char **why);
+/* c as a libical date-time: in UTC when utc is true, else floating (the
+ * caller names its zone, e.g. by a TZID parameter). */
+struct icaltimetype civil_to_ical(const struct civil *c, int utc);
 
 struct tz;
 

@@ -17,7 +17,7 @@
 #include "conf.h"
 #include "feeds.h"
 #include "pages.h"
-#include "import_util.h"
+#include "import_build.h"
 #include "log.h"
 #include "schedule.h"
 #include "state.h"

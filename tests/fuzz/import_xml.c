@@ -3,7 +3,7 @@
 #include "config.h"
 
 #include "fuzz.h"
-#include "import_util.h"
+#include "import_build.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -3,6 +3,7 @@ running the real binary."""
 import hashlib
 import os
 import pathlib
+import re
 import subprocess
 import sys
 import tempfile
@@ -115,3 +116,16 @@ def snapshot(folder):
             with open(p, "rb") as f:
                 out[os.path.relpath(p, folder)] = hashlib.sha256(f.read()).hexdigest()
     return out
+
+
+def built_with(feature):
+    """Whether the agendad under test was configured with feature, a
+    HAVE_ macro of config.h such as "HAVE_QRENCODE" (configure's
+    --without-qrencode, --without-libidn2, --without-systemd unset them).
+    Without a config.h to read (an agendad built elsewhere), the default
+    build is assumed: every feature on."""
+    try:
+        text = (BUILDDIR / "config.h").read_text()
+    except OSError:
+        return True
+    return re.search(rf"^#define {feature} 1$", text, re.M) is not None

@@ -11,7 +11,7 @@ import socket
 import unittest
 import urllib.parse
 
-from agendadtest import TempDir, write_programme
+from agendadtest import TempDir, built_with, write_programme
 from daemon import Daemon, fetch
 from parsers import read_both
 
@@ -92,6 +92,7 @@ class Selections(unittest.TestCase):
         (folder / "my.ics").write_bytes(body)
         return read_both(self, folder)["my.ics"]
 
+    @unittest.skipUnless(built_with("HAVE_QRENCODE"), "built --without-qrencode: no QR code")
     def test_post_redirects_to_a_page_with_links_qr_and_how_to(self):
         token = self.token("a1", "a3", "a5", "a3")
         status, headers, body = fetch(f"{self.daemon.url}/my/{token}")

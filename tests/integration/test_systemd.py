@@ -13,10 +13,14 @@ import time
 import unittest
 import urllib.request
 
-from agendadtest import AGENDAD, BUILDDIR, SRCDIR, TempDir
+from agendadtest import AGENDAD, BUILDDIR, SRCDIR, TempDir, built_with
 from daemon import Daemon, copy_shipped, free_port
 
 
+NO_NOTIFY = "built --without-systemd: agendad sends no sd_notify messages"
+
+
+@unittest.skipUnless(built_with("HAVE_LIBSYSTEMD"), NO_NOTIFY)
 class Notify(unittest.TestCase):
     def test_notify_protocol_and_journal_prefixes(self):
         with TempDir() as d:
@@ -125,6 +129,7 @@ class Status(unittest.TestCase):
         with urllib.request.urlopen(url, timeout=10) as r:
             return r.read().decode()
 
+    @unittest.skipUnless(built_with("HAVE_LIBSYSTEMD"), NO_NOTIFY)
     def test_status_reload_and_restart_with_a_broken_programme(self):
         with TempDir() as d:
             conf = copy_shipped(d)

@@ -11,7 +11,7 @@
 #include "buf.h"
 #include "conf.h"
 #include "import.h"
-#include "import_util.h"
+#include "import_build.h"
 #include "lcfg.h"
 #include "schedule.h"
 

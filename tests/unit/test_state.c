@@ -8,6 +8,7 @@
 #include <sqlite3.h>
 #include <sys/stat.h>
 
+#include "hash.h"
 #include "programme.h"
 #include "state.h"
 #include "strmap.h"

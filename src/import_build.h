@@ -3,8 +3,8 @@
  * builder below (import_build.c), which owns the mapping onto the
  * programme model, the id rules and the messages, so that both formats
  * behave the same. */
-#ifndef AGENDAD_IMPORT_UTIL_H
-#define AGENDAD_IMPORT_UTIL_H
+#ifndef AGENDAD_IMPORT_BUILD_H
+#define AGENDAD_IMPORT_BUILD_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -69,43 +69,45 @@ struct imp {
 	int line;
 };
 
-void imp_init(struct imp *I, const char *path, struct diag *d);
+void imp_init(struct imp *imp, const char *path, struct diag *d);
 /* Frees the builder; the programme too unless imp_finish returned it. */
-void imp_done(struct imp *I);
+void imp_done(struct imp *imp);
 /* Completes the programme (prog_finish) and returns it, or NULL after
  * any error in the whole import. */
-struct programme *imp_finish(struct imp *I);
+struct programme *imp_finish(struct imp *imp);
 
 /* Messages about the whole document (line may be 0), or about the
  * current event (imp_event_error / imp_event_warn). */
-void imp_error(struct imp *I, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-void imp_warn(struct imp *I, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-void imp_event_error(struct imp *I, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void imp_event_warn(struct imp *I, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void imp_error(struct imp *imp, int line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void imp_warn(struct imp *imp, int line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void imp_event_error(struct imp *imp, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void imp_event_warn(struct imp *imp, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* The conference: the event's id, title and time zone. */
-int imp_conference(struct imp *I, const struct imp_conference *c);
+int imp_conference(struct imp *imp, const struct imp_conference *c);
 /* A room or track by its name (found or added); PROG_NONE for NULL or "". */
-uint32_t imp_room(struct imp *I, const char *name, const char *slug);
-uint32_t imp_track(struct imp *I, const char *name, const char *slug);
+uint32_t imp_room(struct imp *imp, const char *name, const char *slug);
+uint32_t imp_track(struct imp *imp, const char *name, const char *slug);
 /* A track of agendad's own export, added even when another has its name
  * (the programme may have two tracks of one title; events name the
  * first, meta.agendad the others). */
-uint32_t imp_track_new(struct imp *I, const char *name, const char *id);
+uint32_t imp_track_new(struct imp *imp, const char *name, const char *id);
 /* Starts a day of the document: its date and when it starts (ISO 8601
  * with offset, or NULL to use the conference's day_change). */
-void imp_day(struct imp *I, const char *date, const char *start, int line);
+void imp_day(struct imp *imp, const char *date, const char *start, int line);
 /* Converts ev into *s (people and documents with room for n_people and
  * n_docs); returns -1 after an error (the event is then skipped). */
-int imp_session(struct imp *I, const struct imp_event *ev, struct prog_session *s,
+int imp_session(struct imp *imp, const struct imp_event *ev, struct prog_session *s,
 		size_t n_people, size_t n_docs);
 /* A speaker of agendad's own export, before any session names it: keeps
  * the programme's order and speakers in no session.  The persons with
  * this guid are this speaker; name may be NULL until the first of them. */
-uint32_t imp_speaker(struct imp *I, const char *guid, const char *id, const char *name);
-void imp_person(struct imp *I, struct prog_session *s, const struct imp_person *pp);
-void imp_document(struct imp *I, struct prog_session *s, const char *title, const char *url);
+uint32_t imp_speaker(struct imp *imp, const char *guid, const char *id, const char *name);
+void imp_person(struct imp *imp, struct prog_session *s, const struct imp_person *pp);
+void imp_document(struct imp *imp, struct prog_session *s, const char *title, const char *url);
 /* Adds the completed session; a second event with the same id is an error. */
-void imp_add(struct imp *I, struct prog_session *s);
+void imp_add(struct imp *imp, struct prog_session *s);
 
 #endif
