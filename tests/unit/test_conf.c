@@ -45,7 +45,7 @@ static void unload(struct loaded *L)
 /* The file's path joined with a relative name, as the loader should. */
 static char *beside(const struct loaded *L, const char *name)
 {
-	return tu_printf("%s/%s", L->dir, name);
+	return xasprintf("%s/%s", L->dir, name);
 }
 
 static char *read_text(const char *path)
@@ -244,7 +244,7 @@ static void test_base_url(void **state)
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct loaded L;
-		char *text = tu_printf("programme = \"p\";\nbase_url = \"%s\";\n", cases[i].in);
+		char *text = xasprintf("programme = \"p\";\nbase_url = \"%s\";\n", cases[i].in);
 
 		char got[256];
 
@@ -257,8 +257,8 @@ static void test_base_url(void **state)
 	}
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct loaded L;
-		char *text = tu_printf("programme = \"p\";\nbase_url = \"%s\";\n", bad[i]);
-		char *want = tu_printf("'base_url' is \"%s\"; expected an http:// or https:// URL", bad[i]);
+		char *text = xasprintf("programme = \"p\";\nbase_url = \"%s\";\n", bad[i]);
+		char *want = xasprintf("'base_url' is \"%s\"; expected an http:// or https:// URL", bad[i]);
 
 		load(&L, text);
 		assert_null(L.c);
@@ -417,7 +417,7 @@ static void test_channels(void **state)
 
 	/* every webhook format */
 	for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++) {
-		char *t = tu_printf("programme = \"p\";\nchannels = ( { name = \"h\"; type = "
+		char *t = xasprintf("programme = \"p\";\nchannels = ( { name = \"h\"; type = "
 				    "\"webhook\"; url = \"https://example.org/\"; format = \"%s\"; } );\n",
 				    formats[i]);
 
@@ -909,8 +909,8 @@ static int man_mismatches(const char *man, int say)
 	man_keys_read(man, &K);
 	for (size_t i = 0; (k = conf_key_name(i, &g)); i++) {
 		int sub = g == CG_TOP && listed((char *const[]){ "http", "feeds", "reminders" }, 3, k);
-		char *full = conf_group_name(g) ? tu_printf("%s.%s", conf_group_name(g), k)
-						: tu_strdup(k);
+		char *full = conf_group_name(g) ? xasprintf("%s.%s", conf_group_name(g), k)
+						: xstrdup(k);
 		int ok = sub || (g == CG_CHANNEL || g == CG_EMAIL || g == CG_WEBHOOK
 					 ? listed(K.channel, K.n_channel, k)
 					 : listed(K.tp, K.n_tp, full));
@@ -936,7 +936,7 @@ static char *replace_once(const char *s, const char *from, const char *to)
 	const char *at = strstr(s, from);
 
 	assert_non_null(at);
-	return tu_printf("%.*s%s%s", (int)(at - s), s, to, at + strlen(from));
+	return xasprintf("%.*s%s%s", (int)(at - s), s, to, at + strlen(from));
 }
 
 /* Every key of the table is in agendad.conf(5) and every key there is in

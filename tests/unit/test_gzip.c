@@ -146,7 +146,7 @@ static void test_many_text_pieces(void **state)
 
 	(void)state;
 	for (int i = 0; i < 300; i++) {
-		texts[i] = tu_printf("BEGIN:VEVENT\r\nUID:session-%d@example.org\r\nSUMMARY:Talk "
+		texts[i] = xasprintf("BEGIN:VEVENT\r\nUID:session-%d@example.org\r\nSUMMARY:Talk "
 				     "number %d about gzip\r\nEND:VEVENT\r\n",
 				     i, i * 7);
 		p[i] = text(texts[i]);

@@ -247,7 +247,7 @@ static struct post *form_of(const char *const *ids, size_t n)
 	p->ids = calloc(n + 1, sizeof(char *));
 	assert_non_null(p->ids);
 	for (size_t i = 0; i < n; i++)
-		p->ids[i] = tu_strdup(ids[i]);
+		p->ids[i] = xstrdup(ids[i]);
 	p->n = p->cap = n;
 	return p;
 }

@@ -229,7 +229,7 @@ static void test_json_mapping(void **state)
 /* A one-day schedule.json around the events text. */
 static char *json_doc(const char *conf_extra, const char *rooms)
 {
-	return tu_printf("{\"schedule\": {\"conference\": {\"acronym\": \"w\", \"title\": \"W\"%s,\n"
+	return xasprintf("{\"schedule\": {\"conference\": {\"acronym\": \"w\", \"title\": \"W\"%s,\n"
 			 " \"days\": [{\"date\": \"2025-12-27\", \"day_start\": \"2025-12-27T10:00:00+01:00\",\n"
 			 "  \"rooms\": {%s}}]}}}\n",
 			 conf_extra, rooms);
@@ -289,7 +289,7 @@ static void test_json_time_zones(void **state)
 	free(text);
 
 	/* No time_zone_name, times in UTC: UTC, nothing to say. */
-	text = tu_strdup("{\"schedule\": {\"conference\": {\"title\": \"U\", \"days\": [{\"date\": "
+	text = xstrdup("{\"schedule\": {\"conference\": {\"title\": \"U\", \"days\": [{\"date\": "
 			 "\"2025-12-27\", \"rooms\": {\"R\": [" EV("a", "A", "2025-12-27T11:00:00Z", "00:30")
 			 "]}}]}}}");
 	p = import(text, &td, &path);
@@ -301,7 +301,7 @@ static void test_json_time_zones(void **state)
 	free(text);
 
 	/* No time_zone_name and an offset no Etc/GMT zone has: an error. */
-	text = tu_strdup("{\"schedule\": {\"conference\": {\"title\": \"I\", \"days\": [{\"date\": "
+	text = xstrdup("{\"schedule\": {\"conference\": {\"title\": \"I\", \"days\": [{\"date\": "
 			 "\"2025-12-27\", \"rooms\": {\"R\": ["
 			 EV("a", "A", "2025-12-27T11:00:00+05:30", "00:30") "]}}]}}}");
 	p = import(text, &td, &path);
@@ -400,7 +400,7 @@ static void test_json_unreadable(void **state)
 	(void)state;
 	p = import("{\"schedule\": {\n  \"conference\": {\"title\": \"x\",}\n}}\n", &td, &path);
 	assert_null(p);
-	at = tu_printf("%s:2", path);
+	at = xasprintf("%s:2", path);
 	if (tu_diag_count(&td, at, 31, "") != 1) /* FILE:LINE:COLUMN: */
 		tu_diag_dump(&td, "no FILE:2:31: error");
 	assert_int_equal(tu_diag_count(&td, at, 31, ""), 1);
@@ -466,7 +466,7 @@ static char *own_export(const char *prog_text, const char *path, struct programm
 
 	conf_path = tu_write(dir, "agendad.conf", "programme = \"p.programme\";\n"
 				  "base_url = \"https://example.org/agenda\";\n");
-	prog_path = path ? tu_strdup(path) : tu_write(dir, "p.programme", prog_text);
+	prog_path = path ? xstrdup(path) : tu_write(dir, "p.programme", prog_text);
 	tu_diag_init(&td);
 	c = conf_load(conf_path, &td.d);
 	assert_non_null(c);
@@ -860,7 +860,7 @@ static void test_xml_internal_entity_refused(void **state)
 	uses[0] = '\0';
 	for (int i = 0; i < 2000; i++)
 		memcpy(uses + 3 * i, "&e;", 4);
-	doc = tu_printf("<?xml version=\"1.0\"?>\n<!DOCTYPE schedule [\n<!ENTITY e \"%s\">\n]>\n"
+	doc = xasprintf("<?xml version=\"1.0\"?>\n<!DOCTYPE schedule [\n<!ENTITY e \"%s\">\n]>\n"
 			"<schedule><conference><title>T</title>\n"
 			"<time_zone_name>UTC</time_zone_name></conference>\n"
 			"<day date=\"2030-02-02\"><room name=\"R\">\n"
@@ -880,7 +880,7 @@ static void test_xml_internal_entity_refused(void **state)
 static char *json_event(const char *title, const char *duration, const char *guid,
 			const char *person)
 {
-	return tu_printf("{\"schedule\": {\"version\": \"1\", \"conference\": {\"acronym\": \"c\", "
+	return xasprintf("{\"schedule\": {\"version\": \"1\", \"conference\": {\"acronym\": \"c\", "
 			 "\"title\": \" Conf\\u0007 \", \"time_zone_name\": \"Europe/Berlin\", "
 			 "\"days\": [{\"index\": 1, \"date\": \"2025-06-02\", \"rooms\": {\"R \": [{"
 			 "\"guid\": \"%s\", \"id\": 1, \"title\": \"%s\", "
@@ -957,7 +957,7 @@ static void test_import_long_ids_shortened(void **state)
 	assert_non_null(g1);
 	memset(g1, 'g', 10000);
 	g1[10000] = '\0';
-	g2 = tu_printf("%sh", g1);
+	g2 = xasprintf("%sh", g1);
 	doc1 = json_event("T", "01:00", g1, "A");
 	doc2 = json_event("T", "01:00", g2, "A");
 	p1 = import(doc1, &td1, &path1);
@@ -1001,12 +1001,12 @@ static void test_import_size_cap(void **state)
 static void test_xml_entity_bomb(void **state)
 {
 	struct tu_diag td;
-	char *path, *text = tu_strdup("<?xml version=\"1.0\"?>\n<!DOCTYPE schedule [<!ENTITY l0 \"lol\">");
+	char *path, *text = xstrdup("<?xml version=\"1.0\"?>\n<!DOCTYPE schedule [<!ENTITY l0 \"lol\">");
 	struct programme *p;
 
 	(void)state;
 	for (int i = 1; i < 10; i++) {
-		char *more = tu_printf("%s<!ENTITY l%d \"%s\">", text, i,
+		char *more = xasprintf("%s<!ENTITY l%d \"%s\">", text, i,
 				       "&lx;&lx;&lx;&lx;&lx;&lx;&lx;&lx;&lx;&lx;");
 		for (char *x = strstr(more + strlen(text), "&lx;"); x; x = strstr(x, "&lx;"))
 			x[2] = (char)('0' + i - 1);
@@ -1014,7 +1014,7 @@ static void test_xml_entity_bomb(void **state)
 		text = more;
 	}
 	{
-		char *doc = tu_printf("%s]>\n<schedule><conference><title>&l9;</title></conference>"
+		char *doc = xasprintf("%s]>\n<schedule><conference><title>&l9;</title></conference>"
 				      "</schedule>\n", text);
 		free(text);
 		text = doc;

@@ -78,8 +78,8 @@ static int setup(void **state)
 	struct fixture *f = xcalloc(1, sizeof(*f));
 
 	f->dir = tu_tmpdir();
-	f->state_dir = tu_printf("%s/var/lib/agendad", f->dir);
-	f->db = tu_printf("%s/agendad.sqlite", f->state_dir);
+	f->state_dir = xasprintf("%s/var/lib/agendad", f->dir);
+	f->db = xasprintf("%s/agendad.sqlite", f->state_dir);
 	f->c = tu_load_conf(f->dir, configuration);
 	f->p = load_programme(f, programme_text);
 	f->pl = plan_build(f->p, f->c);
@@ -134,7 +134,7 @@ static char *raw_text(const char *db, const char *sql)
 
 	assert_int_equal(sqlite3_prepare_v2(h, sql, -1, &q, NULL), SQLITE_OK);
 	if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_text(q, 0))
-		out = tu_strdup((const char *)sqlite3_column_text(q, 0));
+		out = xstrdup((const char *)sqlite3_column_text(q, 0));
 	sqlite3_finalize(q);
 	sqlite3_close(h);
 	return out;
@@ -405,8 +405,8 @@ static void test_old_layout(void **state)
 static void test_before_the_ledger(void **state)
 {
 	struct fixture *f = *state;
-	char *other = tu_printf("%s/other", f->dir);
-	char *other_db = tu_printf("%s/agendad.sqlite", other);
+	char *other = xasprintf("%s/other", f->dir);
+	char *other_db = xasprintf("%s/agendad.sqlite", other);
 	struct ledger *lg = NULL;
 	struct state *st = NULL;
 

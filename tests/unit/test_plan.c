@@ -102,7 +102,7 @@ static int teardown(void **state)
 
 static struct programme *load(const struct fixture *f, const char *name)
 {
-	char *path = tu_printf("%s/%s", f->dir, name);
+	char *path = xasprintf("%s/%s", f->dir, name);
 	struct programme *p = tu_load(path);
 
 	free(path);
@@ -164,7 +164,7 @@ static void test_plan_wants(void **state)
  * second reconcile (with a's change and d's removal). */
 static struct programme *publish_twice(struct fixture *f, struct state **st, struct reconcile *r)
 {
-	char *dir = tu_printf("%s/state", f->dir);
+	char *dir = xasprintf("%s/state", f->dir);
 	struct programme *p1 = load(f, "p1"), *p2 = load(f, "p2");
 	uint64_t hashes[4] = { 1, 2, 3, 4 };
 

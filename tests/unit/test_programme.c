@@ -319,8 +319,8 @@ static void test_unreadable(void **state)
 {
 	struct tu_diag td;
 	char *dir = tu_tmpdir();
-	char *path = tu_printf("%s/missing.programme", dir);
-	char *want = tu_printf("%s: cannot read: No such file or directory", path);
+	char *path = xasprintf("%s/missing.programme", dir);
+	char *want = xasprintf("%s: cannot read: No such file or directory", path);
 
 	(void)state;
 	tu_diag_init(&td);
@@ -803,7 +803,7 @@ static void test_nul_refused(void **state)
 				      "  { id = \"n\"; title = \"before\\x00after\"; " TIMES " }\n);\n";
 	static const struct expected ex[] = { { "\"n\"", 0, "\\x00" } };
 	struct tu_diag td;
-	char *dir = tu_tmpdir(), *path = tu_printf("%s/nul.programme", dir);
+	char *dir = tu_tmpdir(), *path = xasprintf("%s/nul.programme", dir);
 	FILE *f = fopen(path, "wb");
 
 	(void)state;
@@ -825,7 +825,7 @@ static void test_nul_refused(void **state)
  * could not write its file and HTTP answered 404. */
 static void test_id_length(void **state)
 {
-	char *ok_id = tu_strdup(""), *long_id;
+	char *ok_id = xstrdup(""), *long_id;
 	char *text;
 	struct tu_diag td;
 	struct programme *p;
@@ -833,13 +833,13 @@ static void test_id_length(void **state)
 
 	(void)state;
 	for (int i = 0; i < LCFG_MAX_ID; i++) {
-		char *more = tu_printf("%sa", ok_id);
+		char *more = xasprintf("%sa", ok_id);
 
 		free(ok_id);
 		ok_id = more;
 	}
-	long_id = tu_printf("%sb", ok_id);
-	text = tu_printf(HEAD "sessions = (\n  { id = \"%s\"; title = \"T\"; " TIMES " },\n"
+	long_id = xasprintf("%sb", ok_id);
+	text = xasprintf(HEAD "sessions = (\n  { id = \"%s\"; title = \"T\"; " TIMES " },\n"
 			 "  { id = \"%s\"; title = \"T\"; " TIMES " }\n);\n",
 			 ok_id, long_id);
 	p = load(text, &td, &path);
@@ -868,7 +868,7 @@ static void test_long_line(void **state)
 	assert_non_null(chunk);
 	memset(chunk, 'x', 40000);
 	chunk[40000] = '\0';
-	one = tu_printf(HEAD "sessions = (\n  { id = \"s\"; " TIMES "\n"
+	one = xasprintf(HEAD "sessions = (\n  { id = \"s\"; " TIMES "\n"
 			"    title = \"%s%s\"; }\n);\n", chunk, chunk);
 	p = load(one, &td, &path);
 	assert_null(p);
@@ -877,7 +877,7 @@ static void test_long_line(void **state)
 	tu_diag_free(&td);
 	tu_unlink_free(path);
 
-	split = tu_printf(HEAD "sessions = (\n  { id = \"s\"; " TIMES "\n"
+	split = xasprintf(HEAD "sessions = (\n  { id = \"s\"; " TIMES "\n"
 			  "    title = \"%s\"\n            \"%s\"; }\n);\n", chunk, chunk);
 	p = load(split, &td, &path);
 	assert_non_null(p);
@@ -895,7 +895,7 @@ static void test_long_line(void **state)
  * programme's too; nesting is bounded. */
 static void test_scanner_limits(void **state)
 {
-	char *many = tu_strdup(HEAD "junk = {\n"), *deep = tu_strdup(HEAD "x = ");
+	char *many = xstrdup(HEAD "junk = {\n"), *deep = xstrdup(HEAD "x = ");
 	static const char include[] = HEAD "@include \"/etc/hostname\"\n";
 	static const struct expected inc[] = { { "@include", 0, "without @include" } };
 	struct tu_diag td;
@@ -903,7 +903,7 @@ static void test_scanner_limits(void **state)
 
 	(void)state;
 	for (int i = 0; i <= 1000; i++) {
-		char *more = tu_printf("%s  k%d = 1;\n", many, i);
+		char *more = xasprintf("%s  k%d = 1;\n", many, i);
 
 		free(many);
 		many = more;
@@ -915,7 +915,7 @@ static void test_scanner_limits(void **state)
 	tu_unlink_free(path);
 
 	for (int i = 0; i < 70; i++) {
-		char *more = tu_printf("%s(", deep);
+		char *more = xasprintf("%s(", deep);
 
 		free(deep);
 		deep = more;

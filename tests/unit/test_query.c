@@ -49,7 +49,7 @@ static int teardown(void **state)
 static int parse(struct fixture *f, const char *text, int filters, struct query *q, char *why)
 {
 	struct query_arg args[16];
-	char *copy = tu_strdup(text), *save = NULL;
+	char *copy = xstrdup(text), *save = NULL;
 	size_t n = 0;
 	int rc;
 

@@ -99,13 +99,13 @@ static int setup(void **state)
 	assert_int_equal(utf8_chars(f->title), 300);
 	/* a description of 4 x 300 characters with no space at all, and
 	 * commas to escape */
-	f->long_desc = tu_printf("%s%s%s%s", f->title, f->title, f->title, f->title);
+	f->long_desc = xasprintf("%s%s%s%s", f->title, f->title, f->title, f->title);
 	for (char *q = f->long_desc; *q; q++)
 		if (*q == ' ')
 			*q = ',';
 	f->edge = xcalloc(1, 74);
 	memset(f->edge, 'x', 73);
-	text = tu_printf(prog_fmt, f->title, f->long_desc, f->edge, f->edge);
+	text = xasprintf(prog_fmt, f->title, f->long_desc, f->edge, f->edge);
 	f->p = tu_load_text_clean(f->dir, "render.programme", text);
 	f->c = tu_load_conf(f->dir, conf_text);
 	free(text);
@@ -433,9 +433,9 @@ static void test_parse_back(void **state)
 		loc = render_location(f->p, s);
 		assert_non_null(loc); /* the event has a location */
 		assert_string_equal(icalcomponent_get_location(ev), loc);
-		uid = tu_printf("%s@ev", s->id);
+		uid = xasprintf("%s@ev", s->id);
 		assert_string_equal(icalcomponent_get_uid(ev), uid);
-		url = tu_printf("https://example.org/agenda/#%s", s->id);
+		url = xasprintf("https://example.org/agenda/#%s", s->id);
 		assert_string_equal(icalproperty_get_url(icalcomponent_get_first_property(ev, ICAL_URL_PROPERTY)),
 				    url);
 		assert_int_equal(icalcomponent_get_sequence(ev), 3);

@@ -96,7 +96,7 @@ static void write_out(const char *name, const char *data, size_t len)
 
 	if (!dir || !*dir)
 		return;
-	path = tu_printf("%s/%s", dir, name);
+	path = xasprintf("%s/%s", dir, name);
 	f = fopen(path, "wb");
 	assert_non_null(f);
 	assert_int_equal(fwrite(data, 1, len, f), len);
@@ -244,7 +244,7 @@ static char *xpath(xmlDocPtr doc, const char *expr)
 /* assert_xpath of the path base + rel (an element, then what is under it). */
 static void assert_xpath_at(xmlDocPtr doc, const char *base, const char *rel, const char *want)
 {
-	char *q = tu_printf("%s%s", base, rel);
+	char *q = xasprintf("%s%s", base, rel);
 
 	assert_xpath(doc, q, want);
 	free(q);
@@ -459,10 +459,10 @@ static void test_json_xml_agree(void **state)
 	for (size_t i = 0; i < f->shipped->n_sessions; i++) {
 		json_t *ev = json_event(root, f->shipped->sessions[i].id);
 
-		q = tu_printf("//event[@guid='%s']/date", jget(ev, "guid"));
+		q = xasprintf("//event[@guid='%s']/date", jget(ev, "guid"));
 		assert_xpath(doc, q, jget(ev, "date"));
 		free(q);
-		q = tu_printf("//event[@guid='%s']/@id", jget(ev, "guid"));
+		q = xasprintf("//event[@guid='%s']/@id", jget(ev, "guid"));
 		{
 			char *id = xpath(doc, q);
 
@@ -472,7 +472,7 @@ static void test_json_xml_agree(void **state)
 		}
 		free(q);
 	}
-	q = tu_printf("/schedule/version");
+	q = xasprintf("/schedule/version");
 	assert_xpath(doc, q, jget(json_object_get(root, "schedule"), "version"));
 	free(q);
 	json_decref(root);

@@ -81,7 +81,7 @@ static void test_expiry_spares_what_is_fetched(void **unused)
 
 static void test_table_without_used_is_migrated(void **unused)
 {
-	char *dir = tu_tmpdir(), *path = tu_printf("%s/selections.sqlite", dir);
+	char *dir = tu_tmpdir(), *path = xasprintf("%s/selections.sqlite", dir);
 	struct selections *s;
 	sqlite3 *db;
 	char **got;

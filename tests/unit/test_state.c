@@ -27,7 +27,7 @@ static int setup(void **state)
 	struct fixture *f = xcalloc(1, sizeof(*f));
 
 	f->dir = tu_tmpdir();
-	f->state_dir = tu_printf("%s/var/lib/agendad", f->dir);
+	f->state_dir = xasprintf("%s/var/lib/agendad", f->dir);
 	assert_int_equal(state_open(f->state_dir, &f->st), 0);
 	assert_non_null(f->st);
 	*state = f;
@@ -59,7 +59,7 @@ static int teardown(void **state)
 static char *session_a(const char *title, const char *start, const char *end, const char *room,
 		       const char *track, const char *status, const char *kind, const char *people)
 {
-	return tu_printf("{ id = \"a\"; title = \"%s\"; start = \"%s\"; end = \"%s\"; room = \"%s\";"
+	return xasprintf("{ id = \"a\"; title = \"%s\"; start = \"%s\"; end = \"%s\"; room = \"%s\";"
 			 " track = \"%s\"; status = \"%s\"; kind = \"%s\"; people = ( %s ); }",
 			 title, start, end, room, track, status, kind, people);
 }
@@ -78,13 +78,13 @@ static const char session_c[] = "{ id = \"c\"; title = \"C\"; kind = \"break\";"
  * by the caller). */
 static struct programme *programme(struct fixture *f, const char *event, const char *sessions)
 {
-	char *text = tu_printf("event = { id = \"%s\"; title = \"E\"; timezone = \"Europe/Zurich\"; };\n"
+	char *text = xasprintf("event = { id = \"%s\"; title = \"E\"; timezone = \"Europe/Zurich\"; };\n"
 			       "tracks = ( { id = \"t1\"; }, { id = \"t2\"; } );\n"
 			       "rooms = ( { id = \"r1\"; }, { id = \"r2\"; } );\n"
 			       "speakers = ( { id = \"alice\"; name = \"A\"; }, { id = \"bob\"; name = \"B\"; } );\n"
 			       "sessions = ( %s );\n",
 			       event, sessions);
-	char *name = tu_printf("p%d.programme", f->n_files++);
+	char *name = xasprintf("p%d.programme", f->n_files++);
 	struct programme *p = tu_load_text(f->dir, name, text);
 
 	free(name);
@@ -96,7 +96,7 @@ static struct programme *programme(struct fixture *f, const char *event, const c
 static struct programme *abc(struct fixture *f, const char *a)
 {
 	char *def = default_a();
-	char *sessions = tu_printf("%s, %s, %s", a ? a : def, session_b, session_c);
+	char *sessions = xasprintf("%s, %s, %s", a ? a : def, session_b, session_c);
 	struct programme *p = programme(f, "ev", sessions);
 
 	free(sessions);
@@ -179,7 +179,7 @@ static int user_version(const char *db)
 static void test_open_creates_database(void **state)
 {
 	struct fixture *f = *state;
-	char *db = tu_printf("%s/agendad.sqlite", f->state_dir);
+	char *db = xasprintf("%s/agendad.sqlite", f->state_dir);
 	struct stat sb;
 	sqlite3 *h;
 	sqlite3_stmt *q;
@@ -215,9 +215,9 @@ static void test_open_creates_database(void **state)
 static void test_open_migrates(void **state)
 {
 	struct fixture *f = *state;
-	char *dir = tu_printf("%s/old", f->dir);
-	char *db = tu_printf("%s/agendad.sqlite", dir);
-	char *fresh = tu_printf("%s/agendad.sqlite", f->state_dir);
+	char *dir = xasprintf("%s/old", f->dir);
+	char *db = xasprintf("%s/agendad.sqlite", dir);
+	char *fresh = xasprintf("%s/agendad.sqlite", f->state_dir);
 	struct state *st = NULL;
 	struct state *keep = f->st;
 	struct stamp s;
@@ -284,9 +284,9 @@ static void test_open_errors(void **state)
 {
 	struct fixture *f = *state;
 	char *file = tu_write(f->dir, "plain-file", "x");
-	char *under = tu_printf("%s/sub", file);
-	char *newer = tu_printf("%s/newer", f->dir);
-	char *db = tu_printf("%s/agendad.sqlite", newer);
+	char *under = xasprintf("%s/sub", file);
+	char *newer = xasprintf("%s/newer", f->dir);
+	char *db = xasprintf("%s/agendad.sqlite", newer);
 	struct state *st = NULL;
 	sqlite3 *h;
 
@@ -448,7 +448,7 @@ static void test_modified_always_later(void **state)
 	struct fixture *f = *state;
 	char *a1 = session_a("A one", A_START, A_END, A_ROOM, A_TRACK, A_STATUS, A_KIND, A_PEOPLE);
 	char *a2 = session_a("A two", A_START, A_END, A_ROOM, A_TRACK, A_STATUS, A_KIND, A_PEOPLE);
-	char *bc = tu_printf("%s, %s", session_b, session_c);
+	char *bc = xasprintf("%s, %s", session_b, session_c);
 	struct programme *p;
 	struct reconcile r;
 	struct stamp s;
@@ -545,7 +545,7 @@ static void assert_tomb_a(const struct reconcile *r, int64_t seq, int64_t modifi
 static void test_removed_session(void **state)
 {
 	struct fixture *f = *state;
-	char *bc = tu_printf("%s, %s", session_b, session_c);
+	char *bc = xasprintf("%s, %s", session_b, session_c);
 	struct programme *p;
 	struct reconcile r;
 	int64_t gone = T0 + DAY;
@@ -599,7 +599,7 @@ static void test_removed_session(void **state)
 static void test_removed_session_returns(void **state)
 {
 	struct fixture *f = *state;
-	char *bc = tu_printf("%s, %s", session_b, session_c);
+	char *bc = xasprintf("%s, %s", session_b, session_c);
 	struct programme *p;
 	struct reconcile r;
 	struct stamp s;

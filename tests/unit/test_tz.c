@@ -602,7 +602,7 @@ static void check_vtimezone(const char *name, int64_t from, int64_t to, const in
 	assert_non_null(text);
 	assert_null(strstr(text, "freeassociation.sourceforge.net"));
 	assert_null(strstr(text, "/freeassociation"));
-	tzid_line = tu_printf("\r\nTZID:%s\r\n", name);
+	tzid_line = xasprintf("\r\nTZID:%s\r\n", name);
 	assert_non_null(strstr(text, tzid_line));
 	assert_int_equal(count_str(text, "TZID"), 1);
 	assert_int_equal(strncmp(text, "BEGIN:VTIMEZONE\r\n", 17), 0);

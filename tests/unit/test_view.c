@@ -26,7 +26,7 @@ static int setup(void **state)
 
 	assert_non_null(f);
 	f->dir = tu_tmpdir();
-	text = tu_printf("programme = \"%s/../etc/idm-2014-south-south.programme\";\n"
+	text = xasprintf("programme = \"%s/../etc/idm-2014-south-south.programme\";\n"
 			 "state_dir = \"%s\";\nbase_url = \"http://127.0.0.1:8080\";\n",
 			 TESTS_SRCDIR, f->dir);
 	f->conf_path = tu_write(f->dir, "agendad.conf", text);
@@ -185,7 +185,7 @@ static void test_eviction_by_entries(void **state)
 	size_t n, bytes;
 
 	for (int i = 0; i < 10; i++) {
-		char *key = tu_printf("calendar.ics?%d", i);
+		char *key = xasprintf("calendar.ics?%d", i);
 
 		view_unref(view_feed(vc, cat, whole(cat), &q, key));
 		free(key);

@@ -27,29 +27,12 @@
 #define TESTS_SRCDIR "tests"
 #endif
 
-static inline char *tu_strdup(const char *s)
-{
-	return xstrdup(s);
-}
-
-static inline char *tu_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static inline char *tu_printf(const char *fmt, ...)
-{
-	va_list ap;
-	char *s;
-
-	va_start(ap, fmt);
-	s = xvasprintf(fmt, ap);
-	va_end(ap);
-	return s;
-}
-
 /* A new, empty folder under $TMPDIR (or /tmp).  Caller frees the path
  * and removes the folder with tu_rmtree. */
 static inline char *tu_tmpdir(void)
 {
 	const char *base = getenv("TMPDIR");
-	char *dir = tu_printf("%s/agendad-unit-XXXXXX", base && *base ? base : "/tmp");
+	char *dir = xasprintf("%s/agendad-unit-XXXXXX", base && *base ? base : "/tmp");
 
 	if (!mkdtemp(dir)) {
 		fprintf(stderr, "mkdtemp %s: %s\n", dir, strerror(errno));
@@ -76,7 +59,7 @@ static inline void tu_rmtree(const char *dir)
 /* Writes text to dir/name and returns the path (caller frees). */
 static inline char *tu_write(const char *dir, const char *name, const char *text)
 {
-	char *path = tu_printf("%s/%s", dir, name);
+	char *path = xasprintf("%s/%s", dir, name);
 	FILE *f = fopen(path, "w");
 
 	assert_non_null(f);
@@ -90,7 +73,7 @@ static inline char *tu_write(const char *dir, const char *name, const char *text
 static inline char *tu_temp_file(const char *text)
 {
 	const char *base = getenv("TMPDIR");
-	char *path = tu_printf("%s/agendad-unit-XXXXXX", base && *base ? base : "/tmp");
+	char *path = xasprintf("%s/agendad-unit-XXXXXX", base && *base ? base : "/tmp");
 	int fd = mkstemp(path);
 	size_t len = strlen(text), done = 0;
 
@@ -164,7 +147,7 @@ static inline void tu_diag_emit(void *ctx, int is_error, const char *msg)
 
 	XGROW(td->msgs, td->cap, td->n + 1);
 	td->msgs[td->n].is_error = is_error;
-	td->msgs[td->n].text = tu_strdup(msg);
+	td->msgs[td->n].text = xstrdup(msg);
 	td->n++;
 }
 
@@ -198,7 +181,7 @@ static inline void tu_diag_dump(const struct tu_diag *td, const char *why)
 static inline size_t tu_diag_count(const struct tu_diag *td, const char *file, int line,
 				   const char *needle)
 {
-	char *prefix = line > 0 ? tu_printf("%s:%d: ", file, line) : tu_printf("%s: ", file);
+	char *prefix = line > 0 ? xasprintf("%s:%d: ", file, line) : xasprintf("%s: ", file);
 	size_t n = 0;
 
 	for (size_t i = 0; i < td->n; i++)
@@ -247,7 +230,7 @@ static inline void tu_fixture_check(struct tu_diag *td, const void *loaded, cons
 				    int warnings_ok)
 {
 	if (!loaded || td->d.errors || (td->d.warnings && !warnings_ok)) {
-		char *why = tu_printf("the fixture %s does not load%s", path,
+		char *why = xasprintf("the fixture %s does not load%s", path,
 				      warnings_ok ? "" : " without warnings");
 
 		tu_diag_dump(td, why);
