@@ -68,8 +68,10 @@ const char page_style[] =
 	"table.now td::before{content:attr(data-l);display:block;font-size:.8rem;color:var(--soft)}"
 	"table.now tr{display:block;border-top:1px solid var(--line);padding:.3rem 0}"
 	"td.n{text-align:left}}"
+	".printonly{display:none}"
 	"@media print{@page{size:A4;margin:12mm}body{background:#fff;font-size:10pt}"
-	"nav.site,footer,.mine,label.pick,a.sub,button,#filter,.noprint,form.search{display:none}"
+	"nav.site,.mine,label.pick,a.sub,button,#filter,.noprint,form.search{display:none}"
+	".printonly{display:block}"
 	"a{color:inherit;text-decoration:none}.scroll{overflow:visible;border:0}"
 	".grid{display:block}.grid .hd,.grid .tl{display:none}"
 	".card,.grid .card{border:0;border-top:1px solid #999;border-radius:0;padding:.15rem 0;"
@@ -462,10 +464,13 @@ static char *day_page(const struct site *st, size_t d, size_t *len)
 	h.description = desc.data;
 	page_start(&b, st->c, &p->event, &h);
 	page_nav(&b, p, 1, NULL);
-	buf_adds(&b, "<header><h1>");
+	/* On paper the site's navigation is gone, and the event's name with it. */
+	buf_adds(&b, "<header><p class=\"printonly\">");
+	page_esc(&b, p->event.title);
+	buf_adds(&b, "</p><h1>");
 	page_esc(&b, title.data);
-	buf_printf(&b, "</h1><p class=\"meta\">Day %zu of %zu · %zu sessions", d + 1, p->n_days,
-		   f->n_items);
+	buf_printf(&b, "</h1><p class=\"meta\">Day %zu of %zu · %zu sessions<span class=\"noprint\">",
+		   d + 1, p->n_days, f->n_items);
 	if (d > 0) {
 		buf_adds(&b, " · <a ");
 		link_to(&b, 1, st->fs->feeds[st->day0 + d - 1].path);
@@ -476,7 +481,7 @@ static char *day_page(const struct site *st, size_t d, size_t *len)
 		link_to(&b, 1, st->fs->feeds[st->day0 + d + 1].path);
 		buf_adds(&b, " rel=\"next\">Next day</a>");
 	}
-	buf_adds(&b, "</p><p>This day in your calendar: ");
+	buf_adds(&b, "</span></p><p class=\"noprint\">This day in your calendar: ");
 	page_subscribe(&b, st->c, f->path, f->name);
 	buf_adds(&b, "</p>");
 	site_filter(&b);

@@ -5,8 +5,9 @@ and 1280 px, for the shipped programme and FOSDEM 2026 (when the external
 data are here); Tab reaches the navigation first; an attendee on a phone
 goes from the index to a day and a session, adds it to a calendar (the
 .ics parses and names it), ticks three sessions and subscribes, and sees
-the running session on now.html under a simulated clock.  Screenshots
-go to tests/out/ for a person to look at."""
+the running session on now.html under a simulated clock; the first day
+prints to A4 without the site's navigation, ticks or buttons.  Screenshots
+and the printed day (PDF) go to tests/out/ for a person to look at."""
 import json
 import subprocess
 import unittest
@@ -36,7 +37,7 @@ def conf_on_port(conf, port, programme=None):
 
 
 class Browser(unittest.TestCase):
-    def check_pages(self, got, name):
+    def check_pages(self, got, name, event, zone):
         self.assertEqual(len(got["pages"]), 8)
         for key, page in got["pages"].items():
             with self.subTest(site=name, page=key):
@@ -46,6 +47,27 @@ class Browser(unittest.TestCase):
                 self.assertTrue(page["keyboard"]["outline"])
                 with open(page["screenshot"], "rb") as f:
                     self.assertEqual(f.read(8), b"\x89PNG\r\n\x1a\n")
+        self.check_print(got["print"], name, event, zone)
+
+    def check_print(self, pr, name, event, zone):
+        """The day as organisers print it: the event's name and time zone,
+        every session, no navigation, ticks, buttons or calendar links,
+        nothing wider than A4's printable width."""
+        with self.subTest(site=name, page="print"):
+            self.assertTrue(pr["text"].lstrip().startswith(event), pr["text"][:200])
+            self.assertIn(f"Times are in {zone}.", pr["text"])
+            self.assertNotIn("in your calendar", pr["text"])
+            self.assertNotIn("Next day", pr["text"])
+            self.assertGreater(pr["cards"], 0)
+            self.assertEqual(pr["cardsShown"], pr["cards"])
+            self.assertEqual(pr["chromeShown"], [])
+            self.assertLessEqual(pr["width"], pr["printable"])
+            self.assertLessEqual(pr["widest"], pr["printable"])
+            with open(pr["pdf"], "rb") as f:
+                self.assertEqual(f.read(5), b"%PDF-")
+            # A card or more per sheet, not one sheet per card or a grid cut in strips.
+            self.assertGreaterEqual(pr["sheets"], 1)
+            self.assertLessEqual(pr["sheets"], max(1, pr["cards"] // 4))
 
     def test_shipped_programme_as_an_attendee(self):
         import icalendar
@@ -55,7 +77,7 @@ class Browser(unittest.TestCase):
             conf = conf_on_port(copy_shipped(d), port)
             with Daemon(conf, port=port, extra=["--now", "2014-03-24 11:30"]) as daemon:
                 got = walk(self, daemon, "idm", "walk")
-                self.check_pages(got, "idm")
+                self.check_pages(got, "idm", "South-South Migration: Partnering", "Europe/Zurich")
                 w = got["walk"]
                 self.assertTrue(w["day"].endswith("/days/2014-03-24.html"))
                 cal = icalendar.Calendar.from_ical(w["ics"])
@@ -78,7 +100,8 @@ class Browser(unittest.TestCase):
         with TempDir() as d:
             conf = conf_on_port(copy_shipped(d), port, FOSDEM)
             with Daemon(conf, port=port, extra=["--now", "2026-01-31 11:10"]) as daemon:
-                self.check_pages(walk(self, daemon, "fosdem"), "fosdem")
+                self.check_pages(walk(self, daemon, "fosdem"), "fosdem", "FOSDEM 2026",
+                                 "Europe/Brussels")
 
 
 if __name__ == "__main__":

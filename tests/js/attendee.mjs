@@ -8,7 +8,9 @@
 // axe-core's violations, and whether Tab reaches the site navigation
 // first.  With "walk", on a phone-sized window: index → day → session,
 // the session's .ics fetched, back to the day, three sessions ticked and
-// subscribed to, then now.html.  Prints JSON.
+// subscribed to, then now.html.  The first day printed to A4, as an
+// organiser prints it for the room: OUTDIR/NAME-day-print.pdf, and what
+// print media shows at A4's printable width.  Prints JSON.
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { chromium } from "playwright-core";
@@ -44,7 +46,33 @@ async function keyboard(page) {
   });
 }
 
-const result = { pages: {}, walk: null };
+// A4 less the stylesheet's 12 mm margins, at CSS's 96 px to the inch.
+const A4_PRINTABLE_PX = Math.floor(((210 - 2 * 12) / 25.4) * 96);
+
+async function print(url, pdf) {
+  const p = await browser.newPage({ viewport: { width: A4_PRINTABLE_PX, height: 1000 } });
+  await p.goto(url);
+  await p.emulateMedia({ media: "print" });
+  const got = await p.evaluate(() => {
+    const shown = (e) => getComputedStyle(e).display !== "none" && e.getClientRects().length > 0;
+    const cards = [...document.querySelectorAll(".card")];
+    const chrome = [...document.querySelectorAll(
+      "nav.site, form.search, #filter, label.pick, .mine, button, a.sub")].filter(shown);
+    return { text: document.body.innerText, cards: cards.length, cardsShown: cards.filter(shown).length,
+      chromeShown: chrome.map((e) => e.outerHTML.slice(0, 80)),
+      width: document.documentElement.scrollWidth,
+      widest: Math.max(0, ...cards.map((c) => c.getBoundingClientRect().right)) };
+  });
+  const bytes = await p.pdf({ path: pdf, format: "A4", preferCSSPageSize: true });
+  // Chromium writes one "/Type /Page" dictionary per sheet.
+  got.sheets = (bytes.toString("latin1").match(/\/Type\s*\/Page(?![s\w])/g) || []).length;
+  got.pdf = pdf;
+  got.printable = A4_PRINTABLE_PX;
+  await p.close();
+  return got;
+}
+
+const result = { pages: {}, walk: null, print: null };
 try {
   const page = await browser.newPage({ viewport: widths[1280] });
   await page.goto(base + "/");
@@ -63,6 +91,7 @@ try {
     }
     await p.close();
   }
+  result.print = await print(targets.day, `${outDir}/${name}-day-print.pdf`);
   if (walk) {
     const p = await browser.newPage({ viewport: widths[390] });
     const w = {};
