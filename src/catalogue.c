@@ -328,6 +328,7 @@ struct catalogue *catalogue_new(struct conf *c, struct programme *p, struct feed
 	snprintf(cat->cache_control, sizeof(cat->cache_control), "public, max-age=%lld",
 		 (long long)c->refresh);
 	pages_build(fs, c, &cat->pages);
+	search_index_build(p, &cat->search);
 	cat->n_entries = n_feeds + cat->pages.n;
 	cat->entries = xcalloc(cat->n_entries, sizeof(*cat->entries));
 	cat->n_gz = GZ_FIXED + fs->n_pieces + n_feeds;
@@ -509,6 +510,7 @@ void catalogue_unref(struct catalogue *cat)
 		free(cat->page_gz[i].data);
 	free(cat->page_gz);
 	pages_free(&cat->pages);
+	search_index_free(&cat->search);
 	strmap_free(cat->paths);
 	feedset_free(cat->fs);
 	prog_free(cat->prog);

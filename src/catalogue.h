@@ -70,6 +70,7 @@ struct catalogue {
 	struct gz_chunk *gz;
 	size_t n_gz;
 	struct pageset pages;     /* the attendee's pages, entries after the feeds */
+	struct search_index search; /* for search.html */
 	struct gz_chunk *page_gz; /* one per page */
 	pthread_mutex_t live_lock;
 	struct cat_live *live[2]; /* now.html, now.json: this minute's */

@@ -217,27 +217,6 @@ char *page_now_json(const struct feedset *fs, const struct conf *c, int64_t now,
 
 #define MAX_WORDS 8
 
-static int has(const char *hay, const char *word)
-{
-	return hay && strcasestr(hay, word);
-}
-
-static int matches(const struct programme *p, const struct prog_session *s, char **words,
-		   size_t n)
-{
-	for (size_t w = 0; w < n; w++) {
-		int found = has(s->title, words[w]) || has(s->description, words[w]) ||
-			    (s->track != PROG_NONE && has(p->tracks[s->track].title, words[w])) ||
-			    (s->room != PROG_NONE && has(p->rooms[s->room].title, words[w]));
-
-		for (uint32_t j = 0; !found && j < s->n_people; j++)
-			found = has(p->speakers[s->people[j].speaker].name, words[w]);
-		if (!found)
-			return 0;
-	}
-	return 1;
-}
-
 static void select_of(struct buf *b, const char *name, const char *label, const char *chosen,
 		      size_t n, const char *(*id)(const struct programme *, size_t),
 		      const char *(*title)(const struct programme *, size_t), const struct programme *p)
@@ -268,20 +247,23 @@ static uint32_t find(const struct strmap *m, const char *id)
 	return strmap_get(m, id, &v) == 0 ? v : PROG_NONE - 1; /* unknown: matches nothing */
 }
 
-char *page_search(const struct feedset *fs, const struct conf *c, const char *q, const char *day,
-		  const char *track, const char *room, size_t *len)
+char *page_search(const struct feedset *fs, const struct search_index *idx, const struct conf *c,
+		  const char *q, const char *day, const char *track, const char *room, size_t *len)
 {
 	const struct programme *p = fs->prog;
 	struct page_head h = { .title = "Search", .canonical = "search.html", .feed = "calendar.ics",
 			       .description = "Search the programme's sessions." };
-	char copy[PAGE_QUERY_MAX + 1], *words[MAX_WORDS], *save = NULL, *w;
+	char folded[PAGE_QUERY_MAX + 1], *words[MAX_WORDS], *save = NULL, *w;
 	uint32_t d = find(p->day_ids, day), t = find(p->track_ids, track), r = find(p->room_ids, room);
 	size_t n = 0, shown = 0, total = 0;
 	struct buf b = { 0 };
 	struct site st;
 
-	snprintf(copy, sizeof(copy), "%s", q ? q : "");
-	for (w = strtok_r(copy, " \t", &save); w && n < MAX_WORDS; w = strtok_r(NULL, " \t", &save))
+	snprintf(folded, sizeof(folded), "%s", q ? q : "");
+	search_fold(folded);
+	/* The index separates fields with '\n': no word holds one. */
+	for (w = strtok_r(folded, " \t\r\n", &save); w && n < MAX_WORDS;
+	     w = strtok_r(NULL, " \t\r\n", &save))
 		words[n++] = w;
 	site_number(&st, fs, c);
 	page_start(&b, c, &p->event, &h);
@@ -301,7 +283,7 @@ char *page_search(const struct feedset *fs, const struct conf *c, const char *q,
 		const struct prog_session *s = &p->sessions[i];
 
 		if ((d != PROG_NONE && s->day != d) || (t != PROG_NONE && s->track != t) ||
-		    (r != PROG_NONE && s->room != r) || !matches(p, s, words, n))
+		    (r != PROG_NONE && s->room != r) || !search_index_match(idx, i, words, n))
 			continue;
 		total++;
 		if (shown < PAGE_SEARCH_MAX) {

@@ -14,6 +14,7 @@
 
 #include "conf.h"
 #include "feeds.h"
+#include "search.h"
 
 struct page {
 	char *path; /* from the site's root: "index.html", "days/2026-01-31.html" */
@@ -37,12 +38,12 @@ char *page_now_html(const struct feedset *fs, const struct conf *c, int64_t now,
 char *page_now_json(const struct feedset *fs, const struct conf *c, int64_t now, size_t *len);
 
 /* Sessions matching a query: words of q (each found in the title,
- * speakers, track or room, ignoring ASCII case), and the ids of a day,
- * track and room (NULL or "" for any).  At most PAGE_SEARCH_MAX results
- * are listed.  Caller frees. */
+ * description, speakers, track or room, ignoring ASCII case, looked up
+ * in idx, fs's index), and the ids of a day, track and room (NULL or ""
+ * for any).  At most PAGE_SEARCH_MAX results are listed.  Caller frees. */
 #define PAGE_SEARCH_MAX 200
 #define PAGE_QUERY_MAX 100
-char *page_search(const struct feedset *fs, const struct conf *c, const char *q, const char *day,
-		  const char *track, const char *room, size_t *len);
+char *page_search(const struct feedset *fs, const struct search_index *idx, const struct conf *c,
+		  const char *q, const char *day, const char *track, const char *room, size_t *len);
 
 #endif

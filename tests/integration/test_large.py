@@ -18,7 +18,10 @@ gunzips to the plain one, and that the plain bytes are the right ones:
     the export's whole-programme feed cut to those sessions, in the same
     order, with only the calendar's name changed;
   * ?alarm=10m is the export's feed with each VALARM replaced by one
-    ten minutes before, on the same sessions.
+    ten minutes before, on the same sessions;
+  * search.html (built per request) lists at most 200 sessions and
+    says how many matched, lists a day's, finds exactly a track's sessions
+    that day, finds a session by its title in capitals, and is valid HTML.
 
 AGENDAD_LARGE_N sets the number of sessions (bench/run-feeds uses
 20,000); with AGENDAD_LARGE_TIMES set, the time and size of every fetch
@@ -36,6 +39,7 @@ import urllib.parse
 
 from agendadtest import SRCDIR, TempDir, run
 from daemon import Daemon
+from pagecheck import parse, problems
 
 N = int(os.environ.get("AGENDAD_LARGE_N", 5000))
 SELECTION_MAX = min(N, 10000)  # http.selection_max_sessions' own bound
@@ -204,6 +208,48 @@ class LargeFeeds(unittest.TestCase):
         want = set().union(*(self.uids(f"sessions/{i}.ics") for i in chosen))
         self.assertGreater(len(want), 2500)
         self.assert_cut(self.both(f"/my/{token}.ics"), want, "selection")
+
+    def search(self, query):
+        """The ids listed by search.html?query (plain and gzip checked, valid
+        HTML), and its closing line."""
+        path = "/search.html?" + urllib.parse.urlencode(query)
+        page = self.both(path)
+        self.assertEqual(problems(page, path), [])
+        tree = parse(page, path)
+        ids = [a.get("href")[len("sessions/"):-len(".html")] for a in tree.iter("a")
+               if a.get("class") == "t" and a.get("href", "").startswith("sessions/")]
+        last = [p for p in tree.iter("p") if "session" in "".join(p.itertext())][-1]
+        return ids, "".join(last.itertext())
+
+    def ids(self, path):
+        return [u.split("@", 1)[0] for u in
+                (uid(e) for e in split_feed(self.exported(path))[1])]
+
+    def test_search(self):
+        day = self.largest("days")
+        did = day[len("days/"):-len(".ics")]
+        in_day = self.ids(day)
+        everything = self.ids("calendar.ics")
+        ids, said = self.search({"q": ""})
+        self.assertEqual(len(set(ids)), 200)
+        self.assertTrue(set(ids) <= set(everything))
+        self.assertEqual(said, f"The first 200 of {len(everything)} sessions are shown: "
+                               "add words or filters.")
+        ids, said = self.search({"day": did})
+        self.assertEqual(sorted(ids), sorted(in_day))
+        self.assertEqual(said, f"{len(in_day)} sessions found.")
+        track = self.largest("tracks")
+        want = set(self.ids(track)) & set(in_day)
+        ids, said = self.search({"day": did, "track": track[len("tracks/"):-len(".ics")]})
+        self.assertEqual(set(ids), want)
+        self.assertEqual(said, f"{len(want)} sessions found.")
+        # One session's whole title, in capitals, finds it.
+        sid = sorted(p.stem for p in (self.export / "sessions").glob("*.ics"))[N // 2]
+        title = re.search(r"^SUMMARY:(.*)\r$", unfold(self.exported(f"sessions/{sid}.ics").decode()),
+                          re.M).group(1).replace("\\,", ",").replace("\\;", ";")
+        ids, _ = self.search({"q": title.upper()})
+        self.assertIn(sid, ids)
+        self.assertEqual(self.search({"q": "zqxjk-nowhere"}), ([], "0 sessions found."))
 
     def test_zz_daemon_survived(self):  # runs last (unittest sorts by name)
         for path in ["/calendar.ics", "/calendar.ics?alarm=1h"]:
