@@ -42,6 +42,7 @@ const char page_style[] =
 	"padding:.6rem 0;text-align:center}"
 	"button{font:inherit;font-size:.9rem;padding:.2rem .6rem;border:1px solid var(--link);"
 	"border-radius:4px;background:#fff;color:var(--link);cursor:pointer}"
+	"button.copy{margin:.15rem .4rem .15rem 0}"
 	".mine button,button.go{background:var(--link);color:#fff;font-size:1rem;padding:.4rem 1rem}"
 	"a.sub,a.btn{display:inline-block;margin:.15rem .4rem .15rem 0;padding:.1rem .5rem;"
 	"border:1px solid var(--link);border-radius:4px;text-decoration:none;font-size:.9rem}"
