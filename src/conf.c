@@ -150,6 +150,8 @@ static const struct key keys[] = {
 	  .def = CONF_SELECTION_MAX_SESSIONS, .lo = 1, .hi = 10000 },
 	{ K("selections_per_hour", CG_HTTP, KT_UINT, C(selections_per_hour)),
 	  .def = CONF_SELECTIONS_PER_HOUR, .lo = 1, .hi = 1000000 },
+	{ K("searches_per_minute", CG_HTTP, KT_UINT, C(searches_per_minute)),
+	  .def = CONF_SEARCHES_PER_MINUTE, .lo = 1, .hi = 1000000 },
 	{ K("view_cache_mb", CG_HTTP, KT_UINT, C(view_cache_mb)), .def = CONF_VIEW_CACHE_MB, .lo = 1,
 	  .hi = 65536 },
 	{ K("timeout", CG_HTTP, KT_DURATION, C(http_timeout)), .def = 30 },

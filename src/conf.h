@@ -28,6 +28,7 @@ extern const char *const conf_webhook_formats[WEBHOOK_N_FORMATS + 1]; /* NULL-en
  * option 0; agendad.conf(5) documents them. */
 #define CONF_SELECTION_MAX_SESSIONS 500
 #define CONF_SELECTIONS_PER_HOUR 30
+#define CONF_SEARCHES_PER_MINUTE 60
 #define CONF_VIEW_CACHE_MB 64
 #define CONF_MAX_CONNECTIONS_PER_CLIENT 64
 #define CONF_REQUEST_TIMEOUT 30 /* seconds */
@@ -83,6 +84,7 @@ struct conf {
 	unsigned http_threads;
 	unsigned selection_max_sessions; /* sessions in one personal selection */
 	unsigned selections_per_hour;    /* new selections per client address */
+	unsigned searches_per_minute;    /* search.html answers per client address */
 	unsigned view_cache_mb;          /* filtered and personal feeds kept */
 	struct proxy_list trusted_proxies; /* whose forwarding header counts */
 	enum proxy_header proxy_header;    /* which header they append to */

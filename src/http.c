@@ -51,6 +51,7 @@ struct http {
 	unsigned max_sessions;
 	pthread_mutex_t rate_lock; /* guards rates: a full table's purge waits for no request */
 	struct ratelimit *rates;   /* new selections per client and hour */
+	struct ratelimit *searches; /* search.html answers per client and minute */
 	struct guard *guard;
 	struct proxy_list proxies; /* a copy: the configuration goes with its catalogue */
 	enum proxy_header proxy_kind;
@@ -705,16 +706,17 @@ static void addr_of(const struct sockaddr *sa, struct client_addr *out)
 		memcpy(out->b, a, 16);
 }
 
-/* Counts a new selection of this client: RL_OK, or how long to wait. */
-static enum rl_result rate_limit(struct http *h, struct MHD_Connection *conn, int64_t now,
-				 int64_t *wait)
+/* Counts one take of this client in rl (a new selection, a search):
+ * RL_OK, or how long to wait. */
+static enum rl_result rate_limit(struct http *h, struct ratelimit *rl, struct MHD_Connection *conn,
+				 int64_t now, int64_t *wait)
 {
 	struct client_addr who;
 	enum rl_result rc;
 
 	http_client_addr(h, conn, NULL, &who);
 	pthread_mutex_lock(&h->rate_lock);
-	rc = ratelimit_take(h->rates, &who, now, wait);
+	rc = ratelimit_take(rl, &who, now, wait);
 	pthread_mutex_unlock(&h->rate_lock);
 	return rc;
 }
@@ -847,7 +849,7 @@ static enum MHD_Result post_end(struct http *h, struct MHD_Connection *conn, str
 		ret = client_error(conn, MHD_HTTP_BAD_REQUEST, "choose at least one session");
 	else if (check_ids(p, cat->prog) < 0)
 		ret = client_error(conn, MHD_HTTP_BAD_REQUEST, p->why);
-	else if ((rl = rate_limit(h, conn, now, &wait)) != RL_OK)
+	else if ((rl = rate_limit(h, h->rates, conn, now, &wait)) != RL_OK)
 		ret = rate_limited(conn, rl, wait);
 	else if ((stored = selections_create(h->selections, (const char *const *)p->ids, p->n,
 					       now, token)) == -ENOSPC)
@@ -979,14 +981,29 @@ static enum MHD_Result serve_live(struct MHD_Connection *conn, struct catalogue 
 	return ret;
 }
 
-static enum MHD_Result serve_search(struct MHD_Connection *conn, struct catalogue *cat, int head)
+/* A search reads every session's text: about 2 ms of CPU at 10,000
+ * sessions, so each address gets http.searches_per_minute of them. */
+static enum MHD_Result serve_search(struct http *h, struct MHD_Connection *conn,
+				    struct catalogue *cat, int head)
 {
+	int64_t wait;
+	enum rl_result rl = rate_limit(h, h->searches, conn, (int64_t)time(NULL), &wait);
 	int bad = 0;
-	char *q = form_value(conn, "q", &bad), *day = form_value(conn, "day", &bad);
-	char *track = form_value(conn, "track", &bad), *room = form_value(conn, "room", &bad);
-	char *body = NULL;
+	char *q, *day, *track, *room, *body = NULL;
 	size_t len = 0;
 
+	if (rl != RL_OK)
+		return retry_later(conn, rl == RL_LIMITED ? MHD_HTTP_TOO_MANY_REQUESTS
+							  : MHD_HTTP_SERVICE_UNAVAILABLE,
+				   rl == RL_LIMITED ? "too many searches from your address: try again "
+						      "in a minute\n"
+						    : "too many addresses searched recently: try again "
+						      "in a minute\n",
+				   wait);
+	q = form_value(conn, "q", &bad);
+	day = form_value(conn, "day", &bad);
+	track = form_value(conn, "track", &bad);
+	room = form_value(conn, "room", &bad);
 	if (!bad)
 		body = page_search(cat->fs, &cat->search, cat->conf, q, day, track, room, &len);
 	curl_free(q);
@@ -1025,7 +1042,7 @@ static enum MHD_Result route(struct http *h, struct MHD_Connection *conn, const 
 		return ret;
 	}
 	if (cat && strcmp(url, "/search.html") == 0) {
-		ret = serve_search(conn, cat, head);
+		ret = serve_search(h, conn, cat, head);
 		catalogue_unref(cat);
 		return ret;
 	}
@@ -1124,6 +1141,10 @@ int http_start(const struct http_options *o, struct http **out)
 							 : CONF_SELECTIONS_PER_HOUR,
 				 3600,
 				 o->rate_limit_clients ? o->rate_limit_clients : CONF_RATE_LIMIT_CLIENTS);
+	h->searches = ratelimit_new(o->searches_per_minute ? o->searches_per_minute
+							   : CONF_SEARCHES_PER_MINUTE,
+				    60,
+				    o->rate_limit_clients ? o->rate_limit_clients : CONF_RATE_LIMIT_CLIENTS);
 	if (o->trusted_proxies && o->trusted_proxies->n) {
 		h->proxies.ranges =
 			xreallocarray(NULL, o->trusted_proxies->n, sizeof(struct proxy_range));
@@ -1135,7 +1156,7 @@ int http_start(const struct http_options *o, struct http **out)
 	h->proxy_header = h->proxy_kind == PROXY_FORWARDED ? "Forwarded" : "X-Forwarded-For";
 	h->guard = start_guard(h, o);
 	/* OpenSSL could not key a table, or the watchdog did not start. */
-	if (!h->rates || !h->guard) {
+	if (!h->rates || !h->searches || !h->guard) {
 		http_stop(h);
 		return -EIO;
 	}
@@ -1189,6 +1210,7 @@ void http_stop(struct http *h)
 		MHD_stop_daemon(h->daemons[i]);
 	guard_free(h->guard);
 	ratelimit_free(h->rates);
+	ratelimit_free(h->searches);
 	free(h->proxies.ranges);
 	catalogue_unref(h->current);
 	view_cache_free(h->views);

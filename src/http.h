@@ -19,6 +19,7 @@ struct http_options {
 	const char *state_dir;           /* where personal selections are kept */
 	unsigned selection_max_sessions; /* per selection */
 	unsigned selections_per_hour;    /* new selections per client address */
+	unsigned searches_per_minute;    /* search.html answers per client address */
 	size_t view_cache_bytes;         /* filtered and personal feeds kept */
 	/* Guards against hostile and slow clients (guard.c, ratelimit.c). */
 	unsigned max_connections_per_client;
@@ -26,7 +27,7 @@ struct http_options {
 	unsigned send_timeout;       /* seconds for any response ... */
 	unsigned send_min_rate;      /* ... plus its bytes at this rate (bytes/s) */
 	unsigned max_old_catalogues; /* older catalogues responses may keep alive */
-	unsigned rate_limit_clients; /* addresses the selection limit remembers */
+	unsigned rate_limit_clients; /* addresses each per-address rate remembers */
 	const struct proxy_list *trusted_proxies; /* copied; NULL: none */
 	enum proxy_header proxy_header;
 };

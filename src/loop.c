@@ -740,6 +740,7 @@ static int start_serving(struct loop *l, struct catalogue **first)
 		.state_dir = c->state_dir,
 		.selection_max_sessions = c->selection_max_sessions,
 		.selections_per_hour = c->selections_per_hour,
+		.searches_per_minute = c->searches_per_minute,
 		.view_cache_bytes = (size_t)c->view_cache_mb << 20,
 		.max_connections_per_client = c->max_connections_per_client,
 		.request_timeout = c->request_timeout,

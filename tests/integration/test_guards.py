@@ -318,7 +318,7 @@ class Guards(unittest.TestCase):
 
 
 class RateLimit(unittest.TestCase):
-    """New selections per address: each address has its own count, and
+    """New selections and searches per address: each address has its own count, and
     one cannot reset another's.  127.0.0.205 and 127.0.11.0 shared a
     bucket of the old 4,096-slot table (fixed seed), which let them
     alternate without limit."""
@@ -344,6 +344,28 @@ class RateLimit(unittest.TestCase):
                         self.assertIn(status, (303, 429), answer[:200])
                         accepted[source] += status == 303
                 self.assertEqual(accepted, {"127.0.0.205": 3, "127.0.11.0": 3})
+
+    def test_searches_per_address(self):
+        """search.html reads every session's text, so each address has
+        http.searches_per_minute of them; other addresses, and every
+        other page of the same address, are still answered."""
+        with TempDir() as folder:
+            conf = write_programme(folder, SMALL,
+                                   'state_dir = "state";\nhttp = { searches_per_minute = 3; };\n')
+            with Daemon(conf) as d:
+                got = [get_from(d.port, "/search.html?q=one", CLIENT) for _ in range(5)]
+                self.assertEqual([g[0] for g in got], [200, 200, 200, 429, 429])
+                self.assertIn(b"a1", got[0][1])
+                self.assertIn(b"too many searches from your address", got[3][1])
+                with connect(d.port, CLIENT) as s:
+                    s.sendall(b"HEAD /search.html HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                    head = s.recv(4096)
+                retry = [line for line in head.split(b"\r\n") if line.lower().startswith(b"retry-after:")]
+                self.assertEqual(len(retry), 1, head)
+                self.assertTrue(1 <= int(retry[0].split(b":")[1]) <= 60, retry)
+                self.assertEqual(get_from(d.port, "/search.html?q=one", OTHER)[0], 200)
+                self.assertEqual(get_from(d.port, "/index.html", CLIENT)[0], 200)
+                self.assertEqual(get_from(d.port, "/calendar.ics", CLIENT)[0], 200)
 
 
 if __name__ == "__main__":
