@@ -49,7 +49,8 @@ struct http {
 	struct view_cache *views;
 	struct selections *selections;
 	unsigned max_sessions;
-	pthread_mutex_t rate_lock; /* guards rates: a full table's purge waits for no request */
+	/* Guards rates and searches: a full table's purge waits for no request. */
+	pthread_mutex_t rate_lock;
 	struct ratelimit *rates;   /* new selections per client and hour */
 	struct ratelimit *searches; /* search.html answers per client and minute */
 	struct guard *guard;
