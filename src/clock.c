@@ -4,7 +4,7 @@
 
 #include <time.h>
 
-static int simulated;
+static int simulated, frozen;
 static int64_t sim_start_ms, mono_start_ms;
 static double sim_speed = 1.0;
 
@@ -27,6 +27,8 @@ int64_t clock_now_ms(void)
 {
 	if (!simulated)
 		return ms_of(CLOCK_REALTIME);
+	if (frozen)
+		return sim_start_ms;
 	return sim_start_ms + (int64_t)((double)(ms_of(CLOCK_MONOTONIC) - mono_start_ms) * sim_speed);
 }
 
@@ -36,6 +38,18 @@ void clock_simulate(int64_t start_ms, double speed)
 	mono_start_ms = ms_of(CLOCK_MONOTONIC);
 	sim_speed = speed > 0 ? speed : 1.0;
 	simulated = 1;
+	frozen = 1;
+}
+
+/* The simulated clock stands still while the daemon starts: loading a
+ * large programme under a fast --speed would otherwise eat the minutes
+ * the rehearsal was meant to show. */
+void clock_run(void)
+{
+	if (simulated && frozen) {
+		mono_start_ms = ms_of(CLOCK_MONOTONIC);
+		frozen = 0;
+	}
 }
 
 double clock_speed(void)

@@ -15,9 +15,11 @@ static inline int64_t clock_now(void)
 {
 	return clock_now_ms() / 1000;
 }
-/* From now on the daemon's clock reads start_ms and runs speed times
- * faster than real time. */
+/* The daemon's clock reads start_ms, and from clock_run on runs speed
+ * times faster than real time. */
 void clock_simulate(int64_t start_ms, double speed);
+/* Starts a simulated clock (the daemon is ready); no effect otherwise. */
+void clock_run(void);
 double clock_speed(void);
 /* Real milliseconds until the daemon's clock reads at_ms (0 if past). */
 int64_t clock_real_delay_ms(int64_t at_ms);

@@ -849,6 +849,7 @@ int loop_run(const struct loop_options *o)
 	/* Watch, plan and count before /healthz can say ok: a change made
 	 * the moment the daemon answers must not go unnoticed. */
 	publish(&l, cat, clock_elapsed() - l.started, 1);
+	clock_run();
 	notify_send("READY=1");
 	if (report >= 0)
 		detach(report);
