@@ -581,6 +581,42 @@ static enum MHD_Result serve_feed(struct http *h, struct MHD_Connection *conn,
 	return ret;
 }
 
+/* A page built for one request (search.html, /my/TOKEN), which it
+ * owns: compressed per request too, since a broad search at 10,000
+ * sessions lists 200 of them in about 110 KB, and a selection can hold
+ * thousands; gzip brings either to about a tenth, for a phone on
+ * conference Wi-Fi.  A private page is not cached and keeps its address,
+ * the only key to the selection, out of Referer. */
+static enum MHD_Result serve_built(struct MHD_Connection *conn, char *body, size_t len, int head,
+				   int private_page)
+{
+	struct MHD_Response *r;
+	int gz = wants_gzip(conn);
+
+	if (gz) {
+		struct gz_chunk c;
+
+		gz_whole(body, len, &c);
+		free(body);
+		body = (char *)c.data;
+		len = c.len;
+	}
+	r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+	if (!r) {
+		free(body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/html; charset=utf-8");
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL,
+				private_page ? "private, no-cache" : "max-age=30");
+	if (private_page)
+		MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+	MHD_add_response_header(r, MHD_HTTP_HEADER_VARY, MHD_HTTP_HEADER_ACCEPT_ENCODING);
+	if (gz)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
+	return queue(conn, MHD_HTTP_OK, r, head ? 0 : len);
+}
+
 /* The selection's page, or with ".ics" its feed. */
 static enum MHD_Result serve_my(struct http *h, struct MHD_Connection *conn, struct catalogue *cat,
 				const char *rest, int head)
@@ -606,20 +642,9 @@ static enum MHD_Result serve_my(struct http *h, struct MHD_Connection *conn, str
 		return text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain",
 			    "cannot read the selection\n");
 	if (!feed) {
-		struct MHD_Response *r;
-
 		page = html_selection(cat->fs, cat->conf, token, ids, n, &page_len);
 		free(ids);
-		r = MHD_create_response_from_buffer(page_len, page, MHD_RESPMEM_MUST_FREE);
-		if (!r) {
-			free(page);
-			return MHD_NO;
-		}
-		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/html; charset=utf-8");
-		MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "private, no-cache");
-		/* The address is the only key to the selection: keep it out of Referer. */
-		MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
-		return queue(conn, MHD_HTTP_OK, r, head ? 0 : page_len);
+		return serve_built(conn, page, page_len, head, 1);
 	}
 	if (read_query(conn, cat->prog, 0, &q, &ret) < 0) {
 		free(ids);
@@ -939,36 +964,6 @@ static void free_live_ref(void *l)
 	catalogue_live_unref(l);
 }
 
-/* search.html follows its query: built per request, not cached by
- * clients for long, and compressed per request too: a broad query at
- * 10,000 sessions lists 200 of them in about 110 KB, which gzip brings
- * to about a tenth, for a phone on conference Wi-Fi. */
-static enum MHD_Result serve_built(struct MHD_Connection *conn, char *body, size_t len, int head)
-{
-	struct MHD_Response *r;
-	int gz = wants_gzip(conn);
-
-	if (gz) {
-		struct gz_chunk c;
-
-		gz_whole(body, len, &c);
-		free(body);
-		body = (char *)c.data;
-		len = c.len;
-	}
-	r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
-	if (!r) {
-		free(body);
-		return MHD_NO;
-	}
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/html; charset=utf-8");
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "max-age=30");
-	MHD_add_response_header(r, MHD_HTTP_HEADER_VARY, MHD_HTTP_HEADER_ACCEPT_ENCODING);
-	if (gz)
-		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
-	return queue(conn, MHD_HTTP_OK, r, head ? 0 : len);
-}
-
 /* now.html and now.json follow the daemon's clock (simulated with --now):
  * built once a minute, served like the other pages. */
 static enum MHD_Result serve_live(struct MHD_Connection *conn, struct catalogue *cat,
@@ -1014,7 +1009,7 @@ static enum MHD_Result serve_search(struct http *h, struct MHD_Connection *conn,
 	if (bad)
 		return client_error(conn, MHD_HTTP_BAD_REQUEST,
 				    "a search term is longer than 100 bytes or holds a NUL");
-	return serve_built(conn, body, len, head);
+	return serve_built(conn, body, len, head, 0);
 }
 
 static enum MHD_Result route(struct http *h, struct MHD_Connection *conn, const char *url, int head)

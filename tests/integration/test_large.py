@@ -208,6 +208,11 @@ class LargeFeeds(unittest.TestCase):
         want = set().union(*(self.uids(f"sessions/{i}.ics") for i in chosen))
         self.assertGreater(len(want), 2500)
         self.assert_cut(self.both(f"/my/{token}.ics"), want, "selection")
+        # Its page lists every chosen session, whole, and is gzipped too.
+        page = self.both(f"/my/{token}")
+        self.assertEqual(problems(page, "my"), [])
+        items = [li for li in parse(page, "my").iter("li") if li.get("class") == "session"]
+        self.assertEqual(len(items), len(chosen))
 
     def search(self, query):
         """The ids listed by search.html?query (plain and gzip checked, valid
