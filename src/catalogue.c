@@ -168,7 +168,7 @@ void catalogue_assemble(const struct catalogue *cat, const char *name_text, size
  * nginx's requests a second (bench/run-http); at level 6 it is 2 %
  * larger and served 1.5x, for about 15 % more CPU per load than without
  * the copy. */
-#define CONTIGUOUS_MIN (64 * 1024)
+#define CONTIGUOUS_MIN CATALOGUE_CONTIGUOUS_MIN
 
 /* One feed's entry: the plain body, and the gzip body joined from the
  * pieces' runs unless the feed is large enough to be compressed whole
@@ -236,6 +236,18 @@ static void flatten(struct cat_body *b, char **keep)
 	b->iov[0].iov_base = all;
 	b->iov[0].iov_len = b->len;
 	b->n_iov = 1;
+}
+
+int catalogue_compress_whole(struct cat_entry *e, char **flat, struct gz_chunk *gz)
+{
+	if (e->plain.len < CONTIGUOUS_MIN)
+		return -1;
+	flatten(&e->plain, flat);
+	gz_whole(*flat, e->plain.len, gz);
+	e->gzip.iov[0] = (struct iovec){ gz->data, gz->len };
+	e->gzip.n_iov = 1;
+	e->gzip.len = gz->len;
+	return 0;
 }
 
 static void flatten_range(void *ctx, size_t begin, size_t end)

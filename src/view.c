@@ -197,6 +197,10 @@ static struct view *make(struct catalogue *cat, const char *key, const char *nam
 		catalogue_assemble(cat, v->name_text, v->name_len, &v->name_gz, items, n, &v->entry,
 				   v->trailer);
 		v->bytes += (2 * n + 12) * sizeof(struct iovec);
+		/* Pieces' runs joined keep two thirds of the bytes: a personal
+		 * feed of 3,000 sessions was 1.9 MB in gzip, not 0.3 MB. */
+		if (catalogue_compress_whole(&v->entry, &v->doc, &v->doc_gz) == 0)
+			v->bytes += v->entry.plain.len + v->doc_gz.len;
 	}
 	v->entry.path = v->key;
 	return v;
