@@ -94,11 +94,11 @@ int catalogue_stamp(struct catalogue *cat, struct state *st, int64_t now);
 void catalogue_assemble(const struct catalogue *cat, const char *name_text, size_t name_len,
 			const struct gz_chunk *name, const uint32_t *items, size_t n_items,
 			struct cat_entry *e, unsigned char *trailer);
-/* A body assembled so of CATALOGUE_CONTIGUOUS_MIN bytes or more made
- * one segment per representation, like the large feeds': the plain body
- * copied into *flat and the gzip one compressed whole into *gz (the
- * caller frees both).  Returns 0, or -1 and nothing done for a smaller
- * body. */
+/* An entry filled by catalogue_assemble whose plain body holds
+ * CATALOGUE_CONTIGUOUS_MIN bytes or more is made one segment per
+ * representation, like a large feed: the plain body copied into *flat,
+ * the gzip one compressed whole into *gz (the caller frees both).
+ * Returns 0, or -1 (and does nothing) for a smaller body. */
 #define CATALOGUE_CONTIGUOUS_MIN (64 * 1024)
 int catalogue_compress_whole(struct cat_entry *e, char **flat, struct gz_chunk *gz);
 /* Fills e with one document of len bytes at data, and gz with its whole
