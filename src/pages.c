@@ -514,7 +514,11 @@ static char *list_page(const struct site *st, size_t fi, const char *what, const
 	h.description = desc.data;
 	page_start(&b, st->c, &p->event, &h);
 	page_nav(&b, p, 1, NULL);
-	buf_adds(&b, "<header><p class=\"meta\">");
+	/* Printed for a room's door, it keeps the event's name and drops
+	 * the calendar buttons, as a day does. */
+	buf_adds(&b, "<header><p class=\"printonly\">");
+	page_esc(&b, p->event.title);
+	buf_adds(&b, "</p><p class=\"meta\">");
 	page_esc(&b, what);
 	buf_adds(&b, "</p><h1>");
 	page_esc(&b, f->label);
@@ -522,9 +526,9 @@ static char *list_page(const struct site *st, size_t fi, const char *what, const
 	if (intro)
 		buf_adds(&b, intro);
 	page_paragraphs(&b, text);
-	buf_printf(&b, "<p>%zu sessions. In your calendar: ", f->n_items);
+	buf_printf(&b, "<p>%zu sessions.<span class=\"noprint\"> In your calendar: ", f->n_items);
 	page_subscribe(&b, st->c, f->path, f->name);
-	buf_adds(&b, "</p>");
+	buf_adds(&b, "</span></p>");
 	site_filter(&b);
 	buf_adds(&b, "</header>\n<main>\n");
 	site_day_lists(&b, st, f->items, f->n_items, 1);

@@ -48,15 +48,16 @@ class Browser(unittest.TestCase):
                 with open(page["screenshot"], "rb") as f:
                     self.assertEqual(f.read(8), b"\x89PNG\r\n\x1a\n")
         self.check_print(got["print"], name, event, zone)
+        self.check_print(got["printList"], name, event, zone, "list print")
 
-    def check_print(self, pr, name, event, zone):
-        """The day as organisers print it: the event's name and time zone,
-        every session, no navigation, ticks, buttons or calendar links,
-        nothing wider than A4's printable width."""
-        with self.subTest(site=name, page="print"):
+    def check_print(self, pr, name, event, zone, what="print"):
+        """A day (or a room's page) as organisers print it: the event's
+        name and time zone, every session, no navigation, ticks, buttons
+        or calendar links, nothing wider than A4's printable width."""
+        with self.subTest(site=name, page=what):
             self.assertTrue(pr["text"].lstrip().startswith(event), pr["text"][:200])
             self.assertIn(f"Times are in {zone}.", pr["text"])
-            self.assertNotIn("in your calendar", pr["text"])
+            self.assertNotIn("in your calendar", pr["text"].lower())
             self.assertNotIn("Next day", pr["text"])
             self.assertGreater(pr["cards"], 0)
             self.assertEqual(pr["cardsShown"], pr["cards"])

@@ -10,7 +10,8 @@
 // the session's .ics fetched, back to the day, three sessions ticked and
 // subscribed to, then now.html.  The first day printed to A4, as an
 // organiser prints it for the room: OUTDIR/NAME-day-print.pdf, and what
-// print media shows at A4's printable width.  Prints JSON.
+// print media shows at A4's printable width; the first room's page (or
+// track's) likewise, OUTDIR/NAME-list-print.pdf.  Prints JSON.
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { chromium } from "playwright-core";
@@ -72,7 +73,7 @@ async function print(url, pdf) {
   return got;
 }
 
-const result = { pages: {}, walk: null, print: null };
+const result = { pages: {}, walk: null, print: null, printList: null };
 try {
   const page = await browser.newPage({ viewport: widths[1280] });
   await page.goto(base + "/");
@@ -92,6 +93,11 @@ try {
     await p.close();
   }
   result.print = await print(targets.day, `${outDir}/${name}-day-print.pdf`);
+  // A room's page, printed for its door (a track's when there are no rooms).
+  await page.goto(base + "/");
+  const list = (await page.$("#rooms td a")) || (await page.$("#tracks td a"));
+  result.printList = await print(new URL(await list.getAttribute("href"), page.url()).href,
+    `${outDir}/${name}-list-print.pdf`);
   if (walk) {
     const p = await browser.newPage({ viewport: widths[390] });
     const w = {};
