@@ -88,27 +88,32 @@ struct catalogue *catalogue_new(struct conf *c, struct programme *p, struct feed
  * negative errno; on failure the dates of the rendered pieces stay. */
 struct state;
 int catalogue_stamp(struct catalogue *cat, struct state *st, int64_t now);
-/* Fills e (allocating its iovec arrays) with a feed of cat's pieces
- * items, named by name_text whose deflated run is name: the bodies point
- * into cat and name_text, which must outlive e. */
-void catalogue_assemble(const struct catalogue *cat, const char *name_text, size_t name_len,
-			const struct gz_chunk *name, const uint32_t *items, size_t n_items,
-			struct cat_entry *e, unsigned char *trailer);
-/* An entry filled by catalogue_assemble whose plain body holds
- * CATALOGUE_CONTIGUOUS_MIN bytes or more is made one segment per
- * representation, like a large feed: the plain body copied into *flat,
- * the gzip one compressed whole into *gz (the caller frees both).
- * Returns 0, or -1 (and does nothing) for a smaller body. */
+/* What an entry of catalogue_assemble owns beside cat's pieces: its
+ * name's deflated run and the gzip trailer (a small body, joined from
+ * runs), or one copy of each body (a large one).  catalogue_own_free
+ * frees it. */
+struct cat_own {
+	struct gz_chunk name_gz;
+	char *flat;
+	struct gz_chunk flat_gz;
+	unsigned char trailer[GZ_TRAILER_LEN];
+};
+/* Fills e, whose iovec arrays hold n_items + 4 (plain) and n_items + 8
+ * (gzip) segments, with a feed of cat's pieces items named by name_text;
+ * cat and name_text must outlive e.  The catalogue's feeds' rule holds:
+ * a body of CATALOGUE_CONTIGUOUS_MIN bytes or more is one segment per
+ * representation, the gzip one compressed whole; a smaller one points
+ * into the pieces and joins their deflated runs. */
 #define CATALOGUE_CONTIGUOUS_MIN (64 * 1024)
-int catalogue_compress_whole(struct cat_entry *e, char **flat, struct gz_chunk *gz);
+void catalogue_assemble(const struct catalogue *cat, const char *name_text, size_t name_len,
+			const uint32_t *items, size_t n_items, struct cat_entry *e,
+			struct cat_own *own);
+void catalogue_own_free(struct cat_own *own);
 /* Fills e with one document of len bytes at data, and gz with its whole
  * gzip member: each body is one segment (the caller frees gz->data and
  * e's iovec arrays). */
 void catalogue_document(struct cat_entry *e, const char *path, const char *type, const char *data,
 			size_t len, struct gz_chunk *gz, int64_t modified);
-/* The deflated run of a feed's name lines, for catalogue_assemble
- * (gz_run: a sync-flushed run, see gzip.h). */
-void catalogue_name_chunk(const char *text, size_t len, struct gz_chunk *out);
 /* NULL when the path is not published.  schedule.json and schedule.xml
  * are built on the first request for them: conference apps fetch them,
  * calendars do not, and a reload should not wait for them. */

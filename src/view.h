@@ -17,10 +17,10 @@ struct view {
 	struct catalogue *cat;  /* referenced: the bodies point into it */
 	char *key;
 	uint64_t generation;
-	char *name_text, *doc;
+	char *name_text, *doc;  /* doc: a feed with other alarms, whole */
 	size_t name_len, bytes;
-	struct gz_chunk name_gz, doc_gz;
-	unsigned char trailer[8];
+	struct gz_chunk doc_gz;
+	struct cat_own own;     /* any other view's, from catalogue_assemble */
 	char cache_control[48]; /* a personal feed's: kept out of shared caches */
 	uint64_t used;
 	int refs;
